@@ -1,0 +1,163 @@
+"""The ``onestack`` command.
+
+Every option can also come from an environment variable ``ONESTACK_<OPTION>`` (dashes as
+underscores, e.g. ``ONESTACK_DATABASE_URL``) or from a YAML config file given with
+``--config-file`` / ``ONESTACK_CONFIG_FILE``; command-line options win, then the
+environment, then the file.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+from onestack.core.config import Settings, load_settings, tempest_security_compliance
+
+EPILOG = """environment variables:
+  ONESTACK_DATABASE_URL, ONESTACK_HOST, ONESTACK_PORT, ONESTACK_PUBLIC_URL,
+  ONESTACK_REGION, ONESTACK_ADMIN_PASSWORD, ONESTACK_DATA_DIR, ONESTACK_WORKERS,
+  ONESTACK_TOKEN_EXPIRATION, ONESTACK_PASSWORD_HASH_ROUNDS, ONESTACK_POLICY_FILE,
+  ONESTACK_LOG_LEVEL, ONESTACK_CONFIG_FILE,
+  ONESTACK_SECURITY_COMPLIANCE_LOCKOUT_FAILURE_ATTEMPTS (and the other
+  security_compliance_* options)
+"""
+
+
+def _common(p: argparse.ArgumentParser, db: bool = True) -> None:
+    if db:
+        p.add_argument("--database-url", help="SQLAlchemy URL (sqlite:///…, "
+                       "mysql+pymysql://…, postgresql+psycopg://…)")
+    p.add_argument("--config-file", help="YAML file with any of these options")
+    p.add_argument("--log-level", help="debug, info, warning (default info)")
+
+
+def _server(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", help="listen address (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="listen port (default 8080)")
+    p.add_argument("--public-url", help="URL clients use to reach this API (catalog, links)")
+    p.add_argument("--workers", type=int, help="API worker processes (default 1)")
+    p.add_argument("--policy-file", help="oslo.policy YAML/JSON file overriding defaults")
+    p.add_argument("--token-expiration", type=int, help="token lifetime in seconds")
+    p.add_argument("--password-hash-rounds", type=int, help="bcrypt cost (default 12)")
+    p.add_argument("--security-compliance", action="store_true", default=None,
+                   help="lock out after 2 failed logins for 5 s, 2 unique passwords "
+                        "(what Tempest's security-compliance tests expect)")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="onestack", description=__doc__, epilog=EPILOG,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = top.add_subparsers(dest="command", required=True)
+    up = sub.add_parser("up", help="all-in-one cloud on embedded defaults (SQLite)")
+    up.add_argument("--data-dir", help="state directory (default ./.onestack)")
+    up.add_argument("--admin-password", help="admin password (default: generated once and "
+                                             "kept in DATA_DIR/admin-password)")
+    _common(up)
+    _server(up)
+    api = sub.add_parser("api", help="one stateless API replica on a shared database")
+    _common(api)
+    _server(api)
+    db = sub.add_parser("db", help="database schema")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_sub.add_parser("upgrade", help="migrate the schema to the newest version")
+    _common(upgrade)
+    boot = sub.add_parser("bootstrap", help="create admin, roles and catalog (idempotent)")
+    _common(boot)
+    boot.add_argument("--admin-password", help="the admin user's password")
+    boot.add_argument("--public-url", help="base URL of the catalog endpoints")
+    boot.add_argument("--region", help="region id (default RegionOne)")
+    boot.add_argument("--password-hash-rounds", type=int)
+    tok = sub.add_parser("token-rotate", help="add a new token key, drop the oldest")
+    _common(tok)
+    return top
+
+
+def _settings(args: argparse.Namespace, base: Settings | None = None) -> Settings:
+    values: dict[str, Any] = {k: v for k, v in vars(args).items()
+                              if k not in ("command", "db_command", "config_file",
+                                           "security_compliance", "data_dir",
+                                           "admin_password")}
+    settings = load_settings(values, args.config_file, base=base)
+    if getattr(args, "security_compliance", None) or \
+            os.environ.get("ONESTACK_SECURITY_COMPLIANCE", "").lower() in ("1", "true", "yes"):
+        settings = settings.replace(security_compliance=tempest_security_compliance())
+    return settings
+
+
+def _env(name: str) -> str | None:
+    return os.environ.get("ONESTACK_" + name.upper())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from onestack.core.logs import setup_logging
+
+    if args.command == "up":
+        from onestack.cli.up import run_up
+
+        data_dir = Path(args.data_dir or _env("data_dir") or ".onestack").resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        base = Settings(database_url=f"sqlite:///{data_dir / 'onestack.db'}")
+        settings = _settings(args, base)
+        setup_logging(settings.log_level)
+        password = args.admin_password or _env("admin_password") or _stored_password(data_dir)
+        return run_up(settings, data_dir, password)
+    settings = _settings(args)
+    setup_logging(settings.log_level)
+    if args.command == "api":
+        from onestack.cli.serve import serve
+
+        return serve(settings)
+    if args.command == "db":
+        from onestack.migrations import upgrade
+
+        upgrade(settings.database_url)
+        print("database at the newest schema")
+        return 0
+    if args.command == "bootstrap":
+        from onestack.core.db import Database
+        from onestack.identity.bootstrap import bootstrap
+
+        password = args.admin_password or _env("admin_password")
+        if not password:
+            print("--admin-password (or ONESTACK_ADMIN_PASSWORD) is required", file=sys.stderr)
+            return 2
+        db = Database(settings.database_url)
+        result = bootstrap(db, admin_password=password,
+                           public_url=args.public_url or settings.base_url,
+                           region=args.region or settings.region,
+                           password_hash_rounds=settings.password_hash_rounds,
+                           services=_services())
+        print(f"admin user {result.user_id} in project {result.project_id}")
+        return 0
+    if args.command == "token-rotate":
+        from onestack.core.db import Database
+        from onestack.identity.service.keys import rotate
+
+        kept = rotate(Database(settings.database_url), settings.fernet_max_active_keys)
+        print(f"rotated; {kept} keys active")
+        return 0
+    return 2
+
+
+def _services() -> list[tuple[str, str, str]]:
+    from onestack.identity.bootstrap import SERVICES
+
+    return SERVICES
+
+
+def _stored_password(data_dir: Path) -> str:
+    path = data_dir / "admin-password"
+    if path.exists():
+        return path.read_text().strip()
+    password = secrets.token_urlsafe(18)
+    path.write_text(password + "\n")
+    path.chmod(0o600)
+    return password
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""The ASGI application: every service's route table mounted under its path prefix on one
+port, an outermost layer that guarantees a fault body and a request id on every answer, and
+token validation before any handler that requires it."""
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route as StarletteRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from onestack.core.context import RequestContext
+from onestack.core.errors import (MethodNotAllowed, NotFound, OpenStackError, PayloadTooLarge,
+                                  Unauthorized)
+from onestack.core.http import Call, Reply, Route
+
+log = logging.getLogger("onestack.api")
+MAX_BODY = 1 << 20
+
+
+class Authenticator(Protocol):
+    def authenticate(self, token: str, request_id: str) -> RequestContext:
+        """A context for a valid token; raises ``Unauthorized`` otherwise."""
+
+
+@dataclass
+class Mount:
+    """One service's routes under a path prefix, with its fault style."""
+
+    prefix: str
+    routes: list[Route]
+    fault_style: str = "keystone"
+
+
+def _dumps(body: Any) -> bytes:
+    return json.dumps(body, separators=(",", ":"), default=str).encode()
+
+
+def fault_response(exc: OpenStackError, style: str, request_id: str, www_auth: str) -> Response:
+    headers = dict(exc.headers)
+    headers["x-openstack-request-id"] = request_id
+    if exc.status == 401 and www_auth:
+        headers["WWW-Authenticate"] = www_auth
+    return Response(_dumps(exc.body(style)), exc.status, headers, media_type="application/json")
+
+
+def render(reply: Reply, request_id: str, method: str) -> Response:
+    headers = dict(reply.headers)
+    headers["x-openstack-request-id"] = request_id
+    if reply.raw is not None:
+        content = reply.raw
+    elif reply.body is None or reply.status == 204:
+        content = b""
+    else:
+        content = _dumps(reply.body)
+    if reply.status == 204:
+        return Response(b"", 204, headers)
+    resp = Response(content, reply.status, headers, media_type=reply.content_type)
+    if method == "HEAD":
+        resp.body = b""
+    return resp
+
+
+class OpenStackApp:
+    """Builds the Starlette app and holds what every request needs."""
+
+    def __init__(self, mounts: list[Mount], authenticator: Authenticator, base_url: str,
+                 extra_routes: list[StarletteRoute] | None = None):
+        self.mounts = sorted(mounts, key=lambda m: len(m.prefix), reverse=True)
+        self.authenticator = authenticator
+        self.base_url = base_url
+        routes: list[StarletteRoute] = list(extra_routes or [])
+        for mount in mounts:
+            for route in mount.routes:
+                path = mount.prefix + route.path
+                routes.append(StarletteRoute(path, self._endpoint(route, mount),
+                                             methods=[route.method]))
+        self.starlette = Starlette(routes=routes, exception_handlers={
+            HTTPException: self._http_exception})
+        self.asgi: ASGIApp = RequestIdLayer(self.starlette, self)
+
+    def style_for(self, path: str) -> str:
+        for mount in self.mounts:
+            if path.startswith(mount.prefix):
+                return mount.fault_style
+        return "keystone"
+
+    def www_authenticate(self) -> str:
+        return f'Keystone uri="{self.base_url}/identity/v3"'
+
+    async def _http_exception(self, request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        fault: OpenStackError = MethodNotAllowed() if exc.status_code == 405 else NotFound(
+            "The resource could not be found.")
+        if exc.status_code not in (404, 405):
+            fault = OpenStackError(exc.detail)
+            fault.status = exc.status_code
+        return fault_response(fault, self.style_for(request.url.path),
+                              request.scope.get("onestack.request_id", ""), "")
+
+    def _endpoint(self, route: Route, mount: Mount):
+        authenticator = self.authenticator
+        handler = route.handler
+
+        async def endpoint(request: Request) -> Response:
+            request_id: str = request.scope["onestack.request_id"]
+            body = await _read_body(request)
+            token = request.headers.get("x-auth-token", "")
+            base = f"{request.url.scheme}://{request.url.netloc}"
+            call = Call(RequestContext(request_id, token), request.method, request.url.path,
+                        dict(request.path_params), request.query_params, request.headers,
+                        body, base)
+
+            def run() -> Reply:
+                if token:
+                    try:
+                        call.ctx = authenticator.authenticate(token, request_id)
+                    except Unauthorized:
+                        if route.auth:
+                            raise
+                elif route.auth:
+                    raise Unauthorized()
+                return handler(call)
+
+            try:
+                reply = await anyio.to_thread.run_sync(run)
+            except OpenStackError as exc:
+                return fault_response(exc, mount.fault_style, request_id,
+                                      self.www_authenticate())
+            return render(reply, request_id, request.method)
+
+        return endpoint
+
+
+async def _read_body(request: Request) -> bytes:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > MAX_BODY:
+        raise PayloadTooLarge()
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise PayloadTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class RequestIdLayer:
+    """Outermost layer: a request id on every answer, an access log line, and a fault body
+    with status 500 for anything that escaped."""
+
+    def __init__(self, app: ASGIApp, owner: OpenStackApp):
+        self.app = app
+        self.owner = owner
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = "req-" + str(uuid.uuid4())
+        scope["onestack.request_id"] = request_id
+        started = time.perf_counter()
+        status_holder = {"status": 0, "sent": False}
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                status_holder["sent"] = True
+                headers = list(message.get("headers", []))
+                if not any(k == b"x-openstack-request-id" for k, _ in headers):
+                    headers.append((b"x-openstack-request-id", request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except OpenStackError as exc:
+            if status_holder["sent"]:
+                raise
+            resp = fault_response(exc, self.owner.style_for(scope["path"]), request_id, "")
+            status_holder["status"] = exc.status
+            await resp(scope, receive, send)
+        except Exception:
+            log.exception("unhandled error request_id=%s", request_id)
+            if status_holder["sent"]:
+                return
+            resp = fault_response(OpenStackError(), self.owner.style_for(scope["path"]),
+                                  request_id, "")
+            status_holder["status"] = 500
+            await resp(scope, receive, send)
+        finally:
+            if log.isEnabledFor(logging.INFO):
+                log.info("%s %s status=%s ms=%.1f request_id=%s", scope["method"],
+                         scope["path"], status_holder["status"],
+                         (time.perf_counter() - started) * 1000, request_id)

@@ -1,0 +1,126 @@
+"""Typed settings, read from (in rising precedence) defaults, a config file, environment
+variables ``ONESTACK_<NAME>`` and command-line options.
+
+One immutable ``Settings`` object is built at start-up and passed down; nothing reads the
+environment later.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+
+@dataclass(frozen=True)
+class SecurityCompliance:
+    """Keystone-style account rules; zero means off."""
+
+    lockout_failure_attempts: int = 0
+    lockout_duration: int = 1800
+    unique_last_password_count: int = 0
+    minimum_password_age: int = 0
+    password_expires_days: int = 0
+    change_password_upon_first_use: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///.onestack/onestack.db"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str = ""
+    region: str = "RegionOne"
+    token_expiration: int = 3600
+    allow_expired_window: int = 172800
+    password_hash_rounds: int = 12
+    fernet_max_active_keys: int = 3
+    policy_file: str = ""
+    log_level: str = "info"
+    workers: int = 1
+    security_compliance: SecurityCompliance = field(default_factory=SecurityCompliance)
+
+    @property
+    def base_url(self) -> str:
+        """The URL clients reach us at (what the catalog and links advertise)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
+        return f"http://{host}:{self.port}"
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+
+ENV_PREFIX = "ONESTACK_"
+_SC_PREFIX = "security_compliance_"
+
+
+def _coerce(value: Any, like: Any) -> Any:
+    if isinstance(like, bool):
+        if isinstance(value, bool):
+            return value
+        return str(value).strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(like, int):
+        return int(value)
+    return str(value)
+
+
+def _apply(base: Settings, values: dict[str, Any]) -> Settings:
+    top: dict[str, Any] = {}
+    sc: dict[str, Any] = {}
+    defaults_sc = base.security_compliance
+    for key, value in values.items():
+        if value is None:
+            continue
+        key = key.replace("-", "_").lower()
+        if key == "security_compliance" and isinstance(value, dict):
+            for k, v in value.items():
+                k = k.replace("-", "_")
+                if hasattr(defaults_sc, k):
+                    sc[k] = _coerce(v, getattr(defaults_sc, k))
+            continue
+        if key.startswith(_SC_PREFIX) and hasattr(defaults_sc, key[len(_SC_PREFIX):]):
+            name = key[len(_SC_PREFIX):]
+            sc[name] = _coerce(value, getattr(defaults_sc, name))
+            continue
+        if key in {f.name for f in fields(Settings)} and key != "security_compliance":
+            top[key] = _coerce(value, getattr(base, key))
+    if sc:
+        top["security_compliance"] = dataclasses.replace(base.security_compliance, **sc)
+    return dataclasses.replace(base, **top)
+
+
+def load_settings(
+    cli: dict[str, Any] | None = None,
+    config_file: str | None = None,
+    environ: dict[str, str] | None = None,
+    base: Settings | None = None,
+) -> Settings:
+    """Merge defaults < config file (YAML) < environment < CLI options."""
+    environ = dict(os.environ) if environ is None else environ
+    settings = base or Settings()
+    config_file = config_file or environ.get(ENV_PREFIX + "CONFIG_FILE")
+    if config_file:
+        data = yaml.safe_load(Path(config_file).read_text()) or {}
+        if not isinstance(data, dict):
+            raise ValueError(f"{config_file}: expected a mapping")
+        settings = _apply(settings, data)
+    env_values = {
+        k[len(ENV_PREFIX):].lower(): v for k, v in environ.items() if k.startswith(ENV_PREFIX)
+    }
+    settings = _apply(settings, env_values)
+    return _apply(settings, cli or {})
+
+
+def tempest_security_compliance() -> SecurityCompliance:
+    """The settings Tempest's security-compliance tests expect (as devstack sets them)."""
+    return SecurityCompliance(
+        lockout_failure_attempts=2,
+        lockout_duration=5,
+        unique_last_password_count=2,
+        minimum_password_age=0,
+    )

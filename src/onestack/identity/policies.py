@@ -1,0 +1,70 @@
+"""Default identity policy rules: secure RBAC (reader ⊂ member ⊂ admin; project, domain and
+system scope) where an ``admin`` role anywhere administers the cloud, as Keystone's defaults do.
+An operator's policy file overrides any of these by name."""
+from __future__ import annotations
+
+ADMIN = "role:admin"
+SYS_READER = "(role:reader and system_scope:all)"
+ADMIN_OR_SYS_READER = f"{ADMIN} or {SYS_READER}"
+
+
+def _domain_reader(path: str) -> str:
+    return f"(role:reader and domain_id:%(target.{path})s)"
+
+
+def _domain_admin(path: str) -> str:
+    return f"(role:admin and domain_id:%(target.{path})s)"
+
+
+OWNER = "user_id:%(target.user_id)s"
+
+RULES: list[tuple[str, str]] = [
+    ("identity:get_project", f"{ADMIN_OR_SYS_READER} or {_domain_reader('project.domain_id')} "
+                             "or project_id:%(target.project.id)s"),
+    ("identity:list_projects", f"{ADMIN_OR_SYS_READER} or {_domain_reader('domain_id')}"),
+    ("identity:list_user_projects", f"{ADMIN_OR_SYS_READER} or "
+                                    f"{_domain_reader('user.domain_id')} or "
+                                    "user_id:%(target.user.id)s"),
+    ("identity:create_project", f"{ADMIN} or {_domain_admin('project.domain_id')}"),
+    ("identity:update_project", f"{ADMIN} or {_domain_admin('project.domain_id')}"),
+    ("identity:delete_project", f"{ADMIN} or {_domain_admin('project.domain_id')}"),
+    ("identity:project_tags", f"{ADMIN} or {_domain_admin('project.domain_id')}"),
+    ("identity:get_project_tags", f"{ADMIN_OR_SYS_READER} or "
+                                  f"{_domain_reader('project.domain_id')} or "
+                                  "project_id:%(target.project.id)s"),
+    ("identity:get_domain", f"{ADMIN_OR_SYS_READER} or domain_id:%(target.domain.id)s or "
+                            "project_domain_id:%(target.domain.id)s"),
+    ("identity:list_domains", ADMIN_OR_SYS_READER),
+    ("identity:manage_domain", ADMIN),
+    ("identity:get_user", f"{ADMIN_OR_SYS_READER} or {_domain_reader('user.domain_id')} or "
+                          "user_id:%(target.user.id)s"),
+    ("identity:list_users", f"{ADMIN_OR_SYS_READER} or {_domain_reader('domain_id')}"),
+    ("identity:manage_user", f"{ADMIN} or {_domain_admin('user.domain_id')}"),
+    ("identity:get_group", f"{ADMIN_OR_SYS_READER} or {_domain_reader('group.domain_id')}"),
+    ("identity:list_groups", f"{ADMIN_OR_SYS_READER} or {_domain_reader('domain_id')}"),
+    ("identity:list_groups_for_user", f"{ADMIN_OR_SYS_READER} or "
+                                      f"{_domain_reader('user.domain_id')} or "
+                                      "user_id:%(target.user.id)s"),
+    ("identity:manage_group", f"{ADMIN} or {_domain_admin('group.domain_id')}"),
+    ("identity:get_role", f"{ADMIN_OR_SYS_READER} or role:reader"),
+    ("identity:list_roles", f"{ADMIN_OR_SYS_READER} or role:reader"),
+    ("identity:manage_role", ADMIN),
+    ("identity:manage_grants", ADMIN),
+    ("identity:list_grants", ADMIN_OR_SYS_READER),
+    ("identity:list_role_assignments", f"{ADMIN_OR_SYS_READER} or "
+                                       f"{_domain_reader('domain_id')}"),
+    ("identity:get_region", ""),
+    ("identity:manage_region", ADMIN),
+    ("identity:read_catalog", ADMIN_OR_SYS_READER),
+    ("identity:manage_catalog", ADMIN),
+    ("identity:validate_token", f"{ADMIN_OR_SYS_READER} or role:service or "
+                                "user_id:%(target.token.user_id)s"),
+    ("identity:revoke_token", f"{ADMIN} or user_id:%(target.token.user_id)s"),
+    ("identity:owner_or_admin", f"{ADMIN} or {OWNER}"),
+    ("identity:owner_or_reader", f"{ADMIN_OR_SYS_READER} or {OWNER}"),
+    ("identity:get_limit", ""),
+    ("identity:manage_limits", ADMIN),
+    ("identity:read_admin_resource", ADMIN_OR_SYS_READER),
+    ("identity:manage_admin_resource", ADMIN),
+    ("identity:list_revoke_events", ADMIN_OR_SYS_READER),
+]
