@@ -279,6 +279,10 @@ def main(argv=None):
     a = ap.parse_args(argv)
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so the finally below runs
+    ports = {"keystone": [KS_PORT, KS_COLD_PORT], "onestack": [a.port, a.cold_port]}
+    busy = [p for side, ps in ports.items() if a.only in ("both", side) for p in ps if port_busy(p)]
+    if busy:  # fail before spending minutes on the other side
+        sys.exit(f"127.0.0.1 ports already in use: {busy} (choose others with --port/--cold-port)")
     bench = load_bench()
     work = tempfile.mkdtemp(prefix="identity-bench-")
     cleanup = []

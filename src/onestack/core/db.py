@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -34,8 +35,12 @@ def new_id() -> str:
 
 
 def utcnow() -> datetime:
-    """Naive UTC, microseconds dropped (MariaDB DATETIME stores none by default)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    """Naive UTC; every backend stores the microseconds (see ``Timestamp``)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+# DATETIME with microseconds on MariaDB/MySQL too (their default drops them).
+Timestamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
 def _is_sqlite(url: str) -> bool:

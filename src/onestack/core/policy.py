@@ -25,7 +25,7 @@ def flatten(target: dict[str, Any], prefix: str = "target") -> dict[str, Any]:
         name = f"{prefix}.{key}"
         if isinstance(value, dict):
             out.update(flatten(value, name))
-        else:
+        elif value is not None:  # an absent key makes a rule's %(…)s check fail
             out[name] = value
     return out
 

@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from onestack.core.db import Base
+from onestack.core.db import Base, Timestamp
 from onestack.identity.models import ID, NAME
 
 
@@ -74,12 +74,12 @@ class ApplicationCredential(Base):
     project_id: Mapped[str | None] = mapped_column(ID)
     secret_hash: Mapped[str] = mapped_column(sa.String(255))
     description: Mapped[str | None] = mapped_column(sa.Text)
-    expires_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
     unrestricted: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     system: Mapped[str | None] = mapped_column(sa.String(16))
     role_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
     access_rule_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
-    created_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    created_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
 class AccessRule(Base):
@@ -98,7 +98,7 @@ class Trust(Base):
     trustee_user_id: Mapped[str] = mapped_column(ID, index=True)
     project_id: Mapped[str | None] = mapped_column(ID)
     impersonation: Mapped[bool] = mapped_column(sa.Boolean, default=False)
-    expires_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
     remaining_uses: Mapped[int | None] = mapped_column(sa.Integer)
     allow_redelegation: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     redelegation_count: Mapped[int | None] = mapped_column(sa.Integer)
@@ -118,7 +118,7 @@ class RevocationEvent(Base):
     trust_id: Mapped[str | None] = mapped_column(ID)
     app_cred_id: Mapped[str | None] = mapped_column(ID)
     issued_before_us: Mapped[int] = mapped_column(sa.BigInteger)  # µs since the epoch
-    revoked_at: Mapped[datetime] = mapped_column(sa.DateTime, index=True)
+    revoked_at: Mapped[datetime] = mapped_column(Timestamp, index=True)
 
 
 class FernetKey(Base):
@@ -128,7 +128,7 @@ class FernetKey(Base):
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(sa.String(64))
     purpose: Mapped[str] = mapped_column(sa.String(16), default="token", index=True)
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
 class Generation(Base):

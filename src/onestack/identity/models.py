@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from onestack.core.db import Base
+from onestack.core.db import Base, Timestamp
 
 ID = sa.String(64)
 NAME = sa.String(255)
@@ -48,11 +48,11 @@ class User(Base):
     extra: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     options: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
-    password_created_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
-    password_expires_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    password_created_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    password_expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
     failed_auth_count: Mapped[int] = mapped_column(sa.Integer, default=0)
-    last_failed_auth_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
-    created_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    last_failed_auth_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    created_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
 
 class PasswordHistory(Base):
@@ -61,7 +61,7 @@ class PasswordHistory(Base):
     user_id: Mapped[str] = mapped_column(
         ID, sa.ForeignKey("identity_users.id", ondelete="CASCADE"), index=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
 
 
 class Group(Base):

@@ -40,7 +40,8 @@ def _endpoint_prepare(s: Session, body: dict, row: Any, call: Call) -> None:
     if body.get("service_id") and s.get(cm.Service, body["service_id"]) is None:
         raise BadRequest(f"Invalid service_id {body['service_id']}")
     if body.get("region_id") and s.get(cm.Region, body["region_id"]) is None:
-        raise BadRequest(f"Invalid region_id {body['region_id']}")
+        # Keystone creates a region named by an endpoint on the fly.
+        s.add(cm.Region(id=body["region_id"], description="", extra={}))
 
 
 def _service_delete(s: Session, row: cm.Service) -> None:

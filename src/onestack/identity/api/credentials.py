@@ -202,7 +202,8 @@ def routes(ident: Identity) -> RouteTable:
             cm.AccessRule.id.in_(c.access_rule_ids or [])))
         return {"id": c.id, "name": c.name, "description": c.description,
                 "user_id": c.user_id, "project_id": c.project_id, "system": c.system,
-                "expires_at": views.iso(c.expires_at), "unrestricted": c.unrestricted,
+                "expires_at": c.expires_at.isoformat() if c.expires_at else None,
+                "unrestricted": c.unrestricted,
                 "roles": [{"id": x.id, "name": x.name, "domain_id": None} for x in roles],
                 "access_rules": [{"id": x.id, "service": x.service, "path": x.path,
                                   "method": x.method} for x in rules],

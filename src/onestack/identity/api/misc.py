@@ -278,7 +278,7 @@ def _domain_config(r: RouteTable, ident: Identity) -> None:
                 raise NotFound(f"Could not find domain config: {domain_id}.")
             if option:
                 return {option: cfg[group][option]}
-            return cfg[group] if group else cfg
+            return {group: cfg[group]} if group else cfg
         return Reply(200, {"config": ident.read(work)})
 
     def update(call: Call) -> Reply:
@@ -300,10 +300,7 @@ def _domain_config(r: RouteTable, ident: Identity) -> None:
                 raise NotFound(f"Could not find domain config: {domain_id}.")
             store_config(s, domain_id, patch)
             s.flush()
-            cfg = load(s, domain_id, group, option)
-            if option:
-                return {option: cfg[group][option]}
-            return cfg[group] if group else cfg
+            return load(s, domain_id, group)
         return Reply(200, {"config": ident.write(work)})
 
     def delete(call: Call) -> Reply:
@@ -332,7 +329,7 @@ def _domain_config(r: RouteTable, ident: Identity) -> None:
             if option not in DEFAULTS[group]:
                 raise Forbidden(f"Option {option} is not supported.")
             return Reply(200, {"config": {option: DEFAULTS[group][option]}})
-        return Reply(200, {"config": DEFAULTS[group] if group else DEFAULTS})
+        return Reply(200, {"config": {group: DEFAULTS[group]} if group else DEFAULTS})
 
     r.add("GET", "/v3/domains/config/default", default)
     r.add("GET", "/v3/domains/config/{group}/default", default)

@@ -262,7 +262,9 @@ def routes(ident: Identity) -> RouteTable:
         pid = call.params["project_id"]
 
         def work(s: Session) -> dict:
-            p = store.get_project(s, pid)
+            p = s.get(m.Project, pid)
+            if p is None:
+                raise not_found("project", pid)
             ident.enforce(call, "identity:update_project", project_target(p))
             if "domain_id" in body and body["domain_id"] != p.domain_id:
                 raise BadRequest("Update of `domain_id` is not allowed.")
@@ -270,7 +272,8 @@ def routes(ident: Identity) -> RouteTable:
                 raise BadRequest("Update of `parent_id` is not allowed.")
             if "is_domain" in body and body["is_domain"] != p.is_domain:
                 raise BadRequest("Update of `is_domain` is not allowed.")
-            if "name" in body and _name_taken(s, p.domain_id, body["name"], p.id):
+            if "name" in body and (_domain_name_taken(s, body["name"], p.id) if p.is_domain
+                                   else _name_taken(s, p.domain_id, body["name"], p.id)):
                 raise conflict("project", f"Duplicate entry found with name {body['name']}")
             was_enabled = p.enabled
             apply_extra(p, {k: v for k, v in body.items()
@@ -279,7 +282,7 @@ def routes(ident: Identity) -> RouteTable:
             if "tags" in body:
                 store.set_tags(s, p.id, body["tags"])
             if was_enabled and not p.enabled:
-                store.revoke(s, project_id=p.id)
+                store.revoke(s, **({"domain_id": p.id} if p.is_domain else {"project_id": p.id}))
             store.bump_generation(s)
             return views.project(p, store.tags_of(s, p.id), v3(call))
         return Reply(200, {"project": ident.write(work)})

@@ -193,10 +193,7 @@ class Authenticator:
             tref = identity.get("token") or {}
             if not isinstance(tref, dict) or not tref.get("id"):
                 raise ValidationError("'id' is a required property")
-            try:
-                parent = self.tokens.validate(tref["id"])
-            except TokenInvalid as exc:
-                raise Unauthorized() from exc
+            parent = self.tokens.subject(tref["id"])  # 404 when invalid, as Keystone answers
             if parent.payload.trust_id or parent.payload.app_cred_id:
                 raise Forbidden("Re-scoping a delegated token is not allowed.")
             user_id = parent.payload.user_id

@@ -61,12 +61,15 @@ def _effective(s: Session, rows: list[_Row]) -> list[_Row]:
             for target in targets:
                 via = row.actor_id if row.actor_type == "group" else ""
                 out.append(_Row("user", user_id, scope_type, target, row.role_id, False, via))
+    domain_roles = set(s.scalars(sa.select(m.Role.id).where(m.Role.domain_id != m.GLOBAL_ROLE)))
     expanded: list[_Row] = []
     for row in out:
-        expanded.append(row)
+        if row.role_id not in domain_roles:  # domain-specific roles only lend what they imply
+            expanded.append(row)
         for implied in sorted(asg.implied_closure(s, {row.role_id}) - {row.role_id}):
-            expanded.append(_Row(row.actor_type, row.actor_id, row.target_type, row.target_id,
-                                 implied, False, row.via_group, row.role_id))
+            if implied not in domain_roles:
+                expanded.append(_Row(row.actor_type, row.actor_id, row.target_type,
+                                     row.target_id, implied, False, row.via_group, row.role_id))
     return expanded
 
 

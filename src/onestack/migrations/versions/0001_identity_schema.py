@@ -5,7 +5,7 @@ Revises:
 """
 from alembic import op
 import sqlalchemy as sa
-
+from sqlalchemy.dialects import mysql
 
 revision = '0001'
 down_revision = None
@@ -33,12 +33,12 @@ def upgrade() -> None:
     sa.Column('project_id', sa.String(length=64), nullable=True),
     sa.Column('secret_hash', sa.String(length=255), nullable=False),
     sa.Column('description', sa.Text(), nullable=True),
-    sa.Column('expires_at', sa.DateTime(), nullable=True),
+    sa.Column('expires_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mariadb').with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=True),
     sa.Column('unrestricted', sa.Boolean(), nullable=False),
     sa.Column('system', sa.String(length=16), nullable=True),
     sa.Column('role_ids', sa.JSON(), nullable=False),
     sa.Column('access_rule_ids', sa.JSON(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mariadb').with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('user_id', 'name', name='uq_appcred_user_name')
     )
@@ -76,7 +76,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('purpose', sa.String(length=16), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mariadb').with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('identity_fernet_keys', schema=None) as batch_op:
@@ -175,7 +175,7 @@ def upgrade() -> None:
     sa.Column('trust_id', sa.String(length=64), nullable=True),
     sa.Column('app_cred_id', sa.String(length=64), nullable=True),
     sa.Column('issued_before_us', sa.BigInteger(), nullable=False),
-    sa.Column('revoked_at', sa.DateTime(), nullable=False),
+    sa.Column('revoked_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mariadb').with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=False),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('identity_revocations', schema=None) as batch_op:
@@ -207,7 +207,7 @@ def upgrade() -> None:
     sa.Column('trustee_user_id', sa.String(length=64), nullable=False),
     sa.Column('project_id', sa.String(length=64), nullable=True),
     sa.Column('impersonation', sa.Boolean(), nullable=False),
-    sa.Column('expires_at', sa.DateTime(), nullable=True),
+    sa.Column('expires_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mariadb').with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=True),
     sa.Column('remaining_uses', sa.Integer(), nullable=True),
     sa.Column('allow_redelegation', sa.Boolean(), nullable=False),
     sa.Column('redelegation_count', sa.Integer(), nullable=True),
@@ -229,11 +229,11 @@ def upgrade() -> None:
     sa.Column('extra', sa.JSON(), nullable=False),
     sa.Column('options', sa.JSON(), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=True),
-    sa.Column('password_created_at', sa.DateTime(), nullable=True),
-    sa.Column('password_expires_at', sa.DateTime(), nullable=True),
+    sa.Column('password_created_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mariadb').with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=True),
+    sa.Column('password_expires_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mariadb').with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=True),
     sa.Column('failed_auth_count', sa.Integer(), nullable=False),
-    sa.Column('last_failed_auth_at', sa.DateTime(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=True),
+    sa.Column('last_failed_auth_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mariadb').with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=True),
+    sa.Column('created_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mariadb').with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=True),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('domain_id', 'name', name='uq_user_domain_name')
     )
@@ -288,7 +288,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('user_id', sa.String(length=64), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime().with_variant(mysql.DATETIME(fsp=6), 'mariadb').with_variant(mysql.DATETIME(fsp=6), 'mysql'), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['identity_users.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )
