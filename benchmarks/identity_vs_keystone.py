@@ -178,7 +178,8 @@ def onestack_side(bench, a, work, cleanup):
             raise RuntimeError(f"127.0.0.1:{port} is already in use")
     env = {**os.environ, "ONESTACK_PASSWORD_HASH_ROUNDS": str(a.hash_rounds)}
     data = tempfile.mkdtemp(prefix="onestack-bench-", dir=work)
-    up = ["up", "--data-dir", data, "--port", str(a.port), "--admin-password", PASSWORD]
+    extra = shlex.split(a.onestack_args)
+    up = ["up", "--data-dir", data, "--port", str(a.port), "--admin-password", PASSWORD] + extra
     log = open(os.path.join(work, "onestack.log"), "w")
     t0 = time.monotonic()
     proc = subprocess.Popen(cmd + up, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -189,7 +190,8 @@ def onestack_side(bench, a, work, cleanup):
         print(f"onestack: stopped pid {proc.pid}", flush=True)
     cleanup.append(stop)
     url = f"http://127.0.0.1:{a.port}/identity/v3"
-    res = {"cmd": shlex.join(cmd + up), "log": log.name}
+    git = subprocess.run(["git", "-C", REPO, "describe", "--always", "--dirty"], capture_output=True, text=True)
+    res = {"cmd": shlex.join(cmd + up), "git": git.stdout.strip() or "no commit yet"}
     try:
         wait_token(url, proc)
     except RuntimeError as e:
@@ -204,7 +206,7 @@ def onestack_side(bench, a, work, cleanup):
     if a.cold_start_runs:
         cold_dirs = tempfile.mkdtemp(prefix="cold-", dir=work)
         cold = (f'D=$(mktemp -d -p {shlex.quote(cold_dirs)}) && exec env ONESTACK_PASSWORD_HASH_ROUNDS={a.hash_rounds} '
-                f'{shlex.join(cmd)} up --data-dir "$D" --port {a.cold_port} --admin-password {PASSWORD}')
+                f'{shlex.join(cmd)} up --data-dir "$D" --port {a.cold_port} --admin-password {PASSWORD} {shlex.join(extra)}')
         res["cold_start"] = bench_run(bench, a, f"http://127.0.0.1:{a.cold_port}/identity/v3", None,
                                       "onestack cold start, fresh data dir", os.path.join(work, "onestack_cold.json"),
                                       cold_cmd=cold)["cold_start"]
@@ -266,6 +268,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--only", choices=["both", "keystone", "onestack"], default="both")
     ap.add_argument("--onestack-cmd", default=os.path.join(os.path.dirname(sys.executable), "onestack"))
+    ap.add_argument("--onestack-args", default="", help='more `onestack up` options, e.g. "--workers 2"')
     ap.add_argument("--port", type=int, default=8181)
     ap.add_argument("--cold-port", type=int, default=8182, help="port for the onestack cold-start runs")
     ap.add_argument("--hash-rounds", type=int, default=12, help="ONESTACK_PASSWORD_HASH_ROUNDS (keystone: 12)")

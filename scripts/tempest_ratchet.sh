@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The Tempest ratchet: runs Tempest's identity tests against a fresh `onestack up`, as
+# shipped and with security compliance, and fails if any test recorded in
+# tests/tempest/*.passing.txt no longer passes. New passes are reported (record them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+SHARED=${ONESTACK_SHARED:-$(cd "$ROOT/.." && pwd)/shared}
+HARNESS="$SHARED/tempest/run_tempest.sh"
+[ -x "$HARNESS" ] || { echo "Tempest harness not found at $HARNESS" >&2; exit 1; }
+ONESTACK=${ONESTACK:-$ROOT/.venv/bin/onestack}
+OUT=${TEMPEST_OUT:-$ROOT/out/tempest}
+mkdir -p "$OUT"
+PORT=${TEMPEST_PORT:-$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')}
+status=0
+
+run_slice() {  # name, ratchet file, extra onestack flags, extra harness flags
+    local name=$1 ratchet=$2 up_flags=$3 harness_flags=$4
+    local data; data=$(mktemp -d)
+    ONESTACK_PASSWORD_HASH_ROUNDS=4 "$ONESTACK" up --data-dir "$data" --port "$PORT" \
+        --admin-password tempest-secret $up_flags >"$OUT/$name-server.log" 2>&1 &
+    local pid=$!
+    for _ in $(seq 1 100); do
+        curl -sf "http://127.0.0.1:$PORT/identity/v3" >/dev/null && break; sleep 0.2
+    done
+    set +e
+    "$HARNESS" "http://127.0.0.1:$PORT/identity/v3" admin tempest-secret admin RegionOne \
+        'tempest\.api\.identity' "$OUT/$name" 900 $harness_flags | tail -1
+    set -e
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+    rm -rf "$data"
+    local missing; missing=$(comm -23 <(sort "$ratchet") <(sort "$OUT/$name/passed_tests.txt"))
+    if [ -n "$missing" ]; then
+        echo "RATCHET BROKEN ($name): these recorded tests no longer pass:"; echo "$missing"
+        status=1
+    fi
+    local new; new=$(comm -13 <(sort "$ratchet") <(sort "$OUT/$name/passed_tests.txt"))
+    [ -n "$new" ] && { echo "new passes in $name (add them to $ratchet):"; echo "$new"; }
+    [ -z "$missing" ] && echo "$name: all $(wc -l <"$ratchet") recorded tests pass"
+    return 0
+}
+
+run_slice identity tests/tempest/identity.passing.txt "" ""
+run_slice identity-security-compliance tests/tempest/identity-security-compliance.passing.txt \
+    "--security-compliance" "--security-compliance"
+exit $status

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test run CI makes: unit, functional and HA tests on SQLite, MariaDB and
+# PostgreSQL, then the Tempest ratchet.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/services.sh
+export ONESTACK_TEST_DATABASES=${ONESTACK_TEST_DATABASES:-sqlite,mysql+pymysql://root@127.0.0.1,postgresql+psycopg://postgres@127.0.0.1}
+set +e
+.venv/bin/pytest -p no:cacheprovider "$@"
+rc=$?
+set -e
+scripts/tempest_ratchet.sh || rc=1
+[ $rc -eq 0 ] && echo "all tests passed" || echo "tests FAILED"
+exit $rc
