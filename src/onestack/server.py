@@ -1,7 +1,13 @@
-"""The composition root: one database, one policy enforcer, every service mounted."""
+"""The composition root: one database, one policy enforcer, every service mounted.
+
+Each service module listed in ``SERVICES`` provides ``CATALOG`` (its catalog entries: type,
+name, path under the public URL) and ``mount(platform) -> Mount``.
+"""
 from __future__ import annotations
 
+import importlib
 import logging
+from types import ModuleType
 
 import sqlalchemy as sa
 from starlette.requests import Request
@@ -11,16 +17,34 @@ from starlette.routing import Route
 from onestack.core.app import OpenStackApp
 from onestack.core.config import Settings
 from onestack.core.db import Database
+from onestack.core.platform import Platform
 from onestack.core.policy import Policy
 from onestack.identity import app as identity_app
 
 log = logging.getLogger(__name__)
+
+# Service modules after identity, in mount order.
+SERVICES: list[str] = []
+
+
+def service_modules() -> list[ModuleType]:
+    return [importlib.import_module(name) for name in SERVICES]
+
+
+def catalog_entries() -> list[tuple[str, str, str]]:
+    entries = list(identity_app.CATALOG)
+    for module in service_modules():
+        entries.extend(module.CATALOG)
+    return entries
 
 
 def build_app(settings: Settings, db: Database | None = None) -> OpenStackApp:
     db = db or Database(settings.database_url)
     policy = Policy(settings.policy_file)
     ident = identity_app.build_identity(db, settings, policy)
+    platform = Platform(db, settings, policy, ident)
+    mounts = [identity_app.mount(ident)]
+    mounts.extend(module.mount(platform) for module in service_modules())
 
     async def healthcheck(request: Request) -> Response:
         import anyio.to_thread
@@ -35,7 +59,7 @@ def build_app(settings: Settings, db: Database | None = None) -> OpenStackApp:
             return PlainTextResponse("database unavailable", 503)
         return PlainTextResponse("OK")
 
-    app = OpenStackApp([identity_app.mount(ident)], ident.tokens, settings.base_url,
+    app = OpenStackApp(mounts, ident.tokens, settings.base_url,
                        extra_routes=[Route("/healthcheck", healthcheck, methods=["GET"])])
-    app.state = {"db": db, "identity": ident}  # type: ignore[attr-defined]
+    app.platform = platform  # type: ignore[attr-defined]
     return app

@@ -129,8 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         result = bootstrap(db, admin_password=password,
                            public_url=args.public_url or settings.base_url,
                            region=args.region or settings.region,
-                           password_hash_rounds=settings.password_hash_rounds,
-                           services=_services())
+                           password_hash_rounds=settings.password_hash_rounds)
         print(f"admin user {result.user_id} in project {result.project_id}")
         return 0
     if args.command == "token-rotate":
@@ -141,12 +140,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"rotated; {kept} keys active")
         return 0
     return 2
-
-
-def _services() -> list[tuple[str, str, str]]:
-    from onestack.identity.bootstrap import SERVICES
-
-    return SERVICES
 
 
 def _stored_password(data_dir: Path) -> str:

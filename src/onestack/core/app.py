@@ -10,11 +10,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import anyio.from_thread
 import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.concurrency import iterate_in_threadpool
+from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route as StarletteRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -50,6 +52,9 @@ def fault_response(exc: OpenStackError, style: str, request_id: str, www_auth: s
     headers["x-openstack-request-id"] = request_id
     if exc.status == 401 and www_auth:
         headers["WWW-Authenticate"] = www_auth
+    if style == "glance":  # Glance answers faults as a small HTML page
+        return Response(exc.html().encode(), exc.status, headers,
+                        media_type="text/html; charset=UTF-8")
     return Response(_dumps(exc.body(style)), exc.status, headers, media_type="application/json")
 
 
@@ -64,6 +69,9 @@ def render(reply: Reply, request_id: str, method: str) -> Response:
         content = _dumps(reply.body)
     if reply.status == 204:
         return Response(b"", 204, headers)
+    if reply.stream is not None and method != "HEAD":
+        return StreamingResponse(iterate_in_threadpool(iter(reply.stream)), reply.status,
+                                 headers, media_type=reply.content_type)
     resp = Response(content, reply.status, headers, media_type=reply.content_type)
     if method == "HEAD":
         resp.body = b""
@@ -113,12 +121,14 @@ class OpenStackApp:
 
         async def endpoint(request: Request) -> Response:
             request_id: str = request.scope["onestack.request_id"]
-            body = await _read_body(request)
+            body = b"" if route.stream else await _read_body(request)
             token = request.headers.get("x-auth-token", "")
             base = f"{request.url.scheme}://{request.url.netloc}"
             call = Call(RequestContext(request_id, token), request.method, request.url.path,
                         dict(request.path_params), request.query_params, request.headers,
                         body, base)
+            if route.stream:
+                call.chunks = _thread_chunks(request)
 
             def run() -> Reply:
                 if token:
@@ -153,6 +163,24 @@ async def _read_body(request: Request) -> bytes:
             raise PayloadTooLarge()
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _thread_chunks(request: Request):
+    """The request body as a blocking iterator for a handler running in a worker thread."""
+    stream = request.stream().__aiter__()
+
+    async def next_chunk() -> bytes | None:
+        try:
+            return await stream.__anext__()
+        except StopAsyncIteration:
+            return None
+
+    while True:
+        chunk = anyio.from_thread.run(next_chunk)
+        if chunk is None:
+            return
+        if chunk:
+            yield chunk
 
 
 class RequestIdLayer:

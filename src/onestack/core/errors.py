@@ -21,6 +21,14 @@ class OpenStackError(Exception):
         self.headers = headers or {}
         super().__init__(self.message)
 
+    def html(self) -> str:
+        import html
+
+        head = f"{self.status} {self.title}"
+        return (f"<html>\n <head>\n  <title>{head}</title>\n </head>\n <body>\n"
+                f"  <h1>{head}</h1>\n  {html.escape(self.message)}<br /><br />\n\n\n\n"
+                " </body>\n</html>")
+
     def body(self, style: str = "keystone") -> dict[str, Any]:
         if style == "nova":
             return {self.nova_name: {"code": self.status, "message": self.message}}

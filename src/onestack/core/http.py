@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator
 
 from starlette.datastructures import Headers, QueryParams
 
@@ -25,6 +25,7 @@ class Call:
     base_url: str  # scheme://host[:port] as the client reached us
     _json: Any = field(default=None, repr=False)
     _parsed: bool = field(default=False, repr=False)
+    chunks: Iterator[bytes] | None = field(default=None, repr=False)  # streamed routes only
 
     @property
     def json(self) -> Any:
@@ -69,6 +70,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     raw: bytes | None = None
     content_type: str = "application/json"
+    stream: Iterable[bytes] | None = None  # sent chunk by chunk, never held whole
 
 
 Handler = Callable[[Call], Reply]
@@ -80,6 +82,7 @@ class Route:
     path: str
     handler: Handler
     auth: bool = True  # a valid token is required before the handler runs
+    stream: bool = False  # the body reaches the handler as ``call.chunks``, unbuffered
 
 
 class RouteTable:
@@ -88,8 +91,9 @@ class RouteTable:
     def __init__(self) -> None:
         self.routes: list[Route] = []
 
-    def add(self, method: str, path: str, handler: Handler, *, auth: bool = True) -> None:
-        self.routes.append(Route(method, path, handler, auth))
+    def add(self, method: str, path: str, handler: Handler, *, auth: bool = True,
+            stream: bool = False) -> None:
+        self.routes.append(Route(method, path, handler, auth, stream))
 
     def get(self, path: str, *, auth: bool = True) -> Callable[[Handler], Handler]:
         return self._decorator("GET", path, auth)

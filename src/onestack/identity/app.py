@@ -14,6 +14,7 @@ from onestack.identity.service.authenticate import Authenticator
 from onestack.identity.service.tokens import TokenService
 
 PREFIX = "/identity"
+CATALOG = [("identity", "keystone", PREFIX)]
 
 
 def build_identity(db: Database, settings: Settings, policy: Policy) -> Identity:

@@ -14,8 +14,6 @@ from onestack.identity import models as m
 from onestack.identity.passwords import check_secret, hash_secret
 from onestack.identity.service import assignments, keys, store
 
-# (type, name, path under the public URL) of every service onestack serves.
-SERVICES = [("identity", "keystone", "/identity")]
 
 
 @dataclass
@@ -40,6 +38,10 @@ def _role(s: Session, name: str) -> m.Role:
 def bootstrap(db: Database, *, admin_password: str, public_url: str, region: str = "RegionOne",
               password_hash_rounds: int = 12, services: list[tuple[str, str, str]] | None = None
               ) -> BootstrapResult:
+    if services is None:
+        from onestack.server import catalog_entries
+
+        services = catalog_entries()
     pw_hash = hash_secret(admin_password, password_hash_rounds)
     public_url = public_url.rstrip("/")
 
@@ -80,7 +82,7 @@ def bootstrap(db: Database, *, admin_password: str, public_url: str, region: str
         assignments.grant(s, assignments.USER_SYSTEM, user.id, "all", admin.id, False)
         if s.get(cm.Region, region) is None:
             s.add(cm.Region(id=region, description="", extra={}))
-        for svc_type, name, path in services or SERVICES:
+        for svc_type, name, path in services:
             svc = s.scalar(sa.select(cm.Service).where(cm.Service.type == svc_type))
             if svc is None:
                 svc = cm.Service(id=new_id(), type=svc_type, enabled=True, extra={"name": name})

@@ -17,5 +17,6 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Every service has its own branch of revisions; ``heads`` migrates them all."""
     command.upgrade(alembic_config(url), revision)
