@@ -15,6 +15,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from onestack.core.app import OpenStackApp
+from onestack.core.bus import Bus, InProcessBus
 from onestack.core.config import Settings
 from onestack.core.db import Database
 from onestack.core.platform import Platform
@@ -24,7 +25,7 @@ from onestack.identity import app as identity_app
 log = logging.getLogger(__name__)
 
 # Service modules after identity, in mount order.
-SERVICES: list[str] = []
+SERVICES: list[str] = ["onestack.compute.app"]
 
 
 def service_modules() -> list[ModuleType]:
@@ -38,11 +39,12 @@ def catalog_entries() -> list[tuple[str, str, str]]:
     return entries
 
 
-def build_app(settings: Settings, db: Database | None = None) -> OpenStackApp:
+def build_app(settings: Settings, db: Database | None = None, bus: Bus | None = None
+              ) -> OpenStackApp:
     db = db or Database(settings.database_url)
     policy = Policy(settings.policy_file)
     ident = identity_app.build_identity(db, settings, policy)
-    platform = Platform(db, settings, policy, ident)
+    platform = Platform(db, settings, policy, ident, bus or InProcessBus())
     mounts = [identity_app.mount(ident)]
     mounts.extend(module.mount(platform) for module in service_modules())
 

@@ -24,7 +24,7 @@ def create_app():  # the factory uvicorn workers import
     return build_app(settings).asgi
 
 
-def serve(settings: Settings, on_ready=None) -> int:
+def serve(settings: Settings, on_ready=None, db=None, bus=None) -> int:
     common = dict(host=settings.host, port=settings.port, log_level=settings.log_level,
                   access_log=False, server_header=False, proxy_headers=True,
                   timeout_keep_alive=30)
@@ -35,7 +35,7 @@ def serve(settings: Settings, on_ready=None) -> int:
         return 0
     from onestack.server import build_app
 
-    app = build_app(settings)
+    app = build_app(settings, db, bus)
     config = uvicorn.Config(app.asgi, log_config=None, **common)
     server = uvicorn.Server(config)
     if on_ready is not None:

@@ -31,7 +31,24 @@ def write_client_config(data_dir: Path, auth_url: str, password: str, region: st
     openrc.chmod(0o600)
 
 
+def fake_host_zones(count: int) -> list[tuple[str, str]]:
+    """``compute1``… in zone ``nova``; with three or more hosts the last is in ``az2``."""
+    return [(f"compute{i}", "az2" if count >= 3 and i == count else "nova")
+            for i in range(1, count + 1)]
+
+
+def start_agents(settings: Settings, db: Database, bus, data_dir: Path):
+    from onestack.agents.compute import Running, start_host, start_scheduler
+
+    running = Running()
+    start_scheduler(db, bus, running)
+    for host, zone in fake_host_zones(settings.fake_hosts):
+        start_host(db, bus, running, host, zone, "fake", data_dir, settings.fake_op_seconds)
+    return running
+
+
 def run_up(settings: Settings, data_dir: Path, password: str) -> int:
+    from onestack.core.bus import InProcessBus
     from onestack.identity.bootstrap import bootstrap
     from onestack.migrations import upgrade
 
@@ -39,7 +56,11 @@ def run_up(settings: Settings, data_dir: Path, password: str) -> int:
     db = Database(settings.database_url)
     bootstrap(db, admin_password=password, public_url=settings.base_url,
               region=settings.region, password_hash_rounds=settings.password_hash_rounds)
-    db.dispose()
+    from onestack.compute.flavors import ensure_default_flavors
+
+    ensure_default_flavors(db)
+    bus = InProcessBus()
+    running = start_agents(settings, db, bus, data_dir)
     auth_url = settings.base_url + "/identity/v3"
     write_client_config(data_dir, auth_url, password, settings.region)
 
@@ -50,4 +71,7 @@ def run_up(settings: Settings, data_dir: Path, password: str) -> int:
 
     from onestack.cli.serve import serve
 
-    return serve(settings, on_ready=ready)
+    try:
+        return serve(settings, on_ready=ready, db=db, bus=bus)
+    finally:
+        running.stop()

@@ -115,37 +115,42 @@ class OpenStackApp:
         return fault_response(fault, self.style_for(request.url.path),
                               request.scope.get("onestack.request_id", ""), "")
 
-    def _endpoint(self, route: Route, mount: Mount):
+    async def _handle(self, request: Request, request_id: str, route: Route) -> Reply:
+        body = b"" if route.stream else await _read_body(request)
+        token = request.headers.get("x-auth-token", "")
+        base = f"{request.url.scheme}://{request.url.netloc}"
+        call = Call(RequestContext(request_id, token), request.method, request.url.path,
+                    dict(request.path_params), request.query_params, request.headers,
+                    body, base)
+        if route.stream:
+            call.chunks = _thread_chunks(request)
         authenticator = self.authenticator
-        handler = route.handler
+
+        def run() -> Reply:
+            if token:
+                try:
+                    call.ctx = authenticator.authenticate(token, request_id)
+                except Unauthorized:
+                    if route.auth:
+                        raise
+            elif route.auth:
+                raise Unauthorized()
+            return route.handler(call)
+
+        return await anyio.to_thread.run_sync(run)
+
+    def _endpoint(self, route: Route, mount: Mount):
 
         async def endpoint(request: Request) -> Response:
             request_id: str = request.scope["onestack.request_id"]
-            body = b"" if route.stream else await _read_body(request)
-            token = request.headers.get("x-auth-token", "")
-            base = f"{request.url.scheme}://{request.url.netloc}"
-            call = Call(RequestContext(request_id, token), request.method, request.url.path,
-                        dict(request.path_params), request.query_params, request.headers,
-                        body, base)
-            if route.stream:
-                call.chunks = _thread_chunks(request)
-
-            def run() -> Reply:
-                if token:
-                    try:
-                        call.ctx = authenticator.authenticate(token, request_id)
-                    except Unauthorized:
-                        if route.auth:
-                            raise
-                elif route.auth:
-                    raise Unauthorized()
-                return handler(call)
-
             try:
-                reply = await anyio.to_thread.run_sync(run)
+                reply = await self._handle(request, request_id, route)
             except OpenStackError as exc:
                 return fault_response(exc, mount.fault_style, request_id,
                                       self.www_authenticate())
+            except Exception:  # noqa: BLE001 - the fault body promise covers bugs too
+                log.exception("unhandled error request_id=%s", request_id)
+                return fault_response(OpenStackError(), mount.fault_style, request_id, "")
             return render(reply, request_id, request.method)
 
         return endpoint

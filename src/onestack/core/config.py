@@ -41,6 +41,8 @@ class Settings:
     policy_file: str = ""
     log_level: str = "info"
     workers: int = 1
+    fake_hosts: int = 3  # fake compute hosts `onestack up` runs (the last in zone az2)
+    fake_op_seconds: float = 0.0  # time each fake hypervisor operation takes
     security_compliance: SecurityCompliance = field(default_factory=SecurityCompliance)
 
     @property
@@ -64,6 +66,8 @@ def _coerce(value: Any, like: Any) -> Any:
         if isinstance(value, bool):
             return value
         return str(value).strip().lower() in ("1", "true", "yes", "on")
+    if isinstance(like, float):
+        return float(value)
     if isinstance(like, int):
         return int(value)
     return str(value)

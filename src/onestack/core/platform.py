@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from onestack.core.bus import Bus
 from onestack.core.config import Settings
 from onestack.core.db import Database
 from onestack.core.policy import Policy
@@ -16,3 +17,4 @@ class Platform:
     settings: Settings
     policy: Policy
     identity: Any  # onestack.identity.api.common.Identity (core does not import services)
+    bus: Bus

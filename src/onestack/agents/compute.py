@@ -1,0 +1,60 @@
+"""Runs a host agent (and the scheduler) as reconcile workers with a heartbeat."""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from onestack.compute.drivers.fake import FakeDriver
+from onestack.compute.reconciler import HostAgent
+from onestack.compute.scheduler import Scheduler
+from onestack.core.bus import Bus
+from onestack.core.db import Database
+from onestack.core.reconcile import Worker
+
+log = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 10.0
+
+
+@dataclass
+class Running:
+    workers: list[Worker] = field(default_factory=list)
+    stop_event: threading.Event = field(default_factory=threading.Event)
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        for w in self.workers:
+            w.stop()
+
+
+def start_scheduler(db: Database, bus: Bus, running: Running, threads: int = 2) -> None:
+    sched = Scheduler(db, bus)
+    worker = Worker("scheduler", bus, "schedule", sched.pending, sched.reconcile, resync=1.0,
+                    threads=threads)
+    worker.start()
+    running.workers.append(worker)
+
+
+def start_host(db: Database, bus: Bus, running: Running, host: str, zone: str,
+               driver: str = "fake", state_dir: Path | None = None, op_seconds: float = 0.0,
+               image_snapshot=None) -> HostAgent:
+    if driver != "fake":
+        raise ValueError(f"unknown virt driver {driver!r}")
+    agent = HostAgent(db, bus, host, FakeDriver(host, state_dir, op_seconds), zone,
+                      image_snapshot)
+    agent.register()
+    agent.cleanup_strays()
+    worker = Worker(f"compute-{host}", bus, "compute." + host, agent.pending, agent.reconcile,
+                    resync=2.0, threads=2)
+    worker.start()
+    running.workers.append(worker)
+
+    def beat() -> None:
+        while not running.stop_event.wait(HEARTBEAT_SECONDS):
+            try:
+                agent.heartbeat()
+            except Exception:  # noqa: BLE001 - keep beating through database hiccups
+                log.exception("heartbeat of %s failed", host)
+    threading.Thread(target=beat, name=f"heartbeat-{host}", daemon=True).start()
+    return agent

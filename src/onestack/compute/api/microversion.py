@@ -1,0 +1,53 @@
+"""Compute API microversions: negotiated from ``OpenStack-API-Version: compute X.Y`` or
+``X-OpenStack-Nova-API-Version``; no header means the minimum; ``latest`` the maximum; a
+version outside the range is 406. The maximum is configurable so an operator can pin the
+behaviour of a given OpenStack release."""
+from __future__ import annotations
+
+import re
+
+from onestack.core.errors import BadRequest, NotAcceptable
+from onestack.core.http import Call
+
+MIN_VERSION = (2, 1)
+MAX_VERSION = (2, 96)
+_RE = re.compile(r"^(\d+)\.(\d+)$")
+
+
+def fmt(v: tuple[int, int]) -> str:
+    return f"{v[0]}.{v[1]}"
+
+
+def parse(value: str) -> tuple[int, int]:
+    m = _RE.match(value.strip())
+    if not m:
+        raise BadRequest(f"API Version String {value} is of invalid format. Must be of "
+                         "format MajorNum.MinorNum.")
+    return int(m.group(1)), int(m.group(2))
+
+
+def negotiate(call: Call, maximum: tuple[int, int] = MAX_VERSION) -> tuple[int, int]:
+    raw = None
+    header = call.headers.get("openstack-api-version")
+    if header:
+        for part in header.split(","):
+            words = part.strip().split()
+            if len(words) == 2 and words[0].lower() == "compute":
+                raw = words[1]
+    if raw is None:
+        raw = call.headers.get("x-openstack-nova-api-version")
+    if raw is None:
+        return MIN_VERSION
+    if raw.strip().lower() == "latest":
+        return maximum
+    version = parse(raw)
+    if version < MIN_VERSION or version > maximum:
+        raise NotAcceptable(f"Version {raw} is not supported by the API. Minimum is "
+                            f"{fmt(MIN_VERSION)} and maximum is {fmt(maximum)}.")
+    return version
+
+
+def response_headers(version: tuple[int, int]) -> dict[str, str]:
+    v = fmt(version)
+    return {"OpenStack-API-Version": f"compute {v}", "X-OpenStack-Nova-API-Version": v,
+            "Vary": "OpenStack-API-Version, X-OpenStack-Nova-API-Version"}

@@ -1,0 +1,128 @@
+"""A fake hypervisor that behaves like a real one: it keeps each instance's power state and
+console log (persisted to a small JSON file, so an agent restarted after ``kill -9`` finds
+its instances again), takes a configurable time per operation, and fails on demand.
+
+Failure injection, for clients testing their error paths: server metadata
+``fake:fail=<op>`` (``spawn``, ``reboot``, ``power_off``, …) makes that operation fail.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+from onestack.compute.drivers.base import (PAUSED, RUNNING, SHUTDOWN, SUSPENDED, DriverError,
+                                           HostResources, InstanceSpec)
+
+
+class FakeDriver:
+    def __init__(self, host: str, state_dir: Path | None = None, op_seconds: float = 0.0,
+                 vcpus: int = 32, memory_mb: int = 65536, disk_gb: int = 1024):
+        self.host = host
+        self.op_seconds = op_seconds
+        self.resources = HostResources(vcpus, memory_mb, disk_gb, "fake")
+        self._lock = threading.Lock()
+        self._path = (state_dir / f"fake-{host}.json") if state_dir else None
+        self._instances: dict[str, dict] = {}
+        self._fail: dict[str, str] = {}
+        if self._path and self._path.exists():
+            self._instances = json.loads(self._path.read_text())
+
+    # --- bookkeeping --------------------------------------------------------
+    def _save(self) -> None:
+        if self._path is None:
+            return
+        tmp = self._path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self._instances))
+        os.replace(tmp, self._path)
+
+    def _op(self, name: str, instance_id: str) -> dict:
+        if self.op_seconds:
+            time.sleep(self.op_seconds)
+        if self._fail.get(instance_id) == name:
+            raise DriverError(f"fake driver was told to fail {name}")
+        inst = self._instances.get(instance_id)
+        if inst is None:
+            raise DriverError(f"instance {instance_id} not found on {self.host}")
+        return inst
+
+    def _log(self, inst: dict, line: str) -> None:
+        inst["console"] = (inst.get("console", "") + line + "\n")[-65536:]
+
+    def _set(self, instance_id: str, op: str, power: int, line: str) -> None:
+        with self._lock:
+            inst = self._op(op, instance_id)
+            inst["power"] = power
+            self._log(inst, line)
+            self._save()
+
+    # --- the VirtDriver protocol ---------------------------------------------
+    def host_resources(self) -> HostResources:
+        return self.resources
+
+    def list_instances(self) -> dict[str, int]:
+        with self._lock:
+            return {i: v["power"] for i, v in self._instances.items()}
+
+    def spawn(self, spec: InstanceSpec) -> None:
+        if spec.metadata.get("fake:fail"):
+            self._fail[spec.id] = spec.metadata["fake:fail"]
+        if self.op_seconds:
+            time.sleep(self.op_seconds)
+        if self._fail.get(spec.id) == "spawn":
+            raise DriverError("fake driver was told to fail spawn")
+        with self._lock:
+            if spec.id in self._instances:
+                return
+            inst = {"power": RUNNING, "name": spec.name, "console": ""}
+            self._log(inst, f"[    0.000000] Linux version 6.1.0-onestack-fake ({spec.name})")
+            self._log(inst, f"{spec.name} login: ")
+            self._instances[spec.id] = inst
+            self._save()
+
+    def destroy(self, instance_id: str) -> None:
+        if self.op_seconds:
+            time.sleep(self.op_seconds)
+        if self._fail.get(instance_id) == "destroy":
+            raise DriverError("fake driver was told to fail destroy")
+        with self._lock:
+            self._instances.pop(instance_id, None)
+            self._fail.pop(instance_id, None)
+            self._save()
+
+    def reboot(self, instance_id: str, hard: bool) -> None:
+        self._set(instance_id, "reboot", RUNNING,
+                  "[    0.000000] reboot: " + ("hard" if hard else "soft"))
+
+    def power_off(self, instance_id: str) -> None:
+        self._set(instance_id, "power_off", SHUTDOWN, "reboot: Power down")
+
+    def power_on(self, instance_id: str) -> None:
+        self._set(instance_id, "power_on", RUNNING, "[    0.000000] Linux version 6.1.0")
+
+    def pause(self, instance_id: str) -> None:
+        self._set(instance_id, "pause", PAUSED, "")
+
+    def unpause(self, instance_id: str) -> None:
+        self._set(instance_id, "unpause", RUNNING, "")
+
+    def suspend(self, instance_id: str) -> None:
+        self._set(instance_id, "suspend", SUSPENDED, "PM: suspend entry (deep)")
+
+    def resume(self, instance_id: str) -> None:
+        self._set(instance_id, "resume", RUNNING, "PM: suspend exit")
+
+    def rebuild(self, spec: InstanceSpec) -> None:
+        with self._lock:
+            self._instances.pop(spec.id, None)
+        self.spawn(spec)
+
+    def resize(self, spec: InstanceSpec) -> None:
+        self._set(spec.id, "resize", RUNNING, f"resized to {spec.vcpus} vcpus")
+
+    def console_output(self, instance_id: str) -> str:
+        with self._lock:
+            inst = self._instances.get(instance_id)
+            return inst.get("console", "") if inst else ""

@@ -1,0 +1,80 @@
+"""Small shared writes of the compute service: faults, instance actions and their events,
+and the resources a flavor asks of placement."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from onestack.compute import models as cm
+from onestack.core.db import utcnow
+
+SERVICE_DOWN_SECONDS = 60
+
+
+def flavor_resources(flavor: dict[str, Any]) -> dict[str, int]:
+    disk = int(flavor.get("disk", 0)) + int(flavor.get("ephemeral", 0))
+    disk += (int(flavor.get("swap", 0)) + 1023) // 1024
+    return {"VCPU": int(flavor["vcpus"]), "MEMORY_MB": int(flavor["ram"]), "DISK_GB": disk}
+
+
+def flavor_snapshot(f: cm.Flavor) -> dict[str, Any]:
+    return {"id": f.id, "name": f.name, "vcpus": f.vcpus, "ram": f.ram, "disk": f.disk,
+            "ephemeral": f.ephemeral, "swap": f.swap, "extra_specs": dict(f.extra_specs or {})}
+
+
+def add_fault(s: Session, instance_id: str, code: int, message: str, details: str = "") -> None:
+    s.add(cm.InstanceFault(instance_id=instance_id, code=code, message=message,
+                           details=details, created_at=utcnow()))
+
+
+def latest_fault(s: Session, instance_id: str) -> cm.InstanceFault | None:
+    return s.scalar(sa.select(cm.InstanceFault).where(cm.InstanceFault.instance_id == instance_id)
+                    .order_by(cm.InstanceFault.id.desc()).limit(1))
+
+
+def start_action(s: Session, inst: cm.Instance, action: str, request_id: str, user_id: str,
+                 project_id: str) -> None:
+    now = utcnow()
+    s.add(cm.InstanceAction(instance_id=inst.id, action=action, request_id=request_id,
+                            user_id=user_id, project_id=project_id, start_time=now,
+                            updated_at=now, events=[]))
+
+
+def add_event(s: Session, instance_id: str, event: str, result: str, host: str,
+              traceback: str | None = None) -> None:
+    """Append an event to the instance's newest action."""
+    action = s.scalar(sa.select(cm.InstanceAction).where(
+        cm.InstanceAction.instance_id == instance_id).order_by(cm.InstanceAction.id.desc())
+        .limit(1))
+    if action is None:
+        return
+    now = utcnow()
+    events = list(action.events or [])
+    events.append({"event": event, "start_time": now.isoformat(), "finish_time": now.isoformat(),
+                   "result": result, "traceback": traceback, "host": host,
+                   "hostId": "", "details": None})
+    action.events = events
+    action.updated_at = now
+    if result == "Error":
+        action.message = "Error"
+
+
+def host_is_up(h: cm.ComputeHost, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return (not h.forced_down and h.last_seen_at is not None and
+            h.last_seen_at + timedelta(seconds=SERVICE_DOWN_SECONDS) >= now)
+
+
+def host_zones(s: Session) -> dict[str, str]:
+    """host → availability zone (an aggregate's ``availability_zone`` overrides the agent's)."""
+    zones = {h.host: h.zone for h in s.scalars(sa.select(cm.ComputeHost))}
+    for agg in s.scalars(sa.select(cm.Aggregate)):
+        az = (agg.metadata_ or {}).get("availability_zone")
+        if az:
+            for host in agg.hosts or []:
+                if host in zones:
+                    zones[host] = az
+    return zones

@@ -1,0 +1,187 @@
+"""The scheduler's reconcile: place an instance that needs a host (new build, resize or
+cold migration, unshelve, live migration, evacuation) by filtering hosts, weighing them and
+claiming the flavor's resources atomically in placement."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from onestack.compute import models as cm
+from onestack.compute import records
+from onestack.compute import states as st
+from onestack.core.bus import Bus
+from onestack.core.db import Database, utcnow
+from onestack.placement import models as pm
+from onestack.placement import service as placement
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+NO_VALID_HOST = "No valid host was found. There are not enough hosts available."
+
+# task states that ask the scheduler for a host
+PLACING = (st.SCHEDULING, st.RESIZE_PREP, st.MIGRATING, st.UNSHELVING)
+
+
+@dataclass
+class HostView:
+    host: str
+    uuid: str
+    zone: str
+    free_ram: float
+    free_vcpu: float
+
+
+def candidates(s: Session, inst: cm.Instance, wanted: dict[str, int],
+               exclude: set[str]) -> list[HostView]:
+    """Hosts that pass every filter, best first (spread: most free RAM)."""
+    req = inst.request or {}
+    now = utcnow()
+    zones = records.host_zones(s)
+    inventories = placement.all_inventories(s)
+    usages = placement.all_usages(s)
+    group_hosts: set[str] = set()
+    group: cm.ServerGroup | None = None
+    if req.get("group"):
+        group = s.get(cm.ServerGroup, req["group"])
+        if group is not None:
+            others = [m for m in group.members or [] if m != inst.id]
+            if others:
+                group_hosts = {h for h in s.scalars(sa.select(cm.Instance.host).where(
+                    cm.Instance.id.in_(others), cm.Instance.deleted.is_(False))) if h}
+    force_host = req.get("force_host")
+    out: list[HostView] = []
+    for h in s.scalars(sa.select(cm.ComputeHost)):
+        if h.disabled and not force_host:
+            continue
+        if not records.host_is_up(h, now) or h.host in exclude:
+            continue
+        if force_host and h.host != force_host:
+            continue
+        zone = zones.get(h.host, h.zone)
+        if inst.requested_az and zone != inst.requested_az:
+            continue
+        if group is not None:
+            count = sum(1 for x in group_hosts if x == h.host)
+            if group.policy == "affinity" and group_hosts and h.host not in group_hosts:
+                continue
+            if group.policy == "anti-affinity":
+                limit = int((group.rules or {}).get("max_server_per_host", 1))
+                members_here = s.scalar(sa.select(sa.func.count()).select_from(cm.Instance).where(
+                    cm.Instance.id.in_(group.members or []), cm.Instance.host == h.host,
+                    cm.Instance.deleted.is_(False), cm.Instance.id != inst.id)) or 0
+                if members_here >= limit or (limit == 1 and count):
+                    continue
+        inv = inventories.get(h.uuid, {})
+        used = usages.get(h.uuid, {})
+        if not placement.fits(inv, used, wanted):
+            continue
+        ram = inv.get("MEMORY_MB")
+        cpu = inv.get("VCPU")
+        view = HostView(h.host, h.uuid, zone,
+                        placement.capacity(ram) - used.get("MEMORY_MB", 0) if ram else 0,
+                        placement.capacity(cpu) - used.get("VCPU", 0) if cpu else 0)
+        out.append(view)
+    soft = group.policy if group is not None else ""
+    def weight(v: HostView) -> tuple:
+        bias = 0
+        if soft == "soft-affinity":
+            bias = -sum(1 for x in group_hosts if x == v.host)
+        elif soft == "soft-anti-affinity":
+            bias = sum(1 for x in group_hosts if x == v.host)
+        return (bias, -v.free_ram, -v.free_vcpu, v.host)
+    out.sort(key=weight)
+    return out
+
+
+class Scheduler:
+    def __init__(self, db: Database, bus: Bus):
+        self.db = db
+        self.bus = bus
+
+    def pending(self) -> list[str]:
+        return self.db.read(lambda s: list(s.scalars(sa.select(cm.Instance.id).where(
+            cm.Instance.deleted.is_(False), cm.Instance.task_state.in_(PLACING),
+            cm.Instance.host.is_(None) | (cm.Instance.task_state != st.SCHEDULING))
+            .order_by(cm.Instance.created_at))))
+
+    def reconcile(self, instance_id: str) -> bool:
+        inst = self.db.read(lambda s: s.get(cm.Instance, instance_id))
+        if inst is None or inst.deleted or inst.task_state not in PLACING:
+            return True
+        if inst.task_state == st.SCHEDULING and inst.host:
+            return True
+        if inst.task_state == st.UNSHELVING and inst.vm_state != st.SHELVED_OFFLOADED:
+            return True
+        req = dict(inst.request or {})
+        moving = inst.task_state in (st.RESIZE_PREP, st.MIGRATING)
+        flavor = req.get("new_flavor") if inst.task_state == st.RESIZE_PREP else inst.flavor
+        wanted = records.flavor_resources(flavor or inst.flavor)
+        exclude = set(req.get("tried_hosts", []))
+        if inst.task_state == st.MIGRATING and not req.get("live") and inst.host:
+            exclude.add(inst.host)
+        if moving:
+            req.setdefault("source_host", inst.host)
+        hosts = self.db.read(lambda s: candidates(s, inst, wanted, exclude))
+        if moving and inst.task_state == st.RESIZE_PREP:
+            # same-host resize is allowed; prefer staying when it fits
+            hosts.sort(key=lambda v: v.host != inst.host)
+        consumer = inst.id
+        if moving:
+            # keep the old allocation under a migration consumer until confirm/revert
+            self.db.write(lambda s: placement.move(s, inst.id, "mig-" + inst.id))
+        for view in hosts:
+            if placement.claim(self.db, consumer, inst.project_id, inst.user_id, view.uuid,
+                               wanted):
+                self.db.write(lambda s: self._placed(s, instance_id, view, req))
+                self.bus.notify("compute." + view.host, instance_id)
+                return True
+        if moving:
+            self.db.write(lambda s: placement.move(s, "mig-" + inst.id, inst.id))
+        self.db.write(lambda s: self._no_host(s, instance_id))
+        return True
+
+    def _placed(self, s: Session, instance_id: str, view: HostView, req: dict[str, Any]) -> None:
+        inst = s.get(cm.Instance, instance_id)
+        if inst is None:
+            return
+        if inst.task_state == st.SCHEDULING or inst.task_state == st.UNSHELVING:
+            inst.host, inst.node = view.host, view.host
+            inst.availability_zone = view.zone
+            inst.task_state = st.SPAWNING
+        elif inst.task_state == st.RESIZE_PREP:
+            req["dest_host"] = view.host
+            inst.task_state = st.RESIZE_MIGRATING
+        elif inst.task_state == st.MIGRATING:
+            req["dest_host"] = view.host
+            req["dest_zone"] = view.zone
+            if req.get("live"):
+                inst.task_state = st.LIVE_MIGRATING
+            else:
+                inst.task_state = st.RESIZE_MIGRATING
+                req.setdefault("new_flavor", inst.flavor)
+        inst.request = req
+        inst.updated_at = utcnow()
+        records.add_event(s, inst.id, "conductor_schedule_and_build_instances", "Success",
+                          view.host)
+
+    def _no_host(self, s: Session, instance_id: str) -> None:
+        inst = s.get(cm.Instance, instance_id)
+        if inst is None:
+            return
+        if inst.task_state in (st.RESIZE_PREP, st.MIGRATING):
+            inst.task_state = None  # the move is refused; the server keeps running where it is
+            records.add_fault(s, inst.id, 500, NO_VALID_HOST)
+            records.add_event(s, inst.id, "conductor_migrate_server", "Error", "")
+            return
+        if inst.task_state == st.UNSHELVING:
+            inst.task_state = None
+            records.add_fault(s, inst.id, 500, NO_VALID_HOST)
+            return
+        inst.vm_state, inst.task_state = st.ERROR, None
+        inst.updated_at = utcnow()
+        records.add_fault(s, inst.id, 500, NO_VALID_HOST)
+        records.add_event(s, inst.id, "conductor_schedule_and_build_instances", "Error", "")

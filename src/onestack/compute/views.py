@@ -1,0 +1,70 @@
+"""Instance rows → the server shapes of the compute API (2.1)."""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from onestack.compute import models as cm
+from onestack.compute import states as st
+from onestack.compute.api.common import bookmark, iso, iso_micro, links
+from onestack.core.http import Call
+
+PROGRESS_STATUSES = {"ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING"}
+
+
+def host_id(inst: cm.Instance) -> str:
+    if not inst.host:
+        return ""
+    return hashlib.sha224((inst.project_id + inst.host).encode()).hexdigest()
+
+
+def brief(call: Call, inst: cm.Instance) -> dict[str, Any]:
+    return {"id": inst.id, "links": links(call, "servers", inst.id), "name": inst.name}
+
+
+def common(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
+           admin: bool) -> dict[str, Any]:
+    status = st.status(inst.vm_state, inst.task_state)
+    image: Any = ""
+    if inst.image_ref:
+        image = {"id": inst.image_ref, "links": [
+            {"rel": "bookmark", "href": f"{bookmark(call)}/images/{inst.image_ref}"}]}
+    body: dict[str, Any] = {
+        "id": inst.id, "name": inst.name, "status": status,
+        "tenant_id": inst.project_id, "user_id": inst.user_id,
+        "metadata": dict(inst.metadata_ or {}), "hostId": host_id(inst),
+        "image": image,
+        "flavor": {"id": inst.flavor_id, "links": [
+            {"rel": "bookmark", "href": f"{bookmark(call)}/flavors/{inst.flavor_id}"}]},
+        "created": iso(inst.created_at), "updated": iso(inst.updated_at),
+        "addresses": {}, "accessIPv4": inst.access_ip_v4 or "",
+        "accessIPv6": inst.access_ip_v6 or "", "links": links(call, "servers", inst.id),
+        "OS-DCF:diskConfig": inst.disk_config or "MANUAL",
+    }
+    if status in PROGRESS_STATUSES:
+        body["progress"] = inst.progress or 0
+    if fault is not None and inst.vm_state in (st.ERROR, st.DELETED):
+        body["fault"] = {"code": fault.code, "created": iso(fault.created_at),
+                         "message": fault.message}
+        if admin and fault.code != 500 or admin:
+            body["fault"]["details"] = fault.details or ""
+    return body
+
+
+def detail(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
+           admin: bool) -> dict[str, Any]:
+    body = common(call, inst, fault, admin)
+    body.update({
+        "key_name": inst.key_name, "config_drive": inst.config_drive or "",
+        "OS-EXT-AZ:availability_zone": inst.availability_zone or "",
+        "OS-SRV-USG:launched_at": iso_micro(inst.launched_at),
+        "OS-SRV-USG:terminated_at": iso_micro(inst.terminated_at),
+        "OS-EXT-STS:task_state": inst.task_state, "OS-EXT-STS:vm_state": inst.vm_state,
+        "OS-EXT-STS:power_state": inst.power_state,
+        "os-extended-volumes:volumes_attached": [],
+    })
+    if admin:
+        body.update({"OS-EXT-SRV-ATTR:host": inst.host,
+                     "OS-EXT-SRV-ATTR:instance_name": "instance-" + inst.id[:8],
+                     "OS-EXT-SRV-ATTR:hypervisor_hostname": inst.node})
+    return body

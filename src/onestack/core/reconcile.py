@@ -1,0 +1,94 @@
+"""A level-triggered worker: wake on the bus or every ``resync`` seconds, list what is not
+yet as desired, take one idempotent step for each id, and retry failures with backoff.
+The reconcile function itself is plain and tested without this loop."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable, Iterable
+
+from onestack.core.bus import Bus
+
+log = logging.getLogger(__name__)
+
+
+class Worker:
+    def __init__(self, name: str, bus: Bus, topic: str, pending: Callable[[], Iterable[str]],
+                 reconcile: Callable[[str], bool], resync: float = 2.0,
+                 threads: int = 1):
+        self.name = name
+        self.bus = bus
+        self.topic = topic
+        self.pending = pending
+        self.reconcile = reconcile
+        self.resync = resync
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._nthreads = threads
+        self._backoff: dict[str, tuple[float, float]] = {}  # id -> (not before, delay)
+        self._busy: set[str] = set()
+        self._lock = threading.Lock()
+        self._last_ids: list[str] = []
+
+    def start(self) -> None:
+        for i in range(self._nthreads):
+            t = threading.Thread(target=self._run, name=f"{self.name}-{i}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.bus.notify(self.topic)
+
+    def _take(self, ident: str) -> bool:
+        with self._lock:
+            not_before, _ = self._backoff.get(ident, (0.0, 0.0))
+            if ident in self._busy or time.monotonic() < not_before:
+                return False
+            self._busy.add(ident)
+            return True
+
+    def _done(self, ident: str, ok: bool) -> None:
+        with self._lock:
+            self._busy.discard(ident)
+            if ok:
+                self._backoff.pop(ident, None)
+            else:
+                _, delay = self._backoff.get(ident, (0.0, 0.25))
+                delay = min(delay * 2, 30.0)
+                self._backoff[ident] = (time.monotonic() + delay, delay)
+
+    def run_once(self) -> int:
+        """One pass over everything pending; returns how many ids were handled."""
+        handled = 0
+        try:
+            ids = list(self.pending())
+        except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
+            log.exception("%s: listing pending work failed", self.name)
+            return 0
+        if ids and ids == self._last_ids:
+            # the same work again right away: nothing moved, wait for news or resync
+            self._last_ids = []
+            return 0
+        self._last_ids = ids
+        for ident in ids:
+            if self._stop.is_set():
+                break
+            if not self._take(ident):
+                continue
+            ok = False
+            try:
+                ok = self.reconcile(ident)
+            except Exception:  # noqa: BLE001
+                log.exception("%s: reconcile %s failed", self.name, ident)
+            self._done(ident, ok)
+            handled += 1
+        return handled
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            handled = self.run_once()
+            if handled:
+                continue
+            self.bus.wait(self.topic, self.resync)
