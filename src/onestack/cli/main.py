@@ -70,6 +70,14 @@ def parser() -> argparse.ArgumentParser:
     boot.add_argument("--public-url", help="base URL of the catalog endpoints")
     boot.add_argument("--region", help="region id (default RegionOne)")
     boot.add_argument("--password-hash-rounds", type=int)
+    agent = sub.add_parser("agent", help="run a host agent or the scheduler on a shared "
+                                         "database")
+    agent.add_argument("kind", choices=["compute", "scheduler"])
+    agent.add_argument("--host", help="host name of this compute agent")
+    agent.add_argument("--zone", default=None, help="availability zone (default nova)")
+    agent.add_argument("--driver", default="fake", choices=["fake"], help="virt driver")
+    agent.add_argument("--state-dir", help="where the fake driver keeps its state")
+    _common(agent)
     tok = sub.add_parser("token-rotate", help="add a new token key, drop the oldest")
     _common(tok)
     return top
@@ -79,7 +87,9 @@ def _settings(args: argparse.Namespace, base: Settings | None = None) -> Setting
     values: dict[str, Any] = {k: v for k, v in vars(args).items()
                               if k not in ("command", "db_command", "config_file",
                                            "security_compliance", "data_dir",
-                                           "admin_password")}
+                                           "admin_password", "kind", "host", "zone", "driver",
+                                           "state_dir") or (k == "host" and
+                                                            args.command != "agent")}
     settings = load_settings(values, args.config_file, base=base)
     if getattr(args, "security_compliance", None) or \
             os.environ.get("ONESTACK_SECURITY_COMPLIANCE", "").lower() in ("1", "true", "yes"):
@@ -132,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
                            password_hash_rounds=settings.password_hash_rounds)
         print(f"admin user {result.user_id} in project {result.project_id}")
         return 0
+    if args.command == "agent":
+        from onestack.cli.agent import run_agent
+
+        return run_agent(settings, args.kind, args.host, args.zone or "nova", args.driver,
+                         args.state_dir)
     if args.command == "token-rotate":
         from onestack.core.db import Database
         from onestack.identity.service.keys import rotate

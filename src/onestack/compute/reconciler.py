@@ -238,6 +238,7 @@ class HostAgent:
             pass
         self._finish(inst.id, st.RESIZE_MIGRATING, "finish_resize", vm_state=st.RESIZED,
                      task_state=None, old_flavor=inst.flavor, flavor=new_flavor,
+                     flavor_id=new_flavor.get("id", inst.flavor_id),
                      host=self.host, node=self.host,
                      availability_zone=req.get("dest_zone", inst.availability_zone),
                      power_state=RUNNING)

@@ -49,7 +49,8 @@ class FakeDriver:
         return inst
 
     def _log(self, inst: dict, line: str) -> None:
-        inst["console"] = (inst.get("console", "") + line + "\n")[-65536:]
+        if line:
+            inst["console"] = (inst.get("console", "") + line + "\n")[-65536:]
 
     def _set(self, instance_id: str, op: str, power: int, line: str) -> None:
         with self._lock:

@@ -1,0 +1,1 @@
+"""The Image service: Glance's v2 API over onestack's database and an image store."""

@@ -1,0 +1,1 @@
+"""Image stores: where image bytes live. ``base.ImageStore`` is the seam."""

@@ -1,0 +1,1 @@
+"""Image use cases; the only layer that opens transactions."""
