@@ -112,6 +112,31 @@ class Database:
         )
         # Threads of one process queue here instead of spinning in SQLite's busy handler.
         self._local_write_lock = threading.Lock() if self.is_sqlite else None
+        self._raw = threading.local()
+
+    def read_value(self, sql: str) -> object:
+        """First column of the first row of a tiny query, on a per-thread autocommit DBAPI
+        connection: the hot-path read (a cache generation) without ORM or pool overhead."""
+        conn = getattr(self._raw, "conn", None)
+        for attempt in (1, 2):
+            if conn is None:
+                conn = self.engine.raw_connection().driver_connection
+                if self.is_sqlite:
+                    conn.isolation_level = None
+                else:
+                    conn.autocommit = True
+                self._raw.conn = conn
+            try:
+                cur = conn.cursor()
+                cur.execute(sql)
+                row = cur.fetchone()
+                cur.close()
+                return row[0] if row else None
+            except Exception:  # noqa: BLE001 - a dropped connection: reconnect once
+                self._raw.conn = conn = None
+                if attempt == 2:
+                    raise
+        return None
 
     @contextlib.contextmanager
     def reader(self) -> Iterator[Session]:

@@ -3,6 +3,7 @@ admin / member / reader personas and project, domain and system scope); an opera
 file (YAML or JSON, the usual oslo.policy format) overrides any rule."""
 from __future__ import annotations
 
+import threading
 from typing import Any, Iterable
 
 from oslo_config import cfg
@@ -43,17 +44,35 @@ class Policy:
             overwrite=False,
         )
         self._loaded = False
+        # Decisions depend only on (rule, credentials, target): memoised per process. The
+        # policy file is read at start-up; restart to apply a changed file.
+        self._decisions: dict[tuple, bool] = {}
+        self._lock = threading.Lock()
 
     def register(self, rules: Iterable[tuple[str, str]]) -> None:
-        self._enforcer.register_defaults(
-            [oslo_policy.RuleDefault(name, check) for name, check in rules])
+        with self._lock:
+            self._enforcer.register_defaults(
+                [oslo_policy.RuleDefault(name, check) for name, check in rules])
+            self._loaded = False
+            self._decisions.clear()
 
     def allowed(self, rule: str, ctx: RequestContext, target: dict[str, Any] | None = None) -> bool:
-        if not self._loaded:
-            self._enforcer.load_rules()
-            self._loaded = True
         flat = flatten(target or {})
-        return bool(self._enforcer.enforce(rule, flat, ctx.credentials(), do_raise=False))
+        creds = ctx.credentials()
+        key = (rule, tuple(sorted((k, tuple(v) if isinstance(v, list) else v)
+                                  for k, v in creds.items())),
+               tuple(sorted((k, str(v)) for k, v in flat.items())))
+        decision = self._decisions.get(key)
+        if decision is None:
+            with self._lock:
+                if not self._loaded:
+                    self._enforcer.load_rules()
+                    self._loaded = True
+                decision = bool(self._enforcer.enforce(rule, flat, creds, do_raise=False))
+                if len(self._decisions) > 50000:
+                    self._decisions.clear()
+                self._decisions[key] = decision
+        return decision
 
     def enforce(self, rule: str, ctx: RequestContext, target: dict[str, Any] | None = None) -> None:
         if not self.allowed(rule, ctx, target):

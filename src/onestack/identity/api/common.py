@@ -1,11 +1,14 @@
 """What every identity route needs: the service container and small helpers."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+
+from dataclasses import dataclass, field
 from typing import Any, Callable, TypeVar
 
 from sqlalchemy.orm import Session
 
+from onestack.core.cache import GenerationCache
 from onestack.core.config import Settings
 from onestack.core.db import Database
 from onestack.core.errors import BadRequest
@@ -24,6 +27,7 @@ class Identity:
     policy: Policy
     tokens: TokenService
     auth: Authenticator
+    responses: GenerationCache = field(default_factory=GenerationCache)
 
     def read(self, fn: Callable[[Session], T]) -> T:
         return self.db.read(fn)
@@ -36,6 +40,15 @@ class Identity:
 
     def allowed(self, call: Call, rule: str, target: dict[str, Any] | None = None) -> bool:
         return self.policy.allowed(rule, call.ctx, target)
+
+    def cached_json(self, key: Any, build: Callable[[], Any]) -> bytes:
+        """``build()`` rendered as JSON, memoised for the current identity generation."""
+        gen = self.tokens.generation()
+        body = self.responses.get(gen, key)
+        if body is None:
+            body = json.dumps(build(), separators=(",", ":")).encode()
+            self.responses.put(gen, key, body)
+        return body
 
 
 def v3(call: Call) -> str:

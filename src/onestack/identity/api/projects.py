@@ -230,7 +230,9 @@ def routes(ident: Identity) -> RouteTable:
             rows = list(s.scalars(_tag_filter(q, call).order_by(m.Project.name)))
             tags = store.tags_by_project(s, [p.id for p in rows])
             return [views.project(p, tags[p.id], v3(call)) for p in rows]
-        return Reply(200, views.collection("projects", ident.read(work), self_url(call)))
+        key = ("projects", scoped_domain, str(call.query), self_url(call))
+        return Reply(200, raw=ident.cached_json(key, lambda: views.collection(
+            "projects", ident.read(work), self_url(call))))
 
     @r.get("/v3/projects/{project_id}")
     def show_project(call: Call) -> Reply:
@@ -358,6 +360,7 @@ def routes(ident: Identity) -> RouteTable:
                 if len(current) >= 80:
                     raise BadRequest("A project may carry at most 80 tags.")
                 s.add(m.ProjectTag(project_id=p.id, name=tag))
+                store.bump_generation(s)
         tag_call(call, True, fn)
         return Reply(201, headers={"Location": self_url(call)})
 
@@ -370,6 +373,7 @@ def routes(ident: Identity) -> RouteTable:
                 raise NotFound(f"Could not find project tag: {tag}.")
             s.execute(sa.delete(m.ProjectTag).where(m.ProjectTag.project_id == p.id,
                                                     m.ProjectTag.name == tag))
+            store.bump_generation(s)
         tag_call(call, True, fn)
         return Reply(204)
 

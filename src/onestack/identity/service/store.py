@@ -79,6 +79,7 @@ def set_tags(s: Session, project_id: str, tags: list[str]) -> None:
     s.execute(sa.delete(m.ProjectTag).where(m.ProjectTag.project_id == project_id))
     for t in dict.fromkeys(tags):
         s.add(m.ProjectTag(project_id=project_id, name=t))
+    bump_generation(s)
 
 
 def bump_generation(s: Session) -> None:
@@ -91,6 +92,9 @@ def bump_generation(s: Session) -> None:
 
 def generation(s: Session) -> int:
     return s.scalar(sa.select(cm.Generation.value).where(cm.Generation.id == 1)) or 0
+
+
+GENERATION_SQL = "SELECT value FROM identity_generation WHERE id = 1"
 
 
 def revoke(s: Session, **match: str | None) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from onestack.core.cache import GenerationCache
 from onestack.core.context import RequestContext
 from onestack.core.db import Database
 from onestack.core.errors import NotFound, Unauthorized
@@ -165,40 +166,11 @@ def describe(s: Session, p: TokenPayload) -> Validated:
     return v
 
 
-class _Cache:
-    """A bounded LRU of validated tokens and catalogs for one generation."""
-
-    def __init__(self, size: int = 20000):
-        self.size = size
-        self.generation = -1
-        self.items: OrderedDict[Any, Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, generation: int, key: Any) -> Any:
-        with self.lock:
-            if generation != self.generation:
-                self.items.clear()
-                self.generation = generation
-                return None
-            value = self.items.get(key)
-            if value is not None:
-                self.items.move_to_end(key)
-            return value
-
-    def put(self, generation: int, key: Any, value: Any) -> None:
-        with self.lock:
-            if generation != self.generation:
-                return
-            self.items[key] = value
-            if len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
 class TokenService:
     def __init__(self, db: Database, codec: TokenCodec):
         self.db = db
         self.codec = codec
-        self._cache = _Cache()
+        self._cache = GenerationCache()
 
     def decode(self, token: str) -> TokenPayload:
         try:
@@ -207,17 +179,20 @@ class TokenService:
             raise TokenInvalid("not a token of ours") from exc
         return p
 
+    def generation(self) -> int:
+        return int(self.db.read_value(store.GENERATION_SQL) or 0)
+
     def validate(self, token: str, allow_expired: bool = False) -> Validated:
         p = self.decode(token)
         if not allow_expired and p.expires_at <= time.time():
             raise TokenInvalid("expired")
+        gen = self.generation()
+        cached = self._cache.get(gen, token)
+        if cached is not None:
+            if isinstance(cached, TokenInvalid):
+                raise cached
+            return cached
         with self.db.reader() as s:
-            gen = store.generation(s)
-            cached = self._cache.get(gen, token)
-            if cached is not None:
-                if isinstance(cached, TokenInvalid):
-                    raise cached
-                return cached
             try:
                 v = describe(s, p)
             except TokenInvalid as exc:
@@ -227,14 +202,14 @@ class TokenService:
             return v
 
     def catalog(self, project_id: str) -> list[dict[str, Any]]:
-        with self.db.reader() as s:
-            gen = store.generation(s)
-            key = ("catalog", project_id)
-            cached = self._cache.get(gen, key)
-            if cached is None:
+        gen = self.generation()
+        key = ("catalog", project_id)
+        cached = self._cache.get(gen, key)
+        if cached is None:
+            with self.db.reader() as s:
                 cached = catalog.build(s, project_id)
-                self._cache.put(gen, key, cached)
-            return cached
+            self._cache.put(gen, key, cached)
+        return cached
 
     def authenticate(self, token: str, request_id: str) -> RequestContext:
         """The ``core.app.Authenticator`` seam: a context for a valid token, else 401."""
