@@ -197,3 +197,35 @@ def validate(schema: dict[str, Any], instance: Any) -> Any:
             f"Invalid input for field '{where}': {error.message}" if where else
             f"Invalid input: {error.message}")
     return instance
+
+_str = {"type": "string"}
+_ref_domain = {"type": "object", "properties": {"id": _str, "name": _str}}
+_auth_user = {"type": "object", "properties": {"id": _str, "name": _str, "password": _str,
+                                               "domain": _ref_domain}}
+AUTH = {
+    "type": "object",
+    "properties": {
+        "identity": {
+            "type": "object",
+            "properties": {
+                "methods": {"type": "array", "items": _str, "minItems": 1},
+                "password": {"type": "object", "properties": {"user": _auth_user}},
+                "token": {"type": "object", "properties": {"id": _str}, "required": ["id"]},
+                "application_credential": {"type": "object", "properties": {
+                    "id": _str, "name": _str, "secret": _str, "user": _auth_user}},
+            },
+            "required": ["methods"],
+        },
+        "scope": {
+            "type": ["object", "string"],
+            "properties": {
+                "project": {"type": "object", "properties": {
+                    "id": _str, "name": _str, "domain": _ref_domain}},
+                "domain": _ref_domain,
+                "OS-TRUST:trust": {"type": "object", "properties": {"id": _str}},
+                "system": {"type": "object", "properties": {"all": {"type": "boolean"}}},
+            },
+        },
+    },
+    "required": ["identity"],
+}

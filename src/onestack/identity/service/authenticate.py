@@ -172,6 +172,9 @@ class Authenticator:
 
     # --- the use case ----------------------------------------------------
     def issue(self, auth: dict[str, Any]) -> tuple[str, Validated]:
+        from onestack.identity.schemas import AUTH, validate
+
+        validate(AUTH, auth)
         identity = auth.get("identity")
         if not isinstance(identity, dict):
             raise ValidationError("'identity' is a required property")
