@@ -55,7 +55,8 @@ def fault_response(exc: OpenStackError, style: str, request_id: str, www_auth: s
     if style == "glance":  # Glance answers faults as a small HTML page
         return Response(exc.html().encode(), exc.status, headers,
                         media_type="text/html; charset=UTF-8")
-    return Response(_dumps(exc.body(style)), exc.status, headers, media_type="application/json")
+    return Response(_dumps(exc.body(style, request_id)), exc.status, headers,
+                    media_type="application/json")
 
 
 def render(reply: Reply, request_id: str, method: str) -> Response:

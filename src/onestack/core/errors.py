@@ -29,9 +29,15 @@ class OpenStackError(Exception):
                 f"  <h1>{head}</h1>\n  {html.escape(self.message)}<br /><br />\n\n\n\n"
                 " </body>\n</html>")
 
-    def body(self, style: str = "keystone") -> dict[str, Any]:
+    code = "placement.undefined_code"  # placement's machine-readable error code
+
+    def body(self, style: str = "keystone", request_id: str = "") -> dict[str, Any]:
         if style == "nova":
             return {self.nova_name: {"code": self.status, "message": self.message}}
+        if style == "placement":
+            return {"errors": [{"status": self.status, "title": self.title,
+                                "detail": self.message, "request_id": request_id,
+                                "code": self.code}]}
         return {"error": {"code": self.status, "message": self.message, "title": self.title}}
 
 
