@@ -25,7 +25,7 @@ from onestack.identity import app as identity_app
 log = logging.getLogger(__name__)
 
 # Service modules after identity, in mount order.
-SERVICES: list[str] = ["onestack.compute.app"]
+SERVICES: list[str] = ["onestack.compute.app", "onestack.image.app", "onestack.placement.app"]
 
 
 def service_modules() -> list[ModuleType]:

@@ -37,12 +37,11 @@ def start_scheduler(db: Database, bus: Bus, running: Running, threads: int = 2) 
 
 
 def start_host(db: Database, bus: Bus, running: Running, host: str, zone: str,
-               driver: str = "fake", state_dir: Path | None = None, op_seconds: float = 0.0,
-               image_snapshot=None) -> HostAgent:
+               driver: str = "fake", state_dir: Path | None = None, op_seconds: float = 0.0
+               ) -> HostAgent:
     if driver != "fake":
         raise ValueError(f"unknown virt driver {driver!r}")
-    agent = HostAgent(db, bus, host, FakeDriver(host, state_dir, op_seconds), zone,
-                      image_snapshot)
+    agent = HostAgent(db, bus, host, FakeDriver(host, state_dir, op_seconds), zone)
     agent.register()
     agent.cleanup_strays()
     worker = Worker(f"compute-{host}", bus, "compute." + host, agent.pending, agent.reconcile,

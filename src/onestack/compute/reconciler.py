@@ -51,14 +51,12 @@ SIMPLE_ACTIONS: dict[str, tuple[Callable[[VirtDriver, cm.Instance], None], str, 
 
 class HostAgent:
     def __init__(self, db: Database, bus: Bus, host: str, driver: VirtDriver,
-                 zone: str = "nova", image_snapshot: Callable[[cm.Instance, dict], None] | None
-                 = None):
+                 zone: str = "nova"):
         self.db = db
         self.bus = bus
         self.host = host
         self.driver = driver
         self.zone = zone
-        self.image_snapshot = image_snapshot
 
     # --- registration and heartbeat ------------------------------------------
     def register(self) -> str:
@@ -336,8 +334,8 @@ class HostAgent:
 
     def _snapshot(self, inst: cm.Instance) -> bool:
         image = (inst.request or {}).get("snapshot")
-        if image and self.image_snapshot is not None:
-            self.image_snapshot(inst, image)
+        if image:
+            self._store_snapshot(inst, image["image_id"])
 
         def work(s: Session) -> None:
             row = s.get(cm.Instance, inst.id)
@@ -348,6 +346,19 @@ class HostAgent:
             records.add_event(s, row.id, "compute_snapshot_instance", "Success", self.host)
         self.db.write(work)
         return True
+
+    def _store_snapshot(self, inst: cm.Instance, image_id: str) -> None:
+        """The fake hypervisor's disk is the image it booted from (or, when that has no
+        bytes, a small blob naming the server): store it as the new image."""
+        try:
+            from onestack.image import snapshots
+        except ImportError:
+            return
+        chunks = snapshots.source_bytes(self.db.url, inst.image_ref) if inst.image_ref \
+            else None
+        if chunks is None:
+            chunks = [f"onestack fake disk of server {inst.id}\n".encode()]
+        snapshots.store_snapshot(self.db, image_id, chunks)
 
     # --- repair after restarts ---------------------------------------------------
     def cleanup_strays(self) -> None:

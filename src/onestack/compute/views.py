@@ -23,7 +23,7 @@ def brief(call: Call, inst: cm.Instance) -> dict[str, Any]:
 
 
 def common(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
-           admin: bool) -> dict[str, Any]:
+           admin: bool, version: tuple[int, int] = (2, 1)) -> dict[str, Any]:
     status = st.status(inst.vm_state, inst.task_state)
     image: Any = ""
     if inst.image_ref:
@@ -41,6 +41,21 @@ def common(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
         "accessIPv6": inst.access_ip_v6 or "", "links": links(call, "servers", inst.id),
         "OS-DCF:diskConfig": inst.disk_config or "MANUAL",
     }
+    if version >= (2, 47):
+        f = inst.flavor or {}
+        body["flavor"] = {"vcpus": f.get("vcpus"), "ram": f.get("ram"), "disk": f.get("disk"),
+                          "ephemeral": f.get("ephemeral", 0), "swap": f.get("swap", 0),
+                          "original_name": f.get("name", "")}
+        if admin:
+            body["flavor"]["extra_specs"] = dict(f.get("extra_specs") or {})
+    if version >= (2, 9):
+        body["locked"] = bool(inst.locked)
+    if version >= (2, 19):
+        body["description"] = inst.description
+    if version >= (2, 26):
+        body["tags"] = list(inst.tags or [])
+    if version >= (2, 73):
+        body["locked_reason"] = inst.locked_reason
     if status in PROGRESS_STATUSES:
         body["progress"] = inst.progress or 0
     if fault is not None and inst.vm_state in (st.ERROR, st.DELETED):
@@ -52,8 +67,8 @@ def common(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
 
 
 def detail(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
-           admin: bool) -> dict[str, Any]:
-    body = common(call, inst, fault, admin)
+           admin: bool, version: tuple[int, int] = (2, 1)) -> dict[str, Any]:
+    body = common(call, inst, fault, admin, version)
     body.update({
         "key_name": inst.key_name, "config_drive": inst.config_drive or "",
         "OS-EXT-AZ:availability_zone": inst.availability_zone or "",
@@ -67,4 +82,17 @@ def detail(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
         body.update({"OS-EXT-SRV-ATTR:host": inst.host,
                      "OS-EXT-SRV-ATTR:instance_name": "instance-" + inst.id[:8],
                      "OS-EXT-SRV-ATTR:hypervisor_hostname": inst.node})
+        if version >= (2, 3):
+            body.update({"OS-EXT-SRV-ATTR:reservation_id": inst.reservation_id,
+                         "OS-EXT-SRV-ATTR:launch_index": inst.launch_index,
+                         "OS-EXT-SRV-ATTR:hostname": inst.name,
+                         "OS-EXT-SRV-ATTR:kernel_id": "", "OS-EXT-SRV-ATTR:ramdisk_id": "",
+                         "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
+                         "OS-EXT-SRV-ATTR:user_data": inst.user_data})
+        if version >= (2, 16):
+            body["host_status"] = "UP" if inst.host else ""
+    if version >= (2, 63):
+        body["trusted_image_certificates"] = None
+    if version >= (2, 96):
+        body["pinned_availability_zone"] = inst.requested_az
     return body

@@ -99,11 +99,17 @@ def routes(compute: Compute) -> RouteTable:
             az_host = az_host.split(":")[0] or None
             az = az or None
         image_ref = server.get("imageRef", "")
-        bdm = server.get("block_device_mapping_v2") or server.get("block_device_mapping")
-        if not image_ref and not bdm:
-            raise BadRequest("Missing imageRef attribute")
-        if bdm:
+        for mapping in server.get("block_device_mapping_v2") or []:
+            # a local disk from an image is just the image; volumes need the volume service
+            if not isinstance(mapping, dict) or mapping.get("source_type") != "image" or \
+                    mapping.get("destination_type", "local") != "local":
+                raise BadRequest("Block device mapping is not available: no volume service.")
+            if str(mapping.get("boot_index", "")) == "0":
+                image_ref = image_ref or mapping.get("uuid", "")
+        if server.get("block_device_mapping"):
             raise BadRequest("Block device mapping is not available: no volume service.")
+        if not image_ref:
+            raise BadRequest("Missing imageRef attribute")
         if image_ref:
             image_ref = _ref_id(image_ref)
             if not UUID_RE.match(image_ref):
@@ -287,8 +293,10 @@ def routes(compute: Compute) -> RouteTable:
                 rows = rows[:limit]
                 next_marker = rows[-1].id if rows else None
             if detailed:
+                version = compute.version(call)
                 out = [views.detail(call, i, records.latest_fault(s, i.id)
-                                    if i.vm_state in (st.ERROR, st.DELETED) else None, admin)
+                                    if i.vm_state in (st.ERROR, st.DELETED) else None, admin,
+                                    version)
                        for i in rows]
             else:
                 out = [views.brief(call, i) for i in rows]
@@ -320,7 +328,8 @@ def routes(compute: Compute) -> RouteTable:
 
         def work(s: Session) -> dict:
             inst = get_instance(s, call, compute, call.params["server_id"])
-            return views.detail(call, inst, records.latest_fault(s, inst.id), is_admin(call))
+            return views.detail(call, inst, records.latest_fault(s, inst.id), is_admin(call),
+                                compute.version(call))
         return compute.reply(call, 200, {"server": compute.read(work)})
 
     @r.put(base + "/{server_id}")
@@ -342,7 +351,10 @@ def routes(compute: Compute) -> RouteTable:
             if "description" in body:
                 inst.description = body["description"]
             inst.updated_at = utcnow()
-            return views.common(call, inst, None, is_admin(call))
+            version = compute.version(call)
+            if version >= (2, 47):
+                return views.detail(call, inst, None, is_admin(call), version)
+            return views.common(call, inst, None, is_admin(call), version)
         return compute.reply(call, 200, {"server": compute.write(work)})
 
     @r.delete(base + "/{server_id}")

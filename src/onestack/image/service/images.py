@@ -18,6 +18,7 @@ from onestack.image.service import patch
 from onestack.image.service.common import (MAX_PROPERTIES, MAX_TAGS, Deps, is_uuid,
                                            properties_of, render_one, set_properties,
                                            tags_of, visible_image)
+from onestack.image.service.listing import ImageQuery, Page, list_images
 from onestack.image.service.quotas import Quotas
 
 _CORE_COLUMNS = ("name", "visibility", "protected", "os_hidden", "owner", "container_format",
@@ -79,14 +80,21 @@ class ImageService:
         return self.deps.db.write(work)
 
     def show(self, ctx: RequestContext, image_id: str) -> dict[str, Any]:
-        self.deps.policy.enforce("image:get_image", ctx, {})
-
         def work(s: Session) -> dict[str, Any]:
             row = visible_image(s, self.deps, ctx, image_id)
             self.deps.enforce("image:get_image", ctx, row)
             return render_one(s, row)
 
         return self.deps.db.read(work)
+
+    def list(self, ctx: RequestContext, query: ImageQuery) -> Page:
+        self.deps.policy.enforce("image:get_images", ctx, {})
+        return self.deps.db.read(lambda s: list_images(s, self.deps, ctx, query))
+
+    def usage(self, ctx: RequestContext) -> dict[str, dict[str, int]]:
+        """``/v2/info/usage`` for the caller's project."""
+        self.deps.policy.enforce("image:get_usage", ctx, {})
+        return self.deps.db.read(lambda s: self.quotas.report(s, ctx.project_id))
 
     def delete(self, ctx: RequestContext, image_id: str) -> None:
         def work(s: Session) -> None:
