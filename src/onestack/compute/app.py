@@ -9,7 +9,7 @@ from onestack.core.platform import Platform
 CATALOG = [("compute", "nova", common.ROOT)]
 
 # Route modules under onestack.compute.api, each with ``routes(compute) -> RouteTable``.
-ROUTE_MODULES = ["versions", "servers", "actions"]
+ROUTE_MODULES = ["versions", "servers", "actions", "flavors", "keypairs", "hosts", "misc"]
 
 
 def mount(platform: Platform) -> Mount:
