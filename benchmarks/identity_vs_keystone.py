@@ -14,7 +14,7 @@ Steps:
      /tmp/anchor-keystone) and run its setup.sh with KEYSTONE_CACHE=memcache
      if not done yet (the venv there is reused), start.sh (gunicorn, 2 sync
      workers, memcached), bench at concurrency 1 and 8, cold start of
-     serve_foreground.sh (existing DB) on port 35358, stop by PID.
+     serve_foreground.sh (existing DB) on port 25358, stop by PID.
   2. onestack: `onestack up` on a fresh temp data dir, bench, stop by PID;
      then cold start: `onestack up` on a FRESH data dir each run, launch to
      first token (median of --cold-start-runs).
@@ -47,7 +47,11 @@ import psutil
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ANCHOR_SRC = os.path.join(REPO, "..", "shared", "anchors", "keystone")
 BENCH = os.path.join(ANCHOR_SRC, "bench_identity.py")
-KS_PORT, KS_COLD_PORT = 35357, 35358
+# 35357 is the anchor's port.  The cold-start port lies outside the ephemeral
+# range (32768-60999): on 35358 gunicorn once exited 1 three times in a row,
+# most likely because one of keystone's long-lived memcached client sockets
+# held that local port.
+KS_PORT, KS_COLD_PORT = 35357, 25358
 PASSWORD = "secret"
 
 
@@ -138,19 +142,23 @@ def keystone_side(bench, a, work, cleanup):
         pid = int(open(pf).read()) if os.path.exists(pf) else None
         return pid if pid and psutil.pid_exists(pid) else None
     mc_before = pidfile("memcached")  # left running by someone else: use it, don't stop it
-    subprocess.run(["./start.sh"], cwd=d, check=True)
-    pids = {"gunicorn": pidfile("gunicorn")}
+    started = subprocess.run(["./start.sh"], cwd=d)
+    pids = {"gunicorn": pidfile("gunicorn")}  # recorded even if start.sh failed, to stop them
     if pidfile("memcached") and pidfile("memcached") != mc_before:
         pids["memcached"] = pidfile("memcached")
 
     def stop():
         for name, pid in pids.items():
+            if pid is None:
+                continue
             stop_pid(pid)
             pf = os.path.join(st, f"{name}.pid")
             if os.path.exists(pf) and open(pf).read().strip() == str(pid):
                 os.remove(pf)
         print(f"keystone: stopped {pids}", flush=True)
     cleanup.append(stop)
+    if started.returncode or not pids["gunicorn"]:
+        raise RuntimeError(f"start.sh failed, see {st}/log/gunicorn.log")
 
     kv = subprocess.run([f"{d}/.venv/bin/python", "-c", "import importlib.metadata as m; print(m.version('keystone'))"],
                         capture_output=True, text=True).stdout.strip()
@@ -160,7 +168,8 @@ def keystone_side(bench, a, work, cleanup):
     if pidfile("memcached"):
         res["memcached_rss_mib"] = round(psutil.Process(pidfile("memcached")).memory_info().rss / 2**20, 1)
     if a.cold_start_runs:
-        cmd = f"KEYSTONE_PORT={KS_COLD_PORT} {shlex.quote(d)}/serve_foreground.sh"
+        cmd = (f"exec env KEYSTONE_PORT={KS_COLD_PORT} {shlex.quote(d)}/serve_foreground.sh "
+               f">>{shlex.quote(work)}/keystone_cold.log 2>&1")
         res["cold_start"] = bench_run(bench, a, f"http://127.0.0.1:{KS_COLD_PORT}/v3", None, "keystone cold start",
                                       os.path.join(work, "keystone_cold.json"), cold_cmd=cmd)["cold_start"]
     cleanup.remove(stop)
@@ -187,6 +196,7 @@ def onestack_side(bench, a, work, cleanup):
     def stop():
         stop_pid(proc.pid, group=True)
         proc.wait(5)
+        log.close()
         print(f"onestack: stopped pid {proc.pid}", flush=True)
     cleanup.append(stop)
     url = f"http://127.0.0.1:{a.port}/identity/v3"
@@ -206,7 +216,8 @@ def onestack_side(bench, a, work, cleanup):
     if a.cold_start_runs:
         cold_dirs = tempfile.mkdtemp(prefix="cold-", dir=work)
         cold = (f'D=$(mktemp -d -p {shlex.quote(cold_dirs)}) && exec env ONESTACK_PASSWORD_HASH_ROUNDS={a.hash_rounds} '
-                f'{shlex.join(cmd)} up --data-dir "$D" --port {a.cold_port} --admin-password {PASSWORD} {shlex.join(extra)}')
+                f'{shlex.join(cmd)} up --data-dir "$D" --port {a.cold_port} --admin-password {PASSWORD} {shlex.join(extra)} '
+                f'>>{shlex.quote(work)}/onestack_cold.log 2>&1')
         res["cold_start"] = bench_run(bench, a, f"http://127.0.0.1:{a.cold_port}/identity/v3", None,
                                       "onestack cold start, fresh data dir", os.path.join(work, "onestack_cold.json"),
                                       cold_cmd=cold)["cold_start"]
@@ -307,6 +318,10 @@ def main(argv=None):
     finally:
         while cleanup:
             cleanup.pop()()
+    for side in ("keystone", "onestack"):
+        if "cold_start" in out.get(side, {}) and not out[side]["cold_start"]["median_first_token_s"]:
+            failed = True
+            out[side]["error"] = f"cold start failed, see {work}/{side}_cold.log"
     out["loadavg_after"] = os.getloadavg()
     report(out)
     os.makedirs(os.path.dirname(os.path.abspath(a.json)), exist_ok=True)

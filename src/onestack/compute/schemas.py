@@ -9,7 +9,7 @@ from onestack.core.errors import ValidationError
 
 _name = {"type": "string", "minLength": 1, "maxLength": 255,
          "pattern": r"^(?!\s)[\s\S]*(?<!\s)$"}
-_metadata = {"type": "object", "maxProperties": 128,
+_metadata = {"type": "object",  # the item count is a quota (403), not a schema rule
              "patternProperties": {"^[a-zA-Z0-9-_:. /]{1,255}$": {
                  "type": "string", "maxLength": 255}},
              "additionalProperties": False}
