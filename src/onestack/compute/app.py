@@ -9,7 +9,8 @@ from onestack.core.platform import Platform
 CATALOG = [("compute", "nova", common.ROOT)]
 
 # Route modules under onestack.compute.api, each with ``routes(compute) -> RouteTable``.
-ROUTE_MODULES = ["versions", "servers", "actions", "flavors", "keypairs", "hosts", "misc"]
+ROUTE_MODULES = ["versions", "servers", "actions", "flavors", "keypairs", "hosts", "misc",
+                 "migrations", "diagnostics"]
 
 
 def mount(platform: Platform) -> Mount:

@@ -41,3 +41,13 @@ def create_snapshot(s: Session, inst: Any, name: str, metadata: dict[str, Any],
     except ImportError as exc:
         raise Conflict("Snapshots need the image service, which is not available.") from exc
     return snapshots.create_queued(s, inst, name, metadata, project_id)
+
+
+def rotate_backups(s: Session, instance_id: str, backup_type: str, rotation: int,
+                   keep: str) -> None:
+    """Keep the newest ``rotation`` backups of a server (the new one included)."""
+    try:
+        from onestack.image import snapshots
+    except ImportError:
+        return
+    snapshots.rotate_backups(s, instance_id, backup_type, rotation, keep)

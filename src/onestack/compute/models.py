@@ -171,3 +171,23 @@ class QuotaLimit(Base):
     user_id: Mapped[str] = mapped_column(ID, primary_key=True, default="")
     resource: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     hard_limit: Mapped[int] = mapped_column(sa.Integer)
+
+
+class Migration(Base):
+    """One move of a server (resize, cold or live migration, evacuation), as
+    ``os-migrations`` lists it."""
+
+    __tablename__ = "compute_migrations"
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
+    uuid: Mapped[str] = mapped_column(ID, unique=True)
+    instance_uuid: Mapped[str] = mapped_column(ID, index=True)
+    project_id: Mapped[str] = mapped_column(ID)
+    user_id: Mapped[str] = mapped_column(ID)
+    migration_type: Mapped[str] = mapped_column(sa.String(32))
+    status: Mapped[str] = mapped_column(sa.String(32))
+    source_compute: Mapped[str | None] = mapped_column(sa.String(255))
+    dest_compute: Mapped[str | None] = mapped_column(sa.String(255))
+    old_flavor_id: Mapped[str | None] = mapped_column(ID)
+    new_flavor_id: Mapped[str | None] = mapped_column(ID)
+    created_at: Mapped[datetime] = mapped_column(Timestamp)
+    updated_at: Mapped[datetime | None] = mapped_column(Timestamp)

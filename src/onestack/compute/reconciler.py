@@ -44,8 +44,6 @@ SIMPLE_ACTIONS: dict[str, tuple[Callable[[VirtDriver, cm.Instance], None], str, 
     st.RESCUING: (lambda d, i: d.reboot(i.id, True), st.RESCUED, RUNNING, "rescue_instance"),
     st.UNRESCUING: (lambda d, i: d.reboot(i.id, True), st.ACTIVE, RUNNING,
                     "unrescue_instance"),
-    st.REBUILDING: (lambda d, i: d.rebuild(spec_of(i)), st.ACTIVE, RUNNING,
-                    "rebuild_instance"),
 }
 
 
@@ -121,6 +119,8 @@ class HostAgent:
                 return self._spawn(inst)
             if task in SIMPLE_ACTIONS:
                 return self._simple(inst, task)
+            if task == st.REBUILDING:
+                return self._rebuild(inst)
             if task == st.RESIZE_MIGRATING:
                 return self._resize(inst)
             if task == st.LIVE_MIGRATING:
@@ -188,8 +188,20 @@ class HostAgent:
         except DriverError as exc:
             self._reschedule(inst, exc)
             return True
-        self._finish(inst.id, st.SPAWNING, "build_and_run_instance", vm_state=st.ACTIVE,
-                     task_state=None, power_state=RUNNING, launched_at=utcnow(), progress=100)
+        req = dict(inst.request or {})
+        stopped = req.pop("keep_stopped", False)
+        if stopped:
+            self.driver.power_off(inst.id)
+        if req.get("evacuate"):
+            self.db.write(lambda s: records.set_migration(s, s.get(cm.Instance, inst.id), "done"))
+            req.pop("evacuate")
+        shelved_image = req.pop("shelved_image", None)
+        self._finish(inst.id, st.SPAWNING, "build_and_run_instance",
+                     vm_state=st.STOPPED if stopped else st.ACTIVE, task_state=None,
+                     power_state=SHUTDOWN if stopped else RUNNING,
+                     launched_at=inst.launched_at or utcnow(), progress=100, request=req)
+        if shelved_image:
+            self._drop_image(shelved_image)
         return True
 
     def _reschedule(self, inst: cm.Instance, exc: Exception) -> None:
@@ -222,6 +234,17 @@ class HostAgent:
                      power_state=power)
         return True
 
+    def _rebuild(self, inst: cm.Instance) -> bool:
+        """A stopped server is rebuilt and stays stopped."""
+        self.driver.rebuild(spec_of(inst))
+        stopped = inst.vm_state == st.STOPPED
+        if stopped:
+            self.driver.power_off(inst.id)
+        self._finish(inst.id, st.REBUILDING, "rebuild_instance",
+                     vm_state=st.STOPPED if stopped else st.ACTIVE, task_state=None,
+                     power_state=SHUTDOWN if stopped else RUNNING)
+        return True
+
     def _resize(self, inst: cm.Instance) -> bool:
         req = dict(inst.request or {})
         dest = req.get("dest_host")
@@ -234,12 +257,17 @@ class HostAgent:
             self.driver.resize(spec_of(inst, new_flavor))
         if req.get("auto_confirm"):
             pass
+        stopped = inst.vm_state == st.STOPPED
+        if stopped:
+            self.driver.power_off(inst.id)
         self._finish(inst.id, st.RESIZE_MIGRATING, "finish_resize", vm_state=st.RESIZED,
                      task_state=None, old_flavor=inst.flavor, flavor=new_flavor,
                      flavor_id=new_flavor.get("id", inst.flavor_id),
                      host=self.host, node=self.host,
                      availability_zone=req.get("dest_zone", inst.availability_zone),
-                     power_state=RUNNING)
+                     power_state=SHUTDOWN if stopped else RUNNING)
+        self.db.write(lambda s: records.set_migration(s, s.get(cm.Instance, inst.id),
+                                                      "finished"))
         return True
 
     def _confirm(self, inst: cm.Instance) -> bool:
@@ -252,7 +280,9 @@ class HostAgent:
             if row is None or row.task_state != st.RESIZE_CONFIRMING:
                 return
             placement.release(s, "mig-" + row.id)
-            row.vm_state, row.task_state, row.old_flavor = st.ACTIVE, None, None
+            records.set_migration(s, row, "confirmed")
+            row.vm_state = st.STOPPED if row.power_state == SHUTDOWN else st.ACTIVE
+            row.task_state, row.old_flavor = None, None
             row.request = {k: v for k, v in (row.request or {}).items()
                            if k not in ("source_host", "dest_host", "new_flavor", "dest_zone")}
             records.add_event(s, row.id, "compute_confirm_resize", "Success", self.host)
@@ -275,7 +305,9 @@ class HostAgent:
             row.flavor, row.old_flavor = old, None
             row.flavor_id = old.get("id", row.flavor_id)
             row.host, row.node = source, source
-            row.vm_state, row.task_state = st.ACTIVE, None
+            records.set_migration(s, row, "reverted")
+            row.vm_state = st.STOPPED if row.power_state == SHUTDOWN else st.ACTIVE
+            row.task_state = None
             row.request = {k: v for k, v in req.items()
                            if k not in ("source_host", "dest_host", "new_flavor", "dest_zone")}
             records.add_event(s, row.id, "compute_revert_resize", "Success", self.host)
@@ -298,6 +330,7 @@ class HostAgent:
             if row is None or row.task_state != st.LIVE_MIGRATING:
                 return
             placement.release(s, "mig-" + row.id)
+            records.set_migration(s, row, "completed")
             row.host, row.node = self.host, self.host
             row.availability_zone = req.get("dest_zone", row.availability_zone)
             row.task_state = None
@@ -312,6 +345,9 @@ class HostAgent:
         self.bus.notify("compute." + host, instance_id)
 
     def _shelve(self, inst: cm.Instance) -> bool:
+        image_id = (inst.request or {}).get("shelved_image")
+        if image_id:
+            self._store_snapshot(inst, image_id)
         self.driver.power_off(inst.id)
         offload = True  # shelved_offload_time = 0: offload at once, as Nova's default 0 does
 
@@ -359,6 +395,13 @@ class HostAgent:
         if chunks is None:
             chunks = [f"onestack fake disk of server {inst.id}\n".encode()]
         snapshots.store_snapshot(self.db, image_id, chunks)
+
+    def _drop_image(self, image_id: str) -> None:
+        try:
+            from onestack.image import snapshots
+        except ImportError:
+            return
+        snapshots.delete_image(self.db, image_id)
 
     # --- repair after restarts ---------------------------------------------------
     def cleanup_strays(self) -> None:

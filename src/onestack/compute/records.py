@@ -78,3 +78,31 @@ def host_zones(s: Session) -> dict[str, str]:
                 if host in zones:
                     zones[host] = az
     return zones
+
+
+def start_migration(s: Session, inst: cm.Instance, kind: str, status: str,
+                    new_flavor_id: str | None = None, dest: str | None = None) -> str:
+    """Record a move of ``inst`` and remember it on the instance's request."""
+    import uuid as _uuid
+
+    now = utcnow()
+    mig = cm.Migration(uuid=str(_uuid.uuid4()), instance_uuid=inst.id,
+                       project_id=inst.project_id, user_id=inst.user_id, migration_type=kind,
+                       status=status, source_compute=inst.host, dest_compute=dest,
+                       old_flavor_id=inst.flavor_id, new_flavor_id=new_flavor_id or
+                       inst.flavor_id, created_at=now, updated_at=now)
+    s.add(mig)
+    inst.request = {**(inst.request or {}), "migration": mig.uuid}
+    return mig.uuid
+
+
+def set_migration(s: Session, inst: cm.Instance, status: str, dest: str | None = None) -> None:
+    ident = (inst.request or {}).get("migration")
+    if not ident:
+        return
+    mig = s.scalar(sa.select(cm.Migration).where(cm.Migration.uuid == ident))
+    if mig is None:
+        return
+    mig.status, mig.updated_at = status, utcnow()
+    if dest:
+        mig.dest_compute = dest

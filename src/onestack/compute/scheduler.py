@@ -149,20 +149,25 @@ class Scheduler:
         if inst is None:
             return
         if inst.task_state == st.SCHEDULING or inst.task_state == st.UNSHELVING:
+            if req.get("evacuate"):
+                records.set_migration(s, inst, "accepted", view.host)
             inst.host, inst.node = view.host, view.host
             inst.availability_zone = view.zone
             inst.task_state = st.SPAWNING
         elif inst.task_state == st.RESIZE_PREP:
             req["dest_host"] = view.host
             inst.task_state = st.RESIZE_MIGRATING
+            records.set_migration(s, inst, "migrating", view.host)
         elif inst.task_state == st.MIGRATING:
             req["dest_host"] = view.host
             req["dest_zone"] = view.zone
             if req.get("live"):
                 inst.task_state = st.LIVE_MIGRATING
+                records.set_migration(s, inst, "running", view.host)
             else:
                 inst.task_state = st.RESIZE_MIGRATING
                 req.setdefault("new_flavor", inst.flavor)
+                records.set_migration(s, inst, "migrating", view.host)
         inst.request = req
         inst.updated_at = utcnow()
         records.add_event(s, inst.id, "conductor_schedule_and_build_instances", "Success",
@@ -174,6 +179,7 @@ class Scheduler:
             return
         if inst.task_state in (st.RESIZE_PREP, st.MIGRATING):
             inst.task_state = None  # the move is refused; the server keeps running where it is
+            records.set_migration(s, inst, "error")
             records.add_fault(s, inst.id, 500, NO_VALID_HOST)
             records.add_event(s, inst.id, "conductor_migrate_server", "Error", "")
             return

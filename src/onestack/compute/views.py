@@ -23,7 +23,10 @@ def brief(call: Call, inst: cm.Instance) -> dict[str, Any]:
 
 
 def common(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
-           admin: bool, version: tuple[int, int] = (2, 1)) -> dict[str, Any]:
+           admin: bool, version: tuple[int, int] = (2, 1),
+           groups: list[str] | None = None) -> dict[str, Any]:
+    """The fields every server answer has, with those each microversion added (update and
+    rebuild answer exactly these before 2.75)."""
     status = st.status(inst.vm_state, inst.task_state)
     image: Any = ""
     if inst.image_ref:
@@ -41,6 +44,12 @@ def common(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
         "accessIPv6": inst.access_ip_v6 or "", "links": links(call, "servers", inst.id),
         "OS-DCF:diskConfig": inst.disk_config or "MANUAL",
     }
+    if version >= (2, 9):
+        body["locked"] = bool(inst.locked)
+    if version >= (2, 19):
+        body["description"] = inst.description
+    if version >= (2, 26):
+        body["tags"] = list(inst.tags or [])
     if version >= (2, 47):
         f = inst.flavor or {}
         body["flavor"] = {"vcpus": f.get("vcpus"), "ram": f.get("ram"), "disk": f.get("disk"),
@@ -48,14 +57,14 @@ def common(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
                           "original_name": f.get("name", "")}
         if admin:
             body["flavor"]["extra_specs"] = dict(f.get("extra_specs") or {})
-    if version >= (2, 9):
-        body["locked"] = bool(inst.locked)
-    if version >= (2, 19):
-        body["description"] = inst.description
-    if version >= (2, 26):
-        body["tags"] = list(inst.tags or [])
+    if version >= (2, 63):
+        body["trusted_image_certificates"] = None
+    if groups is not None and version >= (2, 71):
+        body["server_groups"] = groups
     if version >= (2, 73):
         body["locked_reason"] = inst.locked_reason
+    if version >= (2, 96):
+        body["pinned_availability_zone"] = inst.requested_az
     if status in PROGRESS_STATUSES:
         body["progress"] = inst.progress or 0
     if fault is not None and inst.vm_state in (st.ERROR, st.DELETED):
@@ -67,8 +76,10 @@ def common(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
 
 
 def detail(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
-           admin: bool, version: tuple[int, int] = (2, 1)) -> dict[str, Any]:
-    body = common(call, inst, fault, admin, version)
+           admin: bool, version: tuple[int, int] = (2, 1),
+           groups: list[str] | None = None) -> dict[str, Any]:
+    """Show, list-detail and (from 2.75) update and rebuild; ``groups`` only for one server."""
+    body = common(call, inst, fault, admin, version, groups)
     body.update({
         "key_name": inst.key_name, "config_drive": inst.config_drive or "",
         "OS-EXT-AZ:availability_zone": inst.availability_zone or "",
@@ -78,6 +89,9 @@ def detail(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
         "OS-EXT-STS:power_state": inst.power_state,
         "os-extended-volumes:volumes_attached": [],
     })
+    groups_sg = (inst.system_metadata or {}).get("security_groups")
+    if groups_sg:
+        body["security_groups"] = [{"name": n} for n in groups_sg]
     if admin:
         body.update({"OS-EXT-SRV-ATTR:host": inst.host,
                      "OS-EXT-SRV-ATTR:instance_name": "instance-" + inst.id[:8],
@@ -85,14 +99,39 @@ def detail(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
         if version >= (2, 3):
             body.update({"OS-EXT-SRV-ATTR:reservation_id": inst.reservation_id,
                          "OS-EXT-SRV-ATTR:launch_index": inst.launch_index,
-                         "OS-EXT-SRV-ATTR:hostname": inst.name,
+                         "OS-EXT-SRV-ATTR:hostname": (inst.system_metadata or {}).get(
+                             "hostname", inst.name),
                          "OS-EXT-SRV-ATTR:kernel_id": "", "OS-EXT-SRV-ATTR:ramdisk_id": "",
                          "OS-EXT-SRV-ATTR:root_device_name": "/dev/vda",
                          "OS-EXT-SRV-ATTR:user_data": inst.user_data})
         if version >= (2, 16):
             body["host_status"] = "UP" if inst.host else ""
-    if version >= (2, 63):
-        body["trusted_image_certificates"] = None
-    if version >= (2, 96):
-        body["pinned_availability_zone"] = inst.requested_az
     return body
+
+
+def rebuilt(call: Call, inst: cm.Instance, admin: bool, version: tuple[int, int],
+            groups: list[str]) -> dict[str, Any]:
+    """The rebuild answer (without adminPass)."""
+    if version >= (2, 75):
+        body = detail(call, inst, None, admin, version, groups)
+    else:
+        body = common(call, inst, None, admin, version, groups)
+        if version >= (2, 54):
+            body["key_name"] = inst.key_name
+    if version >= (2, 57):
+        body["user_data"] = inst.user_data
+    return body
+
+
+def updated(call: Call, inst: cm.Instance, admin: bool, version: tuple[int, int],
+            groups: list[str]) -> dict[str, Any]:
+    if version >= (2, 75):
+        return detail(call, inst, None, admin, version, groups)
+    return common(call, inst, None, admin, version, groups)
+
+
+def server_groups_of(s: Any, instance_id: str) -> list[str]:
+    import sqlalchemy as sa
+
+    return [g.id for g in s.scalars(sa.select(cm.ServerGroup))
+            if instance_id in (g.members or [])]

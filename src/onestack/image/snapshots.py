@@ -74,3 +74,36 @@ def store_snapshot(db: Database, image_id: str, chunks: Iterable[bytes]) -> bool
         store.delete(image_id)
         return False
     return True
+
+
+def delete_image(db: Database, image_id: str) -> None:
+    """Remove an image the cloud made for itself (a shelved server's), rows and bytes."""
+    import sqlalchemy as sa
+
+    store, _ = filesystem_stores(db.url)
+
+    def work(s: Session) -> None:
+        for model in (m.ImageProperty, m.ImageTag, m.ImageMember):
+            s.execute(sa.delete(model).where(model.image_id == image_id))
+        s.execute(sa.delete(m.Image).where(m.Image.id == image_id))
+    db.write(work)
+    store.delete(image_id)
+
+
+def rotate_backups(s: Session, instance_id: str, backup_type: str, rotation: int,
+                   keep: str) -> None:
+    import sqlalchemy as sa
+
+    def prop(name: str, value: str):
+        return sa.select(m.ImageProperty.image_id).where(m.ImageProperty.name == name,
+                                                         m.ImageProperty.value == value)
+    ids = set(s.scalars(prop("instance_uuid", instance_id))) & \
+        set(s.scalars(prop("image_type", "backup"))) & \
+        set(s.scalars(prop("backup_type", backup_type)))
+    ids.discard(keep)
+    rows = sorted(s.scalars(sa.select(m.Image).where(m.Image.id.in_(ids))),
+                  key=lambda r: r.created_at, reverse=True)
+    for row in rows[max(rotation - 1, 0):]:
+        for model in (m.ImageProperty, m.ImageTag, m.ImageMember):
+            s.execute(sa.delete(model).where(model.image_id == row.id))
+        s.delete(row)

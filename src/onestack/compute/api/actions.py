@@ -54,13 +54,12 @@ SIMPLE: dict[str, Simple] = {
     "unrescue": Simple("unrescue", (st.RESCUED,), st.UNRESCUING),
     "lock": Simple("lock", ANY, None, _lock),
     "unlock": Simple("unlock", ANY, None, _unlock),
-    "shelve": Simple("shelve", (st.ACTIVE, st.STOPPED, st.PAUSED, st.SUSPENDED), st.SHELVING),
     "shelveOffload": Simple("shelveOffload", (st.SHELVED,), st.SHELVING_OFFLOADING),
     "confirmResize": Simple("confirmResize", (st.RESIZED,), st.RESIZE_CONFIRMING),
     "revertResize": Simple("revertResize", (st.RESIZED,), st.RESIZE_REVERTING),
 }
 ADMIN_ONLY = {"migrate", "os-migrateLive", "evacuate", "os-resetState", "injectNetworkInfo",
-              "os-resetNetwork", "forceDelete_admin", "createBackup"}
+              "os-resetNetwork"}
 
 
 def conflict_state(inst: cm.Instance, action: str) -> Conflict:
@@ -186,6 +185,7 @@ def _handlers(compute: Compute, is_admin, check_lock) -> dict[str, Callable]:
             if flavor.disk < int(inst.flavor.get("disk", 0)):
                 raise BadRequest("Resize error: Unable to resize disk down.")
             inst.request = {**(inst.request or {}), "new_flavor": records.flavor_snapshot(flavor)}
+            records.start_migration(s, inst, "resize", "pre-migrating", flavor.id)
             inst.task_state = st.RESIZE_PREP
             return inst.host
         wake(compute, compute.write(work), sid)
@@ -203,6 +203,7 @@ def _handlers(compute: Compute, is_admin, check_lock) -> dict[str, Callable]:
                     raise NotFound(f"Compute host {host} could not be found.")
                 req["force_host"] = host
             inst.request = req
+            records.start_migration(s, inst, "migration", "pre-migrating")
             inst.task_state = st.MIGRATING
             return None
         wake(compute, compute.write(work), sid)
@@ -227,6 +228,7 @@ def _handlers(compute: Compute, is_admin, check_lock) -> dict[str, Callable]:
             req["live"] = True
             req["source_host"] = inst.host
             inst.request = req
+            records.start_migration(s, inst, "live-migration", "queued")
             inst.task_state = st.MIGRATING
         compute.write(work)
         wake(compute, None, sid)
@@ -241,16 +243,16 @@ def _handlers(compute: Compute, is_admin, check_lock) -> dict[str, Callable]:
             if source is not None and records.host_is_up(source) and not source.forced_down:
                 raise Conflict(f"Compute service of {inst.host} is still in use.")
             placement.release(s, inst.id)
+            records.start_migration(s, inst, "evacuation", "accepted")
             req = dict(inst.request or {})
             req["tried_hosts"] = [inst.host] if inst.host else []
+            req["evacuate"] = True
+            req["keep_stopped"] = inst.vm_state == st.STOPPED
             if host:
                 req["force_host"] = host
             inst.request = req
             inst.host, inst.node = None, None
-            inst.vm_state, inst.task_state = st.BUILDING if inst.vm_state == st.ERROR \
-                else inst.vm_state, st.SCHEDULING
-            if inst.vm_state != st.BUILDING:
-                inst.vm_state = st.BUILDING
+            inst.vm_state, inst.task_state = st.BUILDING, st.SCHEDULING
         compute.write(work)
         wake(compute, None, sid)
         return compute.reply(call, 200, {"adminPass": secrets.token_urlsafe(9)})
@@ -275,7 +277,14 @@ def _handlers(compute: Compute, is_admin, check_lock) -> dict[str, Callable]:
                 if key in args:
                     setattr(inst, attr, args[key])
             inst.task_state = st.REBUILDING
-            body = views.common(call, inst, None, is_admin(call))
+            if "key_name" in args and compute.version(call) >= (2, 54):
+                inst.key_name = args["key_name"]
+            if "user_data" in args and compute.version(call) >= (2, 57):
+                inst.user_data = args["user_data"]
+            if "description" in args and compute.version(call) >= (2, 19):
+                inst.description = args["description"]
+            body = views.rebuilt(call, inst, is_admin(call), compute.version(call),
+                                 views.server_groups_of(s, inst.id))
             body["adminPass"] = password
             return body, inst.host
         body, host = compute.write(work)
@@ -314,6 +323,78 @@ def _handlers(compute: Compute, is_admin, check_lock) -> dict[str, Callable]:
             inst.task_state = st.UNSHELVING
             return None
         wake(compute, compute.write(work), sid)
+        return compute.reply(call, 202)
+
+    def shelve(compute: Compute, call: Call, sid: str, args: Any) -> Reply:
+        def work(s: Session) -> str | None:
+            inst = begin(s, call, sid, "shelve",
+                         (st.ACTIVE, st.STOPPED, st.PAUSED, st.SUSPENDED))
+            image_id = images.create_snapshot(s, inst, inst.name + "-shelved", {},
+                                              inst.project_id)
+            inst.request = {**(inst.request or {}), "shelved_image": image_id}
+            inst.task_state = st.SHELVING
+            return inst.host
+        wake(compute, compute.write(work), sid)
+        return compute.reply(call, 202)
+
+    def create_backup(compute: Compute, call: Call, sid: str, args: Any) -> Reply:
+        if not isinstance(args, dict) or not isinstance(args.get("name"), str) or \
+                not isinstance(args.get("backup_type"), str) or "rotation" not in args:
+            raise BadRequest("createBackup needs 'name', 'backup_type' and 'rotation'.")
+        try:
+            rotation = int(args["rotation"])
+        except (TypeError, ValueError) as exc:
+            raise BadRequest("rotation must be an integer") from exc
+        if rotation < 0:
+            raise BadRequest("rotation must be >= 0")
+        metadata = args.get("metadata") or {}
+
+        def work(s: Session) -> tuple[str, str | None]:
+            inst = begin(s, call, sid, "createBackup", (st.ACTIVE, st.STOPPED, st.PAUSED,
+                                                        st.SUSPENDED))
+            props = {**metadata, "image_type": "backup", "backup_type": args["backup_type"]}
+            image_id = images.create_snapshot(s, inst, args["name"], props, inst.project_id)
+            images.rotate_backups(s, inst.id, args["backup_type"], rotation, keep=image_id)
+            inst.request = {**(inst.request or {}), "snapshot": {"image_id": image_id}}
+            inst.task_state = st.IMAGE_SNAPSHOT
+            return image_id, inst.host
+        image_id, host = compute.write(work)
+        wake(compute, host, sid)
+        if compute.version(call) >= (2, 45):
+            return compute.reply(call, 202, {"image_id": image_id})
+        return compute.reply(call, 202, None,
+                             {"Location": f"{call.base_url}/image/v2/images/{image_id}"})
+
+    def restore(compute: Compute, call: Call, sid: str, args: Any) -> Reply:
+        def work(s: Session) -> None:
+            inst = get_instance(s, call, compute, sid)
+            if inst.vm_state != st.SOFT_DELETED:
+                raise conflict_state(inst, "restore")
+        compute.read(work)
+        return compute.reply(call, 202)
+
+    def security_group(compute: Compute, call: Call, sid: str, args: Any,
+                       add: bool) -> Reply:
+        name = args.get("name") if isinstance(args, dict) else None
+        if not isinstance(name, str) or not name.strip():
+            raise BadRequest("Security group name cannot be empty")
+
+        def work(s: Session) -> None:
+            inst = get_instance(s, call, compute, sid)
+            groups = list((inst.system_metadata or {}).get("security_groups", []))
+            if add:
+                if name in groups:
+                    raise BadRequest(f"Security group {name} is already associated with the "
+                                     "instance")
+                groups.append(name)
+            else:
+                if name not in groups:
+                    raise NotFound(f"Security group {name} not associated with the "
+                                   "instance")
+                groups.remove(name)
+            inst.system_metadata = {**(inst.system_metadata or {}), "security_groups": groups}
+            inst.updated_at = utcnow()
+        compute.write(work)
         return compute.reply(call, 202)
 
     def console_output(compute: Compute, call: Call, sid: str, args: Any) -> Reply:
@@ -360,14 +441,13 @@ def _handlers(compute: Compute, is_admin, check_lock) -> dict[str, Callable]:
         compute.read(lambda s: get_instance(s, call, compute, sid))
         return compute.reply(call, 202)
 
-    def security_group(compute: Compute, call: Call, sid: str, args: Any) -> Reply:
-        compute.read(lambda s: get_instance(s, call, compute, sid))
-        raise NotFound("Security groups need the network service, which is not available.")
-
     return {"reboot": reboot, "rescue": rescue, "resize": resize, "migrate": migrate,
             "os-migrateLive": live_migrate, "evacuate": evacuate, "rebuild": rebuild,
             "createImage": create_image, "unshelve": unshelve,
             "os-getConsoleOutput": console_output, "os-resetState": reset_state,
             "forceDelete": force_delete, "injectNetworkInfo": noop_admin,
-            "os-resetNetwork": noop_admin, "addSecurityGroup": security_group,
-            "removeSecurityGroup": security_group}
+            "os-resetNetwork": noop_admin, "shelve": shelve, "createBackup": create_backup,
+            "restore": restore,
+            "addSecurityGroup": lambda c, call, sid, a: security_group(c, call, sid, a, True),
+            "removeSecurityGroup": lambda c, call, sid, a: security_group(c, call, sid, a,
+                                                                          False)}

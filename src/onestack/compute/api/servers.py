@@ -51,6 +51,23 @@ def get_instance(s: Session, call: Call, compute: Compute, ident: str) -> cm.Ins
     return inst
 
 
+def hostname_from(name: str) -> str:
+    """A DNS-safe hostname from a display name, as Nova derives it."""
+    host = re.sub(r"[^a-zA-Z0-9-]+", "-", name).strip("-").lower()[:63]
+    return host or "server"
+
+
+def normalise_ip(value: str | None) -> str | None:
+    import ipaddress
+
+    if not value:
+        return value
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return value
+
+
 def _ref_id(ref: Any) -> str:
     ref = str(ref)
     return ref.rstrip("/").rsplit("/", 1)[-1]
@@ -187,11 +204,16 @@ def routes(compute: Compute) -> RouteTable:
                     requested_az=az, availability_zone=az,
                     vm_state=st.BUILDING, task_state=st.SCHEDULING, power_state=0,
                     config_drive="True" if server.get("config_drive") in (True, "true", "True")
-                    else "", access_ip_v4=server.get("accessIPv4"),
-                    access_ip_v6=server.get("accessIPv6"),
+                    else "", access_ip_v4=normalise_ip(server.get("accessIPv4")),
+                    access_ip_v6=normalise_ip(server.get("accessIPv6")),
                     disk_config=server.get("OS-DCF:diskConfig", "MANUAL"), launch_index=index,
                     reservation_id=reservation, metadata_=dict(meta),
-                    tags=list(server.get("tags") or []), system_metadata={},
+                    tags=list(server.get("tags") or []),
+                    system_metadata={"security_groups": [g.get("name", "default") for g in
+                                                         server.get("security_groups") or
+                                                         [{"name": "default"}]],
+                                     "hostname": server.get("hostname") or
+                                     hostname_from(name)},
                     request=dict(request), created_at=now, updated_at=now, deleted=False,
                     locked=False, progress=0, console_log="")
                 s.add(inst)
@@ -329,7 +351,7 @@ def routes(compute: Compute) -> RouteTable:
         def work(s: Session) -> dict:
             inst = get_instance(s, call, compute, call.params["server_id"])
             return views.detail(call, inst, records.latest_fault(s, inst.id), is_admin(call),
-                                compute.version(call))
+                                compute.version(call), views.server_groups_of(s, inst.id))
         return compute.reply(call, 200, {"server": compute.read(work)})
 
     @r.put(base + "/{server_id}")
@@ -343,18 +365,16 @@ def routes(compute: Compute) -> RouteTable:
             if "name" in body:
                 inst.name = body["name"]
             if "accessIPv4" in body:
-                inst.access_ip_v4 = body["accessIPv4"]
+                inst.access_ip_v4 = normalise_ip(body["accessIPv4"])
             if "accessIPv6" in body:
-                inst.access_ip_v6 = body["accessIPv6"]
+                inst.access_ip_v6 = normalise_ip(body["accessIPv6"])
             if "OS-DCF:diskConfig" in body:
                 inst.disk_config = body["OS-DCF:diskConfig"]
             if "description" in body:
                 inst.description = body["description"]
             inst.updated_at = utcnow()
-            version = compute.version(call)
-            if version >= (2, 47):
-                return views.detail(call, inst, None, is_admin(call), version)
-            return views.common(call, inst, None, is_admin(call), version)
+            return views.updated(call, inst, is_admin(call), compute.version(call),
+                                 views.server_groups_of(s, inst.id))
         return compute.reply(call, 200, {"server": compute.write(work)})
 
     @r.delete(base + "/{server_id}")

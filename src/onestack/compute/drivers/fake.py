@@ -17,6 +17,20 @@ from onestack.compute.drivers.base import (PAUSED, RUNNING, SHUTDOWN, SUSPENDED,
                                            HostResources, InstanceSpec)
 
 
+def boot_log(spec: InstanceSpec) -> list[str]:
+    """What a small guest prints while it boots."""
+    return [
+        "[    0.000000] Linux version 6.1.0-onestack-fake (onestack@fake) #1 SMP",
+        f"[    0.000000] Command line: root=/dev/vda1 console=ttyS0",
+        f"[    0.000000] Memory: {spec.memory_mb * 1024}K available",
+        f"[    0.010000] smpboot: Allowing {spec.vcpus} CPUs",
+        "[    0.400000] EXT4-fs (vda1): mounted filesystem with ordered data mode",
+        "[    0.900000] systemd[1]: Reached target Multi-User System.",
+        f"Welcome to onestack fake guest {spec.name}",
+        f"{spec.name} login: ",
+    ]
+
+
 class FakeDriver:
     def __init__(self, host: str, state_dir: Path | None = None, op_seconds: float = 0.0,
                  vcpus: int = 32, memory_mb: int = 65536, disk_gb: int = 1024):
@@ -78,8 +92,8 @@ class FakeDriver:
             if spec.id in self._instances:
                 return
             inst = {"power": RUNNING, "name": spec.name, "console": ""}
-            self._log(inst, f"[    0.000000] Linux version 6.1.0-onestack-fake ({spec.name})")
-            self._log(inst, f"{spec.name} login: ")
+            for line in boot_log(spec):
+                self._log(inst, line)
             self._instances[spec.id] = inst
             self._save()
 
@@ -122,6 +136,13 @@ class FakeDriver:
 
     def resize(self, spec: InstanceSpec) -> None:
         self._set(spec.id, "resize", RUNNING, f"resized to {spec.vcpus} vcpus")
+
+    def diagnostics(self, instance_id: str) -> dict:
+        with self._lock:
+            inst = self._instances.get(instance_id)
+            return {"state": {RUNNING: "running", PAUSED: "paused", SHUTDOWN: "shutdown",
+                              SUSPENDED: "suspended"}.get(inst["power"], "pending")
+                    if inst else "pending", "uptime": 0}
 
     def console_output(self, instance_id: str) -> str:
         with self._lock:

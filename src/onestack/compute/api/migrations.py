@@ -1,0 +1,86 @@
+"""``os-migrations`` (admin) and a server's in-progress live migrations."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from onestack.compute import models as cm
+from onestack.compute.api.common import Compute, iso_micro, root
+from onestack.compute.api.servers import get_instance
+from onestack.core.http import Call, Reply, RouteTable
+
+
+def _flavor_int(flavor_id: str | None) -> int | None:
+    return int(flavor_id) if flavor_id and flavor_id.isdigit() else None
+
+
+def view(call: Call, mig: cm.Migration, version: tuple[int, int]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "id": mig.id, "status": mig.status, "instance_uuid": mig.instance_uuid,
+        "source_node": mig.source_compute, "source_compute": mig.source_compute,
+        "dest_node": mig.dest_compute, "dest_compute": mig.dest_compute,
+        "dest_host": "127.0.0.1" if mig.dest_compute else None,
+        "old_instance_type_id": _flavor_int(mig.old_flavor_id),
+        "new_instance_type_id": _flavor_int(mig.new_flavor_id),
+        "created_at": iso_micro(mig.created_at), "updated_at": iso_micro(mig.updated_at),
+    }
+    if version >= (2, 23):
+        body["migration_type"] = mig.migration_type
+        if mig.migration_type == "live-migration":
+            body["links"] = [{"rel": "self", "href": f"{root(call)}/servers/"
+                              f"{mig.instance_uuid}/migrations/{mig.id}"}]
+    if version >= (2, 59):
+        body["uuid"] = mig.uuid
+    if version >= (2, 80):
+        body["user_id"], body["project_id"] = mig.user_id, mig.project_id
+    return body
+
+
+def routes(compute: Compute) -> RouteTable:
+    compute.platform.policy.register([("os_compute_api:os-migrations:index", "role:admin")])
+    r = RouteTable()
+
+    @r.get("/v2.1/os-migrations")
+    def index(call: Call) -> Reply:
+        version = compute.version(call)
+        compute.enforce(call, "os_compute_api:os-migrations:index")
+
+        def work(s: Session) -> list[dict]:
+            q = sa.select(cm.Migration)
+            for param, column in (("instance_uuid", cm.Migration.instance_uuid),
+                                  ("status", cm.Migration.status),
+                                  ("migration_type", cm.Migration.migration_type),
+                                  ("source_compute", cm.Migration.source_compute)):
+                if call.q(param):
+                    q = q.where(column == call.q(param))
+            if call.q("host"):
+                q = q.where(sa.or_(cm.Migration.source_compute == call.q("host"),
+                                   cm.Migration.dest_compute == call.q("host")))
+            return [view(call, m, version) for m in s.scalars(q.order_by(cm.Migration.id.desc()))]
+        return compute.reply(call, 200, {"migrations": compute.read(work)})
+
+    @r.get("/v2.1/servers/{server_id}/migrations")
+    def server_migrations(call: Call) -> Reply:
+        version = compute.version(call)
+        compute.enforce(call, "os_compute_api:os-migrations:index")
+
+        def work(s: Session) -> list[dict]:
+            inst = get_instance(s, call, compute, call.params["server_id"])
+            rows = s.scalars(sa.select(cm.Migration).where(
+                cm.Migration.instance_uuid == inst.id,
+                cm.Migration.migration_type == "live-migration",
+                cm.Migration.status.in_(("queued", "preparing", "running"))))
+            out = []
+            for m in rows:
+                body = view(call, m, version)
+                body.update({"server_uuid": m.instance_uuid, "memory_total_bytes": 0,
+                             "memory_processed_bytes": 0, "memory_remaining_bytes": 0,
+                             "disk_total_bytes": 0, "disk_processed_bytes": 0,
+                             "disk_remaining_bytes": 0})
+                out.append(body)
+            return out
+        return compute.reply(call, 200, {"migrations": compute.read(work)})
+
+    return r
