@@ -14,8 +14,9 @@ mkdir -p "$OUT"
 PORT=${TEMPEST_PORT:-$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')}
 status=0
 
-run_slice() {  # name, ratchet file, extra onestack flags, extra harness flags
+run_slice() {  # name, ratchet file, extra onestack flags, extra harness flags, regex, services
     local name=$1 ratchet=$2 up_flags=$3 harness_flags=$4
+    local regex=${5:-'tempest\.api\.identity'} services=${6:-identity}
     local data; data=$(mktemp -d)
     ONESTACK_PASSWORD_HASH_ROUNDS=4 "$ONESTACK" up --data-dir "$data" --port "$PORT" \
         --admin-password tempest-secret $up_flags >"$OUT/$name-server.log" 2>&1 &
@@ -23,9 +24,13 @@ run_slice() {  # name, ratchet file, extra onestack flags, extra harness flags
     for _ in $(seq 1 100); do
         curl -sf "http://127.0.0.1:$PORT/identity/v3" >/dev/null && break; sleep 0.2
     done
+    if [[ $services == *image* ]]; then
+        "$ROOT/.venv/bin/python" scripts/seed_image.py "http://127.0.0.1:$PORT/identity/v3" \
+            tempest-secret >/dev/null
+    fi
     set +e
-    "$HARNESS" "http://127.0.0.1:$PORT/identity/v3" admin tempest-secret admin RegionOne \
-        'tempest\.api\.identity' "$OUT/$name" 900 $harness_flags | tail -1
+    SERVICES=$services "$HARNESS" "http://127.0.0.1:$PORT/identity/v3" admin tempest-secret \
+        admin RegionOne "$regex" "$OUT/$name" 2400 $harness_flags | tail -1
     set -e
     kill "$pid"; wait "$pid" 2>/dev/null || true
     rm -rf "$data"
@@ -43,4 +48,7 @@ run_slice() {  # name, ratchet file, extra onestack flags, extra harness flags
 run_slice identity tests/tempest/identity.passing.txt "" ""
 run_slice identity-security-compliance tests/tempest/identity-security-compliance.passing.txt \
     "--security-compliance" "--security-compliance"
+run_slice compute-image tests/tempest/compute-image.passing.txt "" \
+    "--extra-conf $ROOT/tests/tempest/compute.conf" 'tempest\.api\.(compute|image)' \
+    identity,compute,image
 exit $status

@@ -20,7 +20,8 @@ EPILOG = """environment variables:
   ONESTACK_DATABASE_URL, ONESTACK_HOST, ONESTACK_PORT, ONESTACK_PUBLIC_URL,
   ONESTACK_REGION, ONESTACK_ADMIN_PASSWORD, ONESTACK_DATA_DIR, ONESTACK_WORKERS,
   ONESTACK_TOKEN_EXPIRATION, ONESTACK_PASSWORD_HASH_ROUNDS, ONESTACK_POLICY_FILE,
-  ONESTACK_LOG_LEVEL, ONESTACK_CONFIG_FILE,
+  ONESTACK_LOG_LEVEL, ONESTACK_CONFIG_FILE, ONESTACK_FAKE_HOSTS,
+  ONESTACK_FAKE_OP_SECONDS,
   ONESTACK_SECURITY_COMPLIANCE_LOCKOUT_FAILURE_ATTEMPTS (and the other
   security_compliance_* options)
 """
@@ -55,6 +56,8 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--data-dir", help="state directory (default ./.onestack)")
     up.add_argument("--admin-password", help="admin password (default: generated once and "
                                              "kept in DATA_DIR/admin-password)")
+    up.add_argument("--fake-hosts", type=int, help="fake compute hosts to run (default 3; "
+                                                   "the last one in zone az2)")
     _common(up)
     _server(up)
     api = sub.add_parser("api", help="one stateless API replica on a shared database")
