@@ -10,7 +10,7 @@ CATALOG = [("compute", "nova", common.ROOT)]
 
 # Route modules under onestack.compute.api, each with ``routes(compute) -> RouteTable``.
 ROUTE_MODULES = ["versions", "servers", "actions", "flavors", "keypairs", "hosts", "misc",
-                 "migrations", "diagnostics"]
+                 "migrations", "diagnostics", "images", "networks"]
 
 
 def mount(platform: Platform) -> Mount:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from onestack.compute import quotas, schemas
 from onestack.compute.api import microversion, params
-from onestack.compute.api.common import Compute, iso, links, root
+from onestack.compute.api.common import Compute, iso, links
 from onestack.core.db import utcnow
 from onestack.core.errors import BadRequest, Forbidden, NotFound
 from onestack.core.http import Call, Reply, RouteTable
@@ -120,14 +120,17 @@ def _int_filter(call: Call, name: str) -> int | None:
 
 
 def visible_clause(project_id: str, admin: bool) -> Any:
-    """What a list shows (Glance's default list): own, public and accepted shared images."""
+    """What a list shows (Glance's default list): own, public and accepted shared images,
+    hidden ones (``os_hidden``) left out."""
+    shown = im.Image.os_hidden.is_not(True)
     if admin:
-        return sa.true()
+        return shown
     project = project_id or "\x00none"
     accepted = sa.select(im.ImageMember.image_id).where(im.ImageMember.member == project,
                                                         im.ImageMember.status == "accepted")
-    return sa.or_(im.Image.owner == project, im.Image.visibility == "public",
-                  sa.and_(im.Image.visibility == "shared", im.Image.id.in_(accepted)))
+    return sa.and_(shown, sa.or_(
+        im.Image.owner == project, im.Image.visibility == "public",
+        sa.and_(im.Image.visibility == "shared", im.Image.id.in_(accepted))))
 
 
 def can_see(s: Session, row: im.Image, project_id: str, admin: bool) -> bool:
@@ -305,6 +308,13 @@ def routes(compute: Compute) -> RouteTable:
             store.delete(image_id)
         return compute.reply(call, 204)
 
+    @r.delete(base + "/")
+    def delete_blank(call: Call) -> Reply:
+        """An empty id is no image (without this route the slash redirect would make it a
+        405 on the collection)."""
+        negotiate(call, IMAGES_GONE)
+        raise NotFound("Image not found.")
+
     metadata_routes(compute, r, base + "/{image_id}/metadata", negotiate, find, owned)
     return r
 
@@ -405,5 +415,3 @@ def metadata_routes(compute: Compute, r: RouteTable, base: str,
         change(call, drop)
         return compute.reply(call, 204)
 
-
-__all__ = ["routes", "root"]
