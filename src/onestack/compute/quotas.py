@@ -64,3 +64,15 @@ def check_servers(s: Session, project_id: str, user_id: str, count: int, vcpus: 
         r = over[0]
         raise Forbidden(f"Quota exceeded for {', '.join(over)}: Requested {wanted[r]}, but "
                         f"already used {used[r]} of {limits[r]} {r}")
+
+
+def check_delta(s: Session, project_id: str, user_id: str, cores: int, ram: int) -> None:
+    """OverLimit (403) when growing a server by ``cores``/``ram`` passes a quota."""
+    limits = limits_for(s, project_id, user_id)
+    used = usage(s, project_id)
+    over = [(r, n) for r, n in (("cores", cores), ("ram", ram))
+            if n > 0 and limits[r] >= 0 and used[r] + n > limits[r]]
+    if over:
+        r, n = over[0]
+        raise Forbidden(f"Quota exceeded for {', '.join(x for x, _ in over)}: Requested {n}, "
+                        f"but already used {used[r]} of {limits[r]} {r}")

@@ -114,6 +114,7 @@ def rebuilt(call: Call, inst: cm.Instance, admin: bool, version: tuple[int, int]
     """The rebuild answer (without adminPass)."""
     if version >= (2, 75):
         body = detail(call, inst, None, admin, version, groups)
+        body.pop("OS-EXT-SRV-ATTR:user_data", None)  # rebuild answers it as ``user_data``
     else:
         body = common(call, inst, None, admin, version, groups)
         if version >= (2, 54):

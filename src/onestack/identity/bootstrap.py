@@ -73,9 +73,10 @@ def bootstrap(db: Database, *, admin_password: str, public_url: str, region: str
             user.password_created_at = utcnow()
         s.flush()
         reader, member, admin = _role(s, "reader"), _role(s, "member"), _role(s, "admin")
-        _role(s, "manager")
+        manager = _role(s, "manager")
         _role(s, "service")
-        for prior, implied in ((admin, member), (member, reader)):
+        # admin ⇒ manager ⇒ member ⇒ reader, as Keystone bootstraps them
+        for prior, implied in ((admin, manager), (manager, member), (member, reader)):
             if s.get(m.ImpliedRole, (prior.id, implied.id)) is None:
                 s.add(m.ImpliedRole(prior_role_id=prior.id, implied_role_id=implied.id))
         assignments.grant(s, assignments.USER_PROJECT, user.id, project.id, admin.id, False)

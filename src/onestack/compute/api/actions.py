@@ -9,7 +9,7 @@ from typing import Any, Callable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from onestack.compute import images, records
+from onestack.compute import images, quotas, records
 from onestack.compute import models as cm
 from onestack.compute import states as st
 from onestack.compute import views
@@ -102,6 +102,8 @@ def routes(compute: Compute) -> RouteTable:
                                f"task_state {inst.task_state}")
             records.start_action(s, inst, spec.action, call.ctx.request_id, call.ctx.user_id,
                                  call.ctx.project_id)
+            if spec.action == "confirmResize":
+                records.set_migration(s, inst, "confirming")
             if spec.apply:
                 spec.apply(inst, args)
             if spec.task:
@@ -110,7 +112,7 @@ def routes(compute: Compute) -> RouteTable:
             return inst.host if spec.task else None
         host = compute.write(work)
         wake(compute, host, sid)
-        return compute.reply(call, 202)
+        return compute.reply(call, 204 if spec.action == "confirmResize" else 202)
 
     def check_lock(call: Call, inst: cm.Instance, action: str) -> None:
         if inst.locked and action not in ("lock", "unlock") and not is_admin(call):
@@ -184,6 +186,9 @@ def _handlers(compute: Compute, is_admin, check_lock) -> dict[str, Callable]:
                 raise BadRequest("When resizing, instances must change flavor!")
             if flavor.disk < int(inst.flavor.get("disk", 0)):
                 raise BadRequest("Resize error: Unable to resize disk down.")
+            quotas.check_delta(s, inst.project_id, inst.user_id,
+                               cores=flavor.vcpus - int(inst.flavor["vcpus"]),
+                               ram=flavor.ram - int(inst.flavor["ram"]))
             inst.request = {**(inst.request or {}), "new_flavor": records.flavor_snapshot(flavor)}
             records.start_migration(s, inst, "resize", "pre-migrating", flavor.id)
             inst.task_state = st.RESIZE_PREP

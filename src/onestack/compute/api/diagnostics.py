@@ -46,7 +46,9 @@ def routes(compute: Compute) -> RouteTable:
                                     "vda_read_req": 112, "vda_write_req": 488,
                                     "vda_errors": -1}
         else:
-            body = {"state": POWER_NAMES.get(inst.power_state, "pending"), "driver": "fake",
+            # "driver" is an enum of Nova's real drivers; like Nova's own fake driver, the
+            # fake hypervisor reports the one it imitates.
+            body = {"state": POWER_NAMES.get(inst.power_state, "pending"), "driver": "libvirt",
                     "hypervisor": "fake", "hypervisor_os": "fake-os", "uptime": 46664,
                     "config_drive": bool(inst.config_drive), "num_cpus": f["vcpus"],
                     "num_nics": 0, "num_disks": 1,
