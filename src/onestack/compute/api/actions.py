@@ -320,11 +320,31 @@ def _handlers(compute: Compute, is_admin, check_lock) -> dict[str, Callable]:
         return compute.reply(call, 202, None, {"Location": location})
 
     def unshelve(compute: Compute, call: Call, sid: str, args: Any) -> Reply:
+        version = compute.version(call)
+        args = args if isinstance(args, dict) else {}
+        host = args.get("host") if version >= (2, 91) else None
+        zone = args.get("availability_zone") if version >= (2, 77) else None
+        if host:
+            compute.enforce(call, "os_compute_api:admin")
+
         def work(s: Session) -> str | None:
             inst = begin(s, call, sid, "unshelve", (st.SHELVED, st.SHELVED_OFFLOADED))
+            if (host or zone) and inst.vm_state != st.SHELVED_OFFLOADED:
+                raise Conflict(f"The server {inst.id} is not shelved offloaded; a target "
+                               "host or zone cannot be given.")
+            if host and s.scalar(sa.select(cm.ComputeHost).where(
+                    cm.ComputeHost.host == host)) is None:
+                raise BadRequest(f"Compute host {host} could not be found.")
             if inst.vm_state == st.SHELVED:
                 inst.task_state = st.POWERING_ON
                 return inst.host
+            req = {k: v for k, v in (inst.request or {}).items()
+                   if k not in ("force_host", "tried_hosts")}
+            if host:
+                req["force_host"] = host
+            inst.request = req
+            if zone is not None:
+                inst.requested_az = zone or None
             inst.task_state = st.UNSHELVING
             return None
         wake(compute, compute.write(work), sid)
