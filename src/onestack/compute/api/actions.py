@@ -9,7 +9,7 @@ from typing import Any, Callable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from onestack.compute import images, quotas, records
+from onestack.compute import images, quotas, records, schemas
 from onestack.compute import models as cm
 from onestack.compute import states as st
 from onestack.compute import views
@@ -298,11 +298,10 @@ def _handlers(compute: Compute, is_admin, check_lock) -> dict[str, Callable]:
 
     def create_image(compute: Compute, call: Call, sid: str, args: Any) -> Reply:
         if not isinstance(args, dict) or not isinstance(args.get("name"), str) or \
-                not args["name"].strip():
-            raise BadRequest("createImage requires a 'name'.")
+                not args["name"].strip() or len(args["name"]) > 255:
+            raise BadRequest("createImage requires a 'name' of 1 to 255 characters.")
         metadata = args.get("metadata") or {}
-        if not isinstance(metadata, dict):
-            raise BadRequest("metadata must be an object")
+        schemas.validate(schemas.METADATA, {"metadata": metadata})
 
         def work(s: Session) -> tuple[str, str | None]:
             inst = begin(s, call, sid, "createImage",
