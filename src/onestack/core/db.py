@@ -120,7 +120,12 @@ class Database:
         conn = getattr(self._raw, "conn", None)
         for attempt in (1, 2):
             if conn is None:
-                conn = self.engine.raw_connection().driver_connection
+                # Detached from the pool and held by this thread alone: a pooled DBAPI
+                # connection must never be used by two threads at once.
+                proxy = self.engine.raw_connection()
+                proxy.detach()
+                self._raw.proxy = proxy
+                conn = proxy.driver_connection
                 if self.is_sqlite:
                     conn.isolation_level = None
                 else:
@@ -134,6 +139,7 @@ class Database:
                 return row[0] if row else None
             except Exception:  # noqa: BLE001 - a dropped connection: reconnect once
                 self._raw.conn = conn = None
+                self._raw.proxy = None
                 if attempt == 2:
                     raise
         return None
