@@ -123,9 +123,9 @@ class Database:
                 # Detached from the pool and held by this thread alone: a pooled DBAPI
                 # connection must never be used by two threads at once.
                 proxy = self.engine.raw_connection()
+                conn = proxy.driver_connection
                 proxy.detach()
                 self._raw.proxy = proxy
-                conn = proxy.driver_connection
                 if self.is_sqlite:
                     conn.isolation_level = None
                 else:
