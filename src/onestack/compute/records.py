@@ -70,7 +70,7 @@ def host_is_up(h: cm.ComputeHost, now: datetime | None = None) -> bool:
 
 def host_zones(s: Session) -> dict[str, str]:
     """host → availability zone (an aggregate's ``availability_zone`` overrides the agent's)."""
-    zones = {h.host: h.zone for h in s.scalars(sa.select(cm.ComputeHost))}
+    zones = dict(s.execute(sa.select(cm.ComputeHost.host, cm.ComputeHost.zone)).all())
     for agg in s.scalars(sa.select(cm.Aggregate)):
         az = (agg.metadata_ or {}).get("availability_zone")
         if az:

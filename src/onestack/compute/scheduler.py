@@ -35,14 +35,18 @@ class HostView:
     free_vcpu: float
 
 
+SHORTLIST = 64  # providers placement proposes before the filters run
+
+
 def candidates(s: Session, inst: cm.Instance, wanted: dict[str, int],
-               exclude: set[str]) -> list[HostView]:
-    """Hosts that pass every filter, best first (spread: most free RAM)."""
+               exclude: set[str], only: set[str] | None = None) -> list[HostView]:
+    """Hosts that pass every filter, best first (spread: most free RAM); ``only`` limits
+    the search to these provider uuids."""
     req = inst.request or {}
     now = utcnow()
     zones = records.host_zones(s)
-    inventories = placement.all_inventories(s)
-    usages = placement.all_usages(s)
+    inventories = placement.all_inventories(s, only)
+    usages = placement.all_usages(s, only)
     group_hosts: set[str] = set()
     group: cm.ServerGroup | None = None
     if req.get("group"):
@@ -54,7 +58,10 @@ def candidates(s: Session, inst: cm.Instance, wanted: dict[str, int],
                     cm.Instance.id.in_(others), cm.Instance.deleted.is_(False))) if h}
     force_host = req.get("force_host")
     out: list[HostView] = []
-    for h in s.scalars(sa.select(cm.ComputeHost)):
+    host_rows = sa.select(*cm.ComputeHost.__table__.c)
+    if only is not None:
+        host_rows = host_rows.where(cm.ComputeHost.uuid.in_(only))
+    for h in s.execute(host_rows):
         if h.disabled and not force_host:
             continue
         if not records.host_is_up(h, now) or h.host in exclude:
@@ -125,7 +132,7 @@ class Scheduler:
             exclude.add(inst.host)
         if moving:
             req.setdefault("source_host", inst.host)
-        hosts = self.db.read(lambda s: candidates(s, inst, wanted, exclude))
+        hosts = self.db.read(lambda s: self._hosts(s, inst, wanted, exclude))
         if moving and inst.task_state == st.RESIZE_PREP:
             # same-host resize is allowed; prefer staying when it fits
             hosts.sort(key=lambda v: v.host != inst.host)
@@ -143,6 +150,18 @@ class Scheduler:
             self.db.write(lambda s: placement.move(s, "mig-" + inst.id, inst.id))
         self.db.write(lambda s: self._no_host(s, instance_id))
         return True
+
+    def _hosts(self, s: Session, inst: cm.Instance, wanted: dict[str, int],
+               exclude: set[str]) -> list[HostView]:
+        """A plain request looks at placement's shortlist first; one with a zone, a host or
+        a group (or whose shortlist all fails the filters) looks at every host."""
+        req = inst.request or {}
+        if not (inst.requested_az or req.get("force_host") or req.get("group")):
+            shortlist = set(placement.roomiest(s, wanted, SHORTLIST))
+            found = candidates(s, inst, wanted, exclude, shortlist) if shortlist else []
+            if found:
+                return found
+        return candidates(s, inst, wanted, exclude)
 
     def _placed(self, s: Session, instance_id: str, view: HostView, req: dict[str, Any]) -> None:
         inst = s.get(cm.Instance, instance_id)

@@ -47,19 +47,27 @@ def usages(s: Session, provider_uuid: str) -> dict[str, int]:
     return {rc: int(total or 0) for rc, total in rows}
 
 
-def all_usages(s: Session) -> dict[str, dict[str, int]]:
+def all_usages(s: Session, only: set[str] | None = None) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
-    rows = s.execute(sa.select(pm.Allocation.provider_uuid, pm.Allocation.resource_class,
-                               sa.func.sum(pm.Allocation.used))
-                     .group_by(pm.Allocation.provider_uuid, pm.Allocation.resource_class))
+    q = sa.select(pm.Allocation.provider_uuid, pm.Allocation.resource_class,
+                  sa.func.sum(pm.Allocation.used))
+    if only is not None:
+        q = q.where(pm.Allocation.provider_uuid.in_(only))
+    rows = s.execute(q.group_by(pm.Allocation.provider_uuid, pm.Allocation.resource_class))
     for provider, rc, total in rows:
         out.setdefault(provider, {})[rc] = int(total or 0)
     return out
 
 
-def all_inventories(s: Session) -> dict[str, dict[str, pm.Inventory]]:
+def all_inventories(s: Session, only: set[str] | None = None
+                    ) -> dict[str, dict[str, pm.Inventory]]:
+    """Every provider's inventory rows (plain rows with the Inventory columns: the scheduler
+    reads thousands of them per decision, so no ORM objects)."""
     out: dict[str, dict[str, pm.Inventory]] = {}
-    for inv in s.scalars(sa.select(pm.Inventory)):
+    q = sa.select(*pm.Inventory.__table__.c)
+    if only is not None:
+        q = q.where(pm.Inventory.provider_uuid.in_(only))
+    for inv in s.execute(q):
         out.setdefault(inv.provider_uuid, {})[inv.resource_class] = inv
     return out
 
@@ -75,6 +83,29 @@ def fits(inventories: dict[str, pm.Inventory], used: dict[str, int],
         if used.get(rc, 0) + amount > capacity(inv):
             return False
     return True
+
+
+def roomiest(s: Session, wanted: dict[str, int], limit: int) -> list[str]:
+    """Up to ``limit`` providers with room for ``wanted``, most free memory first — found by
+    the database, so a decision does not read every provider of a large cloud."""
+    wanted = {rc: n for rc, n in wanted.items() if n > 0}
+    if not wanted:
+        return []
+    used = (sa.select(pm.Allocation.provider_uuid, pm.Allocation.resource_class,
+                      sa.func.sum(pm.Allocation.used).label("used"))
+            .group_by(pm.Allocation.provider_uuid, pm.Allocation.resource_class).subquery())
+    inv = pm.Inventory
+    free = (inv.total - inv.reserved) * inv.allocation_ratio - sa.func.coalesce(used.c.used, 0)
+    fits_one = sa.or_(*[sa.and_(inv.resource_class == rc, free >= n, inv.max_unit >= n,
+                                inv.min_unit <= n) for rc, n in wanted.items()])
+    ram = sa.func.max(sa.case((inv.resource_class == "MEMORY_MB", free), else_=0))
+    q = (sa.select(inv.provider_uuid)
+         .outerjoin(used, sa.and_(used.c.provider_uuid == inv.provider_uuid,
+                                  used.c.resource_class == inv.resource_class))
+         .where(fits_one).group_by(inv.provider_uuid)
+         .having(sa.func.count() == len(wanted))
+         .order_by(ram.desc(), inv.provider_uuid).limit(limit))
+    return list(s.scalars(q))
 
 
 def ensure_provider(s: Session, uuid: str, name: str, inventory: dict[str, dict]) -> None:
