@@ -3,6 +3,7 @@ port, an outermost layer that guarantees a fault body and a request id on every 
 token validation before any handler that requires it."""
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -41,6 +42,15 @@ class Mount:
     prefix: str
     routes: list[Route]
     fault_style: str = "keystone"
+
+
+WORKER_THREADS = 16  # handlers run here; more buys nothing on two cores but memory
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Any):
+    anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
+    yield
 
 
 def _dumps(body: Any) -> bytes:
@@ -94,7 +104,7 @@ class OpenStackApp:
                 routes.append(StarletteRoute(path, self._endpoint(route, mount),
                                              methods=[route.method]))
         self.starlette = Starlette(routes=routes, exception_handlers={
-            HTTPException: self._http_exception})
+            HTTPException: self._http_exception}, lifespan=_lifespan)
         self.asgi: ASGIApp = RequestIdLayer(self.starlette, self)
 
     def style_for(self, path: str) -> str:

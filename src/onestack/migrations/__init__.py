@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
 
 HERE = Path(__file__).parent
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str):
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -19,4 +19,6 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "heads") -> None:
     """Every service has its own branch of revisions; ``heads`` migrates them all."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), revision)
