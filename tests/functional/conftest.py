@@ -7,7 +7,6 @@ resources, so they never depend on each other.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest

@@ -25,10 +25,23 @@ def onestack_executable() -> str | None:
     return shutil.which("onestack")
 
 
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct ports that were free a moment ago (held open together while
+    chosen, so the kernel cannot hand out one twice)."""
+    sockets = []
+    try:
+        for _ in range(count):
+            s = socket.socket()
+            s.bind((HOST, 0))
+            sockets.append(s)
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def cli_env(**extra: str) -> dict[str, str]:
