@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 import anyio.from_thread
 import anyio.to_thread
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -22,8 +23,8 @@ from starlette.routing import Route as StarletteRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from onestack.core.context import RequestContext
-from onestack.core.errors import (MethodNotAllowed, NotFound, OpenStackError, PayloadTooLarge,
-                                  Unauthorized)
+from onestack.core.errors import (BadRequest, Conflict, MethodNotAllowed, NotFound,
+                                  OpenStackError, PayloadTooLarge, Unauthorized)
 from onestack.core.http import Call, Reply, Route
 
 log = logging.getLogger("onestack.api")
@@ -127,6 +128,8 @@ class OpenStackApp:
                               request.scope.get("onestack.request_id", ""), "")
 
     async def _handle(self, request: Request, request_id: str, route: Route) -> Reply:
+        if any("\x00" in v for v in request.path_params.values()):
+            raise NotFound("The resource could not be found.")  # no id holds a NUL byte
         body = b"" if route.stream else await _read_body(request)
         token = request.headers.get("x-auth-token", "")
         base = f"{request.url.scheme}://{request.url.netloc}"
@@ -156,13 +159,22 @@ class OpenStackApp:
             request_id: str = request.scope["onestack.request_id"]
             try:
                 reply = await self._handle(request, request_id, route)
+                return render(reply, request_id, request.method)
             except OpenStackError as exc:
                 return fault_response(exc, mount.fault_style, request_id,
                                       self.www_authenticate())
+            except IntegrityError:
+                # a uniqueness check that lost a race to a concurrent writer: the database
+                # refused the second row, the transaction rolled back
+                return fault_response(Conflict("Conflict occurred attempting to store the "
+                                               "resource: it already exists."),
+                                      mount.fault_style, request_id, "")
+            except DataError:
+                return fault_response(BadRequest("A value does not fit where it is stored."),
+                                      mount.fault_style, request_id, "")
             except Exception:  # noqa: BLE001 - the fault body promise covers bugs too
                 log.exception("unhandled error request_id=%s", request_id)
                 return fault_response(OpenStackError(), mount.fault_style, request_id, "")
-            return render(reply, request_id, request.method)
 
         return endpoint
 

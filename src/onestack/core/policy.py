@@ -4,6 +4,7 @@ file (YAML or JSON, the usual oslo.policy format) overrides any rule."""
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any, Iterable
 
 from oslo_config import cfg
@@ -35,10 +36,13 @@ class Policy:
     """One enforcer per process, fed the defaults of every mounted service."""
 
     def __init__(self, policy_file: str = ""):
+        if policy_file:
+            path = Path(policy_file).expanduser().resolve()
+            if not path.is_file():
+                raise ValueError(f"policy file {policy_file} does not exist")
+            policy_file = str(path)
         conf = cfg.ConfigOpts()
         conf([], project="onestack", default_config_files=[], default_config_dirs=[])
-        if policy_file:
-            conf.set_override("policy_file", policy_file, group="oslo_policy")
         self._enforcer = oslo_policy.Enforcer(
             conf, policy_file=policy_file or None, use_conf=True,
             overwrite=False,

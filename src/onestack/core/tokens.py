@@ -39,7 +39,7 @@ class TokenError(Exception):
 
 
 def _pack_id(value: str) -> bytes:
-    if len(value) == 32:
+    if len(value) == 32 and value == value.lower():  # only ids that unpack to themselves
         try:
             return b"\x01" + bytes.fromhex(value)
         except ValueError:

@@ -83,7 +83,8 @@ ROLE_CREATE = {
 ROLE_UPDATE = {**ROLE_CREATE, "required": [], "minProperties": 1}
 REGION_CREATE = {
     "type": "object",
-    "properties": {"id": _id, "description": _desc, "parent_region_id": _id_or_null},
+    "properties": {"id": _id, "description": {"type": ["string", "null"], "maxLength": 255},
+                   "parent_region_id": _id_or_null},
     "additionalProperties": True,
 }
 REGION_UPDATE = {**REGION_CREATE, "minProperties": 1}
@@ -127,8 +128,10 @@ POLICY_UPDATE = {**POLICY_CREATE, "required": [], "minProperties": 1}
 _role_ref = {"type": "object", "properties": {"id": _id, "name": _name255},
              "minProperties": 1, "additionalProperties": False}
 _access_rule = {"type": "object", "properties": {
-    "id": _id, "path": {"type": "string"}, "method": {"type": "string"},
-    "service": {"type": "string"}}, "additionalProperties": False}
+    "id": _id, "path": {"type": "string", "minLength": 1, "maxLength": 255},
+    "method": {"type": "string", "enum": ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]},
+    "service": {"type": "string", "minLength": 1, "maxLength": 64}},
+    "additionalProperties": False}
 APP_CREDENTIAL_CREATE = {
     "type": "object",
     "properties": {"name": _name255, "description": _desc, "secret": {"type": ["string", "null"]},
@@ -136,17 +139,20 @@ APP_CREDENTIAL_CREATE = {
                    "roles": {"type": "array", "items": _role_ref},
                    "unrestricted": {"type": ["boolean", "null"]},
                    "access_rules": {"type": "array", "items": _access_rule},
-                   "project_id": _id_or_null, "system": {"type": ["string", "null"]}},
+                   "project_id": _id_or_null,
+                   "system": {"type": ["string", "null"], "enum": ["all", None]}},
     "required": ["name"], "additionalProperties": False,
 }
 TRUST_CREATE = {
     "type": "object",
     "properties": {"trustor_user_id": _id, "trustee_user_id": _id, "project_id": _id_or_null,
                    "impersonation": _bool, "expires_at": {"type": ["string", "null"]},
-                   "remaining_uses": {"type": ["integer", "null"], "minimum": 1},
+                   "remaining_uses": {"type": ["integer", "null"], "minimum": 1,
+                                      "maximum": 2 ** 31 - 1},
                    "roles": {"type": "array", "items": _role_ref},
                    "allow_redelegation": {"type": ["boolean", "null"]},
-                   "redelegation_count": {"type": ["integer", "null"], "minimum": 0}},
+                   "redelegation_count": {"type": ["integer", "null"], "minimum": 0,
+                                          "maximum": 2 ** 31 - 1}},
     "required": ["trustor_user_id", "trustee_user_id", "impersonation"],
     "additionalProperties": True,
 }
@@ -156,24 +162,26 @@ _limit_common = {"service_id": _id, "region_id": _id_or_null,
 REGISTERED_LIMITS = {
     "type": "array", "minItems": 1,
     "items": {"type": "object", "properties": {**_limit_common, "default_limit": {
-        "type": "integer", "minimum": -1}},
+        "type": "integer", "minimum": -1, "maximum": 2 ** 31 - 1}},
         "required": ["service_id", "resource_name", "default_limit"],
         "additionalProperties": False},
 }
 REGISTERED_LIMIT_UPDATE = {
     "type": "object", "properties": {**_limit_common, "default_limit": {
-        "type": "integer", "minimum": -1}}, "minProperties": 1, "additionalProperties": False,
+        "type": "integer", "minimum": -1, "maximum": 2 ** 31 - 1}}, "minProperties": 1,
+    "additionalProperties": False,
 }
 LIMITS = {
     "type": "array", "minItems": 1,
     "items": {"type": "object", "properties": {
         **_limit_common, "project_id": _id_or_null, "domain_id": _id_or_null,
-        "resource_limit": {"type": "integer", "minimum": -1}},
+        "resource_limit": {"type": "integer", "minimum": -1, "maximum": 2 ** 31 - 1}},
         "required": ["service_id", "resource_name", "resource_limit"],
         "additionalProperties": False},
 }
 LIMIT_UPDATE = {
-    "type": "object", "properties": {"resource_limit": {"type": "integer", "minimum": -1},
+    "type": "object", "properties": {"resource_limit": {"type": "integer", "minimum": -1,
+                                                        "maximum": 2 ** 31 - 1},
                                      "description": _desc},
     "minProperties": 1, "additionalProperties": False,
 }

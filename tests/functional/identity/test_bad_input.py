@@ -258,10 +258,6 @@ def test_malformed_token_requests_are_4xx(api, auth_user, make_body):
     assert "x-subject-token" not in response.headers
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "src bug: identity/service/authenticate.py issue()/settle() calls scope.get('project') "
-    "for application-credential logins without checking that scope is an object: a string "
-    "scope gives AttributeError, 500"))
 def test_application_credential_with_string_scope(api, cloud, member):
     cred = assert_status(api.post(f"/v3/users/{member.user['id']}/application_credentials",
                                   token=member.token, json={"application_credential": {
@@ -317,11 +313,6 @@ def test_update_of_unknown_id_is_404(api, cloud, path, key):
 @pytest.mark.parametrize("odd", ["x" * 300, "..%2F..%2Fetc", "%E2%9C%93", "%00abc"],
                          ids=["300-chars", "dot-dot-slash", "non-ascii", "nul-byte"])
 def test_odd_ids_are_plain_404s(request, backend, api, cloud, odd):
-    if odd.startswith("%00") and backend.kind == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "src bug (PostgreSQL only): a NUL byte in an id (GET /v3/projects/%00abc) "
-            "reaches the query; psycopg raises DataError 'PostgreSQL text fields cannot "
-            "contain NUL (0x00) bytes': 500 instead of 404")))
     assert_fault(api.get(f"/v3/projects/{odd}", token=cloud.admin_token), 404)
 
 
@@ -361,9 +352,6 @@ def test_domain_config_with_unsupported_option_stores_nothing(api, cloud):
     assert_fault(api.get(path, token=cloud.admin_token), 404)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "src bug: identity/api/credentials.py cred_id_for calls .encode() on the blob's 'access' "
-    "without checking it is a string; a number (or null) gives AttributeError, 500"))
 def test_ec2_blob_with_non_string_access_is_400(api, cloud, member):
     assert_fault(api.post("/v3/credentials", token=cloud.admin_token, json={"credential": {
         "type": "ec2", "user_id": member.user["id"], "project_id": member.project["id"],
@@ -452,7 +440,6 @@ OVERSIZED = {
 }
 
 
-@pytest.mark.xfail(strict=True, reason=COLUMN_BUG)
 @pytest.mark.parametrize("attempt", list(OVERSIZED.values()), ids=list(OVERSIZED))
 def test_values_beyond_column_sizes_are_400(api, cloud, member, attempt):
     response, leftover = attempt(api, cloud, member)
@@ -484,12 +471,6 @@ def test_unexpected_errors_are_500_fault_bodies(api, monkeypatch):
     assert "boom" not in response.text  # no internals leak to the client
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "src bug: core/app.py endpoint() calls render(reply, ...) after its try/except, so an "
-    "error while rendering (e.g. a header that is not latin-1, see the project tag test) "
-    "escapes to Starlette's ServerErrorMiddleware, which answers a plain-text 'Internal "
-    "Server Error'; RequestIdLayer's own fault-body fallback never runs because the answer "
-    "has already started"))
 def test_errors_while_rendering_are_500_fault_bodies(api, monkeypatch):
     from onestack.core import app as core_app
 
@@ -501,12 +482,6 @@ def test_errors_while_rendering_are_500_fault_bodies(api, monkeypatch):
     assert "boom" not in response.text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "src bug: no IntegrityError → 409 mapping anywhere: the name checks (e.g. "
-    "identity/api/projects.py _name_taken) read before they insert, so two concurrent "
-    "creates of one name on MariaDB/PostgreSQL (READ COMMITTED) both pass the check and the "
-    "loser hits the unique constraint: 500 instead of 409. Simulated here by making the "
-    "pre-check miss, as it does under the race"))
 def test_duplicate_name_caught_only_by_the_database_is_409(api, cloud, monkeypatch):
     from onestack.identity.api import projects
 

@@ -44,10 +44,6 @@ def test_region_crud_and_hierarchy(api, cloud):
     assert_fault(api.get(f"/v3/regions/{rid}", token=t), 404, rid)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "src bug: identity/api/catalog.py _region_prepare only refuses a region as its own "
-    "parent; making A's parent B while B's parent is A is accepted, a circular hierarchy "
-    "(Keystone answers 400)"))
 def test_region_hierarchy_cannot_become_circular(api, cloud):
     t = cloud.admin_token
     a = assert_status(api.post("/v3/regions", token=t, json={"region": {}}), 201)["region"]

@@ -89,10 +89,6 @@ def test_member_cannot_see_another_projects_resources(api, cloud, member):
                            json={"credential": {"blob": "stolen"}}), 404)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "src bug: identity/api/credentials.py update_cred checks ownership of the credential "
-    "as stored, then applies any 'user_id' from the body: a member can move a credential "
-    "onto another user (the flaw of Keystone's CVE-2020-12691)"))
 def test_member_cannot_give_a_credential_to_someone_else(api, cloud, member):
     other = cloud.make_project_member()
     cred = assert_status(api.post("/v3/credentials", token=member.token, json={"credential": {
@@ -161,10 +157,6 @@ def test_domain_reader_lists_projects_of_its_domain_only(api, cloud, domain_read
     assert_fault(api.post("/v3/users", token=token, json={"user": {"name": unique()}}), 403)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "src bug: identity/api/users.py list_users (and list_groups) authorize a domain-scoped "
-    "reader against the token's domain but do not filter the query by it, so without "
-    "?domain_id the reader gets every user (group) of every domain; list_projects filters"))
 @pytest.mark.parametrize("collection", ["users", "groups"])
 def test_domain_reader_listing_without_filter_stays_in_its_domain(
         api, cloud, domain_reader, collection):
@@ -175,10 +167,6 @@ def test_domain_reader_listing_without_filter_stays_in_its_domain(
     assert listed and {x["domain_id"] for x in listed} == {domain_reader["domain"]["id"]}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "src bug: identity/api/roles.py role_assignments authorizes a domain-scoped reader "
-    "against the token's domain, but list_assignments is not limited to that domain: the "
-    "reader sees every role assignment of the cloud (e.g. the admin's)"))
 def test_domain_reader_sees_only_its_domains_role_assignments(api, cloud, domain_reader):
     body = assert_status(api.get("/v3/role_assignments", token=domain_reader["token"]), 200)
     outside = [a for a in body["role_assignments"]
@@ -186,10 +174,6 @@ def test_domain_reader_sees_only_its_domains_role_assignments(api, cloud, domain
     assert outside == []
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "src bug: core/policy.py Policy.__init__ sets oslo_policy.policy_file before the "
-    "Enforcer registered the [oslo_policy] group: NoSuchGroupError, so an app (or "
-    "`onestack api --policy-file`) with any policy file cannot be built"))
 def test_policy_file_overrides_a_rule(make_api, cloud, member, tmp_path):
     path = tmp_path / "policy.yaml"
     path.write_text('"identity:list_roles": "role:admin"\n')

@@ -97,11 +97,6 @@ def test_domain_scoped_token(api, cloud):
 
 def test_domain_scoped_token_for_an_explicit_uppercase_domain_id(
         request, backend, api, cloud):
-    if backend.kind != "mysql":  # MariaDB compares ids case-insensitively and gets away
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "src bug: core/tokens.py _pack_id packs any 32-char hex id into 16 bytes and "
-            "unpacks it lower-cased; an explicit_domain_id in upper case then names no "
-            "domain when the token is validated, so the domain-scoped login is a 401")))
     domain_id = uuid.uuid4().hex.upper()
     assert cloud.make_domain(explicit_domain_id=domain_id)["id"] == domain_id
     user = cloud.make_user(password="pw-upper")

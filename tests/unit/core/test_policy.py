@@ -24,10 +24,6 @@ MEMBER = ctx("member", "reader")
 ADMIN = ctx("admin", "member", "reader")
 
 
-POLICY_FILE_BUG = pytest.mark.xfail(strict=True, reason=(
-    "src bug: core/policy.py Policy.__init__ calls conf.set_override('policy_file', ..., "
-    "group='oslo_policy') before oslo.policy's Enforcer has registered that group, so any "
-    "policy file raises NoSuchGroupError (and `onestack api --policy-file F` cannot start)"))
 
 
 def policy(path: str = "") -> Policy:
@@ -69,7 +65,6 @@ def test_enforce_raises_forbidden_naming_the_rule():
         policy().enforce("identity:manage_domain", MEMBER)
 
 
-@POLICY_FILE_BUG
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
 def test_policy_file_overrides_one_rule_and_keeps_the_rest(tmp_path: Path, fmt):
     rules = {"identity:list_roles": "role:admin", "identity:manage_role": "role:member"}
@@ -86,7 +81,6 @@ def test_policy_file_overrides_one_rule_and_keeps_the_rest(tmp_path: Path, fmt):
     assert p.allowed("identity:get_project", MEMBER, {"project": {"id": "p1"}})
 
 
-@POLICY_FILE_BUG
 def test_policy_file_can_open_a_rule_to_everyone(tmp_path: Path):
     path = tmp_path / "policy.yaml"
     path.write_text('"identity:list_domains": ""\n')

@@ -67,10 +67,6 @@ def test_hex_ids_are_packed_compactly():
     assert len(long) - len(short) == 1 + 32 - 16
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "src bug: core/tokens.py _pack_id packs any 32-char hex id as 16 raw bytes and "
-    "_unpack_id returns it lower-cased, so an id such as an explicit uppercase domain id "
-    "comes back as a different id"))
 def test_uppercase_hex_ids_round_trip_unchanged():
     domain_id = uuid.uuid4().hex.upper()
     back = unpack(pack(payload(scope="domain", scope_id=domain_id)))

@@ -24,8 +24,14 @@ def _region_prepare(s: Session, body: dict, row: Any, call: Call) -> None:
         if s.get(cm.Region, parent) is None:
             raise not_found("region", parent)
         rid = row.id if row is not None else body.get("id")
-        if rid and parent == rid:
-            raise BadRequest("A region cannot be its own parent.")
+        seen = set()
+        cursor = parent
+        while cursor and cursor not in seen:  # walk up: the new parent must not be below us
+            if cursor == rid:
+                raise BadRequest("The parent region would make the hierarchy circular.")
+            seen.add(cursor)
+            above = s.get(cm.Region, cursor)
+            cursor = above.parent_region_id if above is not None else None
 
 
 def _region_delete(s: Session, row: cm.Region) -> None:
@@ -76,6 +82,7 @@ def routes(ident: Identity) -> RouteTable:
         body = schemas.validate(schemas.REGION_CREATE, call.body("region"))
         ident.enforce(call, "identity:manage_region")
         rid = call.params["item_id"]
+        schemas.validate(schemas.REGION_CREATE["properties"]["id"], rid)
         if body.get("id") not in (None, rid):
             raise BadRequest("The region id in the URL and the body differ.")
 

@@ -56,6 +56,8 @@ def routes(ident: Identity) -> RouteTable:
             except (ValueError, KeyError, TypeError) as exc:
                 raise BadRequest("EC2 credential blob must be JSON with an 'access' key.") \
                     from exc
+            if not isinstance(access, str) or not access:
+                raise BadRequest("The EC2 credential's 'access' must be a non-empty string.")
             return hashlib.sha256(access.encode()).hexdigest()
         return new_id()
 
@@ -116,6 +118,10 @@ def routes(ident: Identity) -> RouteTable:
 
         def work(s: Session) -> dict:
             c = owned(s, call, "identity:owner_or_admin")
+            if "user_id" in body and body["user_id"] != c.user_id and not ident.allowed(
+                    call, "identity:manage_admin_resource"):
+                raise Forbidden("Only an administrator may give a credential to another "
+                                "user.")
             for key in ("user_id", "project_id", "type"):
                 if key in body:
                     setattr(c, key, body[key])

@@ -362,7 +362,9 @@ def routes(ident: Identity) -> RouteTable:
                 s.add(m.ProjectTag(project_id=p.id, name=tag))
                 store.bump_generation(s)
         tag_call(call, True, fn)
-        return Reply(201, headers={"Location": self_url(call)})
+        from urllib.parse import quote
+
+        return Reply(201, headers={"Location": quote(self_url(call), safe=":/?&=%")})
 
     @r.delete("/v3/projects/{project_id}/tags/{tag}")
     def remove_tag(call: Call) -> Reply:

@@ -267,7 +267,10 @@ def routes(ident: Identity) -> RouteTable:
     def role_assignments(call: Call) -> Reply:
         ident.enforce(call, "identity:list_role_assignments",
                       {"domain_id": call.q("scope.domain.id") or call.ctx.domain_id or None})
-        items = ident.read(lambda s: list_assignments(s, call.query, v3(call)))
+        domain = None
+        if not ident.allowed(call, "identity:read_admin_resource"):
+            domain = call.ctx.domain_id  # a domain reader sees its own domain only
+        items = ident.read(lambda s: list_assignments(s, call.query, v3(call), domain))
         return Reply(200, views.collection("role_assignments", items, self_url(call)))
 
     return r

@@ -84,8 +84,14 @@ def routes(ident: Identity) -> RouteTable:
         ident.enforce(call, "identity:list_users", {"domain_id": call.q("domain_id") or
                                                     call.ctx.domain_id or None})
 
+        scoped_domain = None
+        if not ident.allowed(call, "identity:read_admin_resource"):
+            scoped_domain = call.ctx.domain_id  # a domain reader sees its own domain only
+
         def work(s: Session) -> list[dict]:
             q = sa.select(m.User)
+            if scoped_domain:
+                q = q.where(m.User.domain_id == scoped_domain)
             for name in ("name", "domain_id"):
                 if call.q(name) is not None:
                     q = q.where(getattr(m.User, name) == call.q(name))
@@ -219,8 +225,14 @@ def routes(ident: Identity) -> RouteTable:
         ident.enforce(call, "identity:list_groups", {"domain_id": call.q("domain_id") or
                                                      call.ctx.domain_id or None})
 
+        scoped_domain = None
+        if not ident.allowed(call, "identity:read_admin_resource"):
+            scoped_domain = call.ctx.domain_id
+
         def work(s: Session) -> list[dict]:
             q = sa.select(m.Group)
+            if scoped_domain:
+                q = q.where(m.Group.domain_id == scoped_domain)
             for name in ("name", "domain_id"):
                 if call.q(name) is not None:
                     q = q.where(getattr(m.Group, name) == call.q(name))

@@ -224,7 +224,9 @@ class Authenticator:
             trust_id = ""
             nonlocal expires
             if app_cred is not None:
-                if scope is not None and scope != {"project": {"id": app_cred.project_id}} and \
+                if scope is not None and not isinstance(scope, dict):
+                    raise Unauthorized()  # an application credential is always scoped
+                if scope is not None and \
                         (scope.get("project") or {}).get("id") not in (None, app_cred.project_id):
                     raise Unauthorized()
                 if app_cred.system:

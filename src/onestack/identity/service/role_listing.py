@@ -114,7 +114,9 @@ def _render(s: Session, row: _Row, base: str, names: bool) -> dict[str, Any]:
     return {"role": role, row.actor_type: actor, "scope": scope, "links": links}
 
 
-def list_assignments(s: Session, query: Mapping[str, str], base: str) -> list[dict[str, Any]]:
+def list_assignments(s: Session, query: Mapping[str, str], base: str,
+                     domain: str | None = None) -> list[dict[str, Any]]:
+    """``domain``: only assignments on that domain or on projects inside it."""
     effective = _flag(query, "effective")
     names = _flag(query, "include_names")
     user_id, group_id = query.get("user.id"), query.get("group.id")
@@ -137,9 +139,16 @@ def list_assignments(s: Session, query: Mapping[str, str], base: str) -> list[di
         project_ids = {project_id}
         if _flag(query, "include_subtree"):
             project_ids |= set(store.subtree_ids(s, project_id))
+    in_domain: set[str] | None = None
+    if domain:
+        in_domain = {domain, *s.scalars(sa.select(m.Project.id).where(
+            m.Project.domain_id == domain))}
     seen: set[tuple] = set()
     result: list[dict[str, Any]] = []
     for row in rows:
+        if in_domain is not None and (row.target_type == "system" or
+                                      row.target_id not in in_domain):
+            continue
         if user_id and not (row.actor_type == "user" and row.actor_id == user_id):
             continue
         if group_id and not (row.actor_type == "group" and row.actor_id == group_id):
