@@ -149,16 +149,6 @@ def sort_flavors(flavors: list[cm.Flavor], sort_key: str, sort_dir: str) -> list
     return sorted(flavors, key=key, reverse=sort_dir == "desc")
 
 
-def min_filter(call: Call, name: str) -> int | None:
-    value = call.q(name)
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise BadRequest(f"Invalid {name} filter [{value}]") from exc
-
-
 def check_spec(key: str, value: str) -> None:
     """Nova 2.86 validates the values of the extra specs it knows."""
     rule = KNOWN_SPECS.get(key, None)
@@ -208,7 +198,7 @@ def routes(compute: Compute) -> RouteTable:
         is_public: bool | None = True
         if is_admin:
             is_public = parse_is_public(call.q("is_public"))
-        min_ram, min_disk = min_filter(call, "minRam"), min_filter(call, "minDisk")
+        min_ram, min_disk = params.int_filter(call, "minRam"), params.int_filter(call, "minDisk")
         limit, marker = params.limit_marker(call)
 
         def work(s: Session) -> list[cm.Flavor]:

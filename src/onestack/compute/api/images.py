@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from onestack.compute import quotas, schemas
 from onestack.compute.api import microversion, params
+from onestack.compute.api import params
 from onestack.compute.api.common import Compute, iso, links
 from onestack.core.db import utcnow
 from onestack.core.errors import BadRequest, Forbidden, NotFound
@@ -104,19 +105,9 @@ def parse_filters(call: Call) -> Filters:
         if moment.tzinfo:
             moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
         f.changes_since = moment
-    f.min_ram = _int_filter(call, "minRam")
-    f.min_disk = _int_filter(call, "minDisk")
+    f.min_ram = params.int_filter(call, "minRam")
+    f.min_disk = params.int_filter(call, "minDisk")
     return f
-
-
-def _int_filter(call: Call, name: str) -> int | None:
-    value = call.q(name)
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError as exc:
-        raise BadRequest(f"Invalid {name} filter: {value}") from exc
 
 
 def visible_clause(project_id: str, admin: bool) -> Any:

@@ -119,3 +119,15 @@ def is_uuid(value: str) -> bool:
     except (ValueError, AttributeError, TypeError):
         return False
     return True
+
+
+def int_filter(call: Call, name: str) -> int | None:
+    """An integer query filter (``minRam``, ``minDisk`` …): None when absent, 400 when not
+    a number."""
+    value = call.q(name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise BadRequest(f"Invalid {name} filter [{value}]") from exc
