@@ -1,0 +1,130 @@
+"""Unmodified clients against a real ``onestack up``: the ``openstack`` CLI and openstacksdk
+drive identity, images and servers end to end, as a user would."""
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.ha
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _bin(name: str) -> str:
+    found = Path(sys.executable).with_name(name)
+    return str(found) if found.exists() else (shutil.which(name) or name)
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory):
+    data = tmp_path_factory.mktemp("up")
+    port = _free_port()
+    env = {**os.environ, "ONESTACK_PASSWORD_HASH_ROUNDS": "4"}
+    proc = subprocess.Popen([_bin("onestack"), "up", "--data-dir", str(data), "--port",
+                             str(port), "--admin-password", "client-secret"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/identity/v3", timeout=1).status_code \
+                        == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "onestack up did not answer"
+            time.sleep(0.2)
+        yield {"data": data, "env": {**env, "OS_CLIENT_CONFIG_FILE": str(data / "clouds.yaml")}}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def osc(cloud, *args: str) -> str:
+    cmd = [_bin("openstack"), "--os-cloud", "onestack", *args]
+    result = subprocess.run(cmd, env=cloud["env"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, f"{' '.join(args)}: {result.stderr[-2000:]}"
+    return result.stdout.strip()
+
+
+def test_identity_with_the_cli(cloud):
+    assert len(osc(cloud, "token", "issue", "-f", "value", "-c", "id")) > 100
+    assert "identity" in osc(cloud, "catalog", "list", "-f", "value", "-c", "Type")
+    project_id = osc(cloud, "project", "create", "cli-demo", "-f", "value", "-c", "id")
+    assert "cli-demo" in osc(cloud, "project", "list", "-f", "value", "-c", "Name").split()
+    osc(cloud, "user", "create", "--password", "alice-pw", "--project", "cli-demo", "alice")
+    osc(cloud, "role", "add", "--user", "alice", "--project", "cli-demo", "member")
+    rows = osc(cloud, "role", "assignment", "list", "--names", "-f", "value", "-c", "Role",
+               "-c", "User", "-c", "Project")
+    assert "member alice@Default cli-demo@Default" in rows
+    cred = osc(cloud, "application", "credential", "create", "cli-cred", "-f", "value",
+               "-c", "id", "-c", "secret").split()
+    env = {k: v for k, v in cloud["env"].items() if k != "OS_CLIENT_CONFIG_FILE"}
+    clouds = (cloud["data"] / "clouds.yaml").read_text()
+    url = next(line.split(": ", 1)[1] for line in clouds.splitlines() if "auth_url" in line)
+    result = subprocess.run([_bin("openstack"), "--os-auth-type", "v3applicationcredential",
+                             "--os-auth-url", url, "--os-application-credential-id", cred[0],
+                             "--os-application-credential-secret", cred[1], "token", "issue",
+                             "-f", "value", "-c", "project_id"], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() != project_id  # scoped to the admin project it was made in
+    osc(cloud, "project", "delete", "cli-demo")
+    assert "cli-demo" not in osc(cloud, "project", "list", "-f", "value", "-c", "Name").split()
+
+
+def test_images_and_servers_with_the_cli(cloud, tmp_path):
+    disk = tmp_path / "disk.raw"
+    disk.write_bytes(os.urandom(3 << 20))
+    image_id = osc(cloud, "image", "create", "--file", str(disk), "--disk-format", "raw",
+                   "--container-format", "bare", "cli-image", "-f", "value", "-c", "id")
+    back = tmp_path / "back.raw"
+    osc(cloud, "image", "save", "--file", str(back), image_id)
+    assert back.read_bytes() == disk.read_bytes()
+    assert osc(cloud, "server", "create", "--image", image_id, "--flavor", "m1.tiny",
+               "--wait", "cli-vm", "-f", "value", "-c", "status") == "ACTIVE"
+    assert "cli-vm" in osc(cloud, "server", "list", "-f", "value", "-c", "Name")
+    for action, status in (("stop", "SHUTOFF"), ("start", "ACTIVE"), ("pause", "PAUSED"),
+                           ("unpause", "ACTIVE"), ("suspend", "SUSPENDED"),
+                           ("resume", "ACTIVE"), ("reboot", "ACTIVE")):
+        osc(cloud, "server", action, "cli-vm")
+        deadline = time.monotonic() + 30
+        while osc(cloud, "server", "show", "cli-vm", "-f", "value", "-c", "status") != status:
+            assert time.monotonic() < deadline, f"{action} never reached {status}"
+            time.sleep(0.3)
+    osc(cloud, "server", "image", "create", "--name", "cli-snap", "--wait", "cli-vm")
+    assert "active" in osc(cloud, "image", "show", "cli-snap", "-f", "value", "-c", "status")
+    osc(cloud, "server", "delete", "--wait", "cli-vm")
+    assert "cli-vm" not in osc(cloud, "server", "list", "-f", "value", "-c", "Name")
+
+
+def test_servers_with_openstacksdk(cloud, monkeypatch):
+    import openstack
+
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", cloud["env"]["OS_CLIENT_CONFIG_FILE"])
+    conn = openstack.connect(cloud="onestack")
+    image = conn.image.create_image(name="sdk-image", data=b"sdk" * 1000, disk_format="raw",
+                                    container_format="bare", allow_duplicates=True)
+    flavor = conn.compute.find_flavor("m1.nano")
+    server = conn.compute.create_server(name="sdk-vm", image_id=image.id, flavor_id=flavor.id,
+                                        networks="none")
+    server = conn.compute.wait_for_server(server, wait=60)
+    assert server.status == "ACTIVE"
+    assert server.id in [s.id for s in conn.compute.servers()]
+    conn.compute.stop_server(server)
+    conn.compute.wait_for_server(server, status="SHUTOFF", wait=60)
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, wait=60)
+    assert conn.compute.find_server("sdk-vm") is None
