@@ -227,3 +227,12 @@ def test_system_assignments_listed(api, cloud):
     body = assert_status(api.get("/v3/role_assignments", token=cloud.admin_token, params={
         "user.id": user["id"], "scope.system": "all"}), 200)
     assert [a["scope"] for a in body["role_assignments"]] == [{"system": {"all": True}}]
+
+
+def test_no_role_may_imply_admin(api, cloud):
+    t = cloud.admin_token
+    role = assert_status(api.post("/v3/roles", token=t, json={"role": {
+        "name": unique()}}), 201)["role"]
+    admin = cloud.role_id("admin")
+    assert_fault(api.put(f"/v3/roles/{role['id']}/implies/{admin}", token=t), 403, "admin")
+    assert_fault(api.get(f"/v3/roles/{role['id']}/implies/{admin}", token=t), 404)

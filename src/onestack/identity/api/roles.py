@@ -17,6 +17,8 @@ from onestack.identity.service import store
 from onestack.identity.service.role_listing import list_assignments
 
 ROLE_COLUMNS = {"name", "description", "options"}
+# As Keystone's default: nothing may imply admin, or granting any role could grant admin.
+PROHIBITED_IMPLIED = {"admin"}
 
 
 def routes(ident: Identity) -> RouteTable:
@@ -107,6 +109,8 @@ def routes(ident: Identity) -> RouteTable:
                 raise Forbidden("A global role cannot imply a domain-specific role.")
             if prior.id in asg.implied_closure(s, {implied.id}):
                 raise Forbidden("Implied roles may not form a cycle.")
+            if implied.name in PROHIBITED_IMPLIED:
+                raise Forbidden(f"{implied.name} is not a permitted implied role.")
             if s.get(m.ImpliedRole, (prior.id, implied.id)) is None:
                 s.add(m.ImpliedRole(prior_role_id=prior.id, implied_role_id=implied.id))
             store.bump_generation(s)
