@@ -170,15 +170,7 @@ class HostAgent:
             row = s.get(cm.Instance, inst.id)
             if row is None or row.deleted:
                 return
-            placement.release(s, row.id)
-            placement.release(s, "mig-" + row.id)
-            now = utcnow()
-            row.deleted, row.vm_state, row.task_state = True, st.DELETED, None
-            row.power_state, row.deleted_at, row.terminated_at = 0, now, now
-            row.updated_at = now
-            for g in s.scalars(sa.select(cm.ServerGroup)):
-                if row.id in (g.members or []):
-                    g.members = [m for m in g.members if m != row.id]
+            records.mark_deleted(s, row)
         self.db.write(work)
         return True
 

@@ -106,3 +106,19 @@ def set_migration(s: Session, inst: cm.Instance, status: str, dest: str | None =
     mig.status, mig.updated_at = status, utcnow()
     if dest:
         mig.dest_compute = dest
+
+
+def mark_deleted(s: Session, inst: cm.Instance) -> None:
+    """The last step of every delete: allocations released (the instance's and any move's),
+    the row soft-deleted, the instance out of its server groups."""
+    from onestack.compute import states as st
+    from onestack.placement import service as placement
+
+    placement.release(s, inst.id)
+    placement.release(s, "mig-" + inst.id)
+    now = utcnow()
+    inst.deleted, inst.vm_state, inst.task_state, inst.power_state = True, st.DELETED, None, 0
+    inst.deleted_at = inst.terminated_at = inst.updated_at = now
+    for g in s.scalars(sa.select(cm.ServerGroup)):
+        if inst.id in (g.members or []):
+            g.members = [m for m in g.members if m != inst.id]

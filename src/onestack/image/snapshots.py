@@ -78,15 +78,9 @@ def store_snapshot(db: Database, image_id: str, chunks: Iterable[bytes]) -> bool
 
 def delete_image(db: Database, image_id: str) -> None:
     """Remove an image the cloud made for itself (a shelved server's), rows and bytes."""
-    import sqlalchemy as sa
-
     store, _ = filesystem_stores(db.url)
 
-    def work(s: Session) -> None:
-        for model in (m.ImageProperty, m.ImageTag, m.ImageMember):
-            s.execute(sa.delete(model).where(model.image_id == image_id))
-        s.execute(sa.delete(m.Image).where(m.Image.id == image_id))
-    db.write(work)
+    db.write(lambda s: _drop_rows(s, image_id))
     store.delete(image_id)
 
 
@@ -104,6 +98,13 @@ def rotate_backups(s: Session, instance_id: str, backup_type: str, rotation: int
     rows = sorted(s.scalars(sa.select(m.Image).where(m.Image.id.in_(ids))),
                   key=lambda r: r.created_at, reverse=True)
     for row in rows[max(rotation - 1, 0):]:
-        for model in (m.ImageProperty, m.ImageTag, m.ImageMember):
-            s.execute(sa.delete(model).where(model.image_id == row.id))
-        s.delete(row)
+        _drop_rows(s, row.id)
+
+
+def _drop_rows(s: Session, image_id: str) -> None:
+    """An image's rows (properties, tags, members, the image itself)."""
+    import sqlalchemy as sa
+
+    for model in (m.ImageProperty, m.ImageTag, m.ImageMember):
+        s.execute(sa.delete(model).where(model.image_id == image_id))
+    s.execute(sa.delete(m.Image).where(m.Image.id == image_id))

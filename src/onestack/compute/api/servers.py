@@ -158,12 +158,12 @@ def routes(compute: Compute) -> RouteTable:
             if server.get("key_name"):
                 kp = s.get(cm.Keypair, (ctx.user_id, server["key_name"]))
                 if kp is None:
-                    raise BadRequest(f"Invalid key_name provided.")
+                    raise BadRequest("Invalid key_name provided.")
                 key_data = kp.public_key
             if az:
                 zones = set(records.host_zones(s).values())
                 if az not in zones:
-                    raise BadRequest(f"The requested availability zone is not available")
+                    raise BadRequest("The requested availability zone is not available")
             group_id = hints.get("group")
             if group_id:
                 group = s.get(cm.ServerGroup, group_id)
@@ -262,7 +262,7 @@ def routes(compute: Compute) -> RouteTable:
                 try:
                     since = datetime.fromisoformat(changes.replace("Z", "+00:00"))
                 except ValueError as exc:
-                    raise BadRequest(f"Invalid filter field: changes-since.") from exc
+                    raise BadRequest("Invalid filter field: changes-since.") from exc
                 if since.tzinfo:
                     since = since.astimezone(timezone.utc).replace(tzinfo=None)
                 q = q.where(cm.Instance.updated_at >= since)
@@ -538,15 +538,7 @@ def request_delete(compute: Compute, call: Call, server_id: str, action: str,
         records.start_action(s, inst, action, call.ctx.request_id, call.ctx.user_id,
                              call.ctx.project_id)
         if not inst.host:
-            from onestack.placement import service as placement
-
-            placement.release(s, inst.id)
-            now = utcnow()
-            inst.deleted, inst.vm_state, inst.task_state = True, st.DELETED, None
-            inst.deleted_at = inst.terminated_at = inst.updated_at = now
-            for g in s.scalars(sa.select(cm.ServerGroup)):
-                if inst.id in (g.members or []):
-                    g.members = [m for m in g.members if m != inst.id]
+            records.mark_deleted(s, inst)  # nothing runs anywhere: no agent to wait for
             return None
         inst.task_state = st.DELETING
         inst.updated_at = utcnow()
