@@ -1,21 +1,61 @@
 """The virt-driver seam: what a hypervisor must do for the host agent.
 
-Contract, for every driver:
+A driver has a small core (``VirtDriver``) every hypervisor can offer, and optional
+capabilities as separate small Protocols (``Pausable``, ``LiveMigratable``, …); the agent asks
+``isinstance(driver, Pausable)`` before using one, so a new driver starts with the core and
+grows capability by capability.
+
+Contract, for every driver (checked by ``tests/contract/test_virt_driver.py``):
 - ``spawn`` leaves no partial instance on failure and succeeds when the instance already runs.
 - ``destroy`` succeeds when the instance is already gone.
+- ``list_instances`` and ``get_info`` report what the hypervisor sees right now, whoever
+  caused it (the agent, the guest shutting itself down, a crash).
 - every method is idempotent: the agent may repeat any step after a crash.
+- a driver re-created on the same state (an agent restarted after ``kill -9``) finds the
+  guests that still run: ``recover`` re-adopts them.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Iterator, Protocol, runtime_checkable
 
 # Nova's power states, as the API reports them.
 NOSTATE, RUNNING, PAUSED, SHUTDOWN, CRASHED, SUSPENDED = 0, 1, 3, 4, 6, 7
 
 
+@dataclass(frozen=True)
+class Nic:
+    """One network interface the guest gets (filled by the network service later)."""
+    port_id: str
+    mac: str
+    network_id: str = ""
+    fixed_ips: tuple[str, ...] = ()
+    mtu: int = 1500
+
+
+@dataclass(frozen=True)
+class BlockDevice:
+    """One volume attached to the guest; ``connection`` is what the volume service hands
+    over (an iSCSI target, a file path, …)."""
+    volume_id: str
+    device_name: str
+    boot_index: int | None = None
+    connection: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """The image the root disk comes from; ``path`` is the host's cached copy once the
+    agent has fetched it (None while the driver needs no local file, as the fake)."""
+    id: str
+    path: str | None = None
+    disk_format: str = "raw"
+
+
 @dataclass
 class InstanceSpec:
+    """Everything a hypervisor needs to build a guest; NICs, block devices, keys and the
+    config drive are empty until the network and volume services fill them."""
     id: str
     name: str
     vcpus: int
@@ -24,6 +64,18 @@ class InstanceSpec:
     image_ref: str = ""
     user_data: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    image: ImageRef | None = None
+    nics: list[Nic] = field(default_factory=list)
+    block_devices: list[BlockDevice] = field(default_factory=list)
+    key_name: str | None = None
+    public_keys: list[str] = field(default_factory=list)
+    config_drive: bool = False
+
+
+@dataclass(frozen=True)
+class InstanceInfo:
+    """What the hypervisor reports about one guest."""
+    power_state: int
 
 
 @dataclass
@@ -39,32 +91,106 @@ class DriverError(Exception):
     """The hypervisor refused or failed an operation."""
 
 
+class InstanceNotFound(DriverError):
+    """The hypervisor runs no guest with this id (never created, destroyed, or vanished)."""
+
+
+@runtime_checkable
 class VirtDriver(Protocol):
+    """The core every hypervisor offers."""
+
     def host_resources(self) -> HostResources: ...
 
     def list_instances(self) -> dict[str, int]:
-        """Instance id → power state, as the hypervisor sees it."""
+        """Instance id → power state, for every guest this driver manages on the host."""
 
-    def spawn(self, spec: InstanceSpec) -> None: ...
+    def get_info(self, instance_id: str) -> InstanceInfo:
+        """The guest's state now; raises ``InstanceNotFound`` when there is none."""
 
-    def destroy(self, instance_id: str) -> None: ...
+    def spawn(self, spec: InstanceSpec) -> None:
+        """Create and start the guest; nothing is left behind when it fails, and it
+        succeeds (changing nothing) when the guest already exists."""
 
-    def reboot(self, instance_id: str, hard: bool) -> None: ...
+    def destroy(self, instance_id: str) -> None:
+        """Stop the guest and remove it and its local disks; succeeds when already gone."""
 
     def power_off(self, instance_id: str) -> None: ...
 
     def power_on(self, instance_id: str) -> None: ...
 
+    def reboot(self, instance_id: str, hard: bool) -> None: ...
+
+    def console_output(self, instance_id: str) -> str:
+        """The guest's serial console so far ("" when there is no guest)."""
+
+    def recover(self) -> list[str]:
+        """After an agent restart: re-attach to the guests the host still runs (from the
+        driver's persisted state) and return their ids; the agent's resync then compares
+        them with the database."""
+
+
+@runtime_checkable
+class Pausable(Protocol):
     def pause(self, instance_id: str) -> None: ...
 
     def unpause(self, instance_id: str) -> None: ...
 
+
+@runtime_checkable
+class Suspendable(Protocol):
     def suspend(self, instance_id: str) -> None: ...
 
     def resume(self, instance_id: str) -> None: ...
 
-    def rebuild(self, spec: InstanceSpec) -> None: ...
 
-    def resize(self, spec: InstanceSpec) -> None: ...
+@runtime_checkable
+class Resizable(Protocol):
+    def resize(self, spec: InstanceSpec) -> None:
+        """Give the guest the spec's vCPUs, memory and disk in place (same host)."""
 
-    def console_output(self, instance_id: str) -> str: ...
+
+@runtime_checkable
+class Rebuildable(Protocol):
+    def rebuild(self, spec: InstanceSpec) -> None:
+        """Re-create the root disk from the spec's image and boot it; without this the
+        agent destroys and spawns."""
+
+
+@runtime_checkable
+class Snapshotting(Protocol):
+    def snapshot(self, instance_id: str) -> Iterator[bytes] | None:
+        """The guest's root disk as a byte stream, or None when the driver keeps no disk
+        of its own (the fake: the agent stores the image the guest booted from)."""
+
+
+@runtime_checkable
+class LiveMigratable(Protocol):
+    """A live migration in three steps on two hosts: the destination prepares an incoming
+    guest, the source moves the running guest to it (and keeps no copy), the destination
+    resumes it. Each step is idempotent."""
+
+    def prepare_live_migration(self, spec: InstanceSpec) -> None:
+        """On the destination: an incoming guest (paused) ready to receive the state."""
+
+    def live_migrate(self, instance_id: str, dest_host: str) -> None:
+        """On the source: send the guest to ``dest_host``; afterwards the source runs no
+        copy. Succeeds when the guest has already left."""
+
+    def finish_live_migration(self, instance_id: str) -> None:
+        """On the destination: the guest runs here."""
+
+
+@runtime_checkable
+class VolumeAttaching(Protocol):
+    def attach_volume(self, instance_id: str, device: BlockDevice) -> None: ...
+
+    def detach_volume(self, instance_id: str, volume_id: str) -> None:
+        """Succeeds when the volume is not attached."""
+
+
+@runtime_checkable
+class InterfaceAttaching(Protocol):
+    def attach_interface(self, instance_id: str, nic: Nic) -> None: ...
+
+    def detach_interface(self, instance_id: str, port_id: str) -> None:
+        """Succeeds when the interface is not attached."""
