@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from onestack.core.context import RequestContext
 from onestack.core.db import utcnow
-from onestack.core.errors import Conflict, Forbidden, NotFound
+from onestack.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from onestack.image import metadef_schemas as ms
 from onestack.image import models as m
 from onestack.image import schemas
@@ -114,7 +114,7 @@ class Metadefs:
         return self._read(ctx, lambda s: self._view(s, self._namespace(s, ctx, name), True))
 
     def create_namespace(self, ctx: RequestContext, body: Any) -> dict[str, Any]:
-        body = schemas.validate(ms.NAMESPACE, body, "namespace")
+        body = _validate(ms.NAMESPACE, body, "namespace")
 
         def work(s: Session) -> dict[str, Any]:
             name = body["namespace"]
@@ -147,7 +147,7 @@ class Metadefs:
         return self._write(ctx, work)
 
     def update_namespace(self, ctx: RequestContext, name: str, body: Any) -> dict[str, Any]:
-        body = schemas.validate(ms.NAMESPACE, body, "namespace")
+        body = _validate(ms.NAMESPACE, body, "namespace")
 
         def work(s: Session) -> dict[str, Any]:
             ns = self._namespace(s, ctx, name)
@@ -278,7 +278,7 @@ class Metadefs:
 
     def create_tags(self, ctx: RequestContext, name: str, body: Any, append: bool
                     ) -> list[dict[str, Any]]:
-        body = schemas.validate({"type": "object", "properties": {"tags": {
+        body = _validate({"type": "object", "properties": {"tags": {
             "type": "array", "items": ms.TAG}}, "required": ["tags"]}, body, "tags")
         names = [t["name"] for t in body["tags"]]
         if len(set(names)) != len(names):
@@ -309,7 +309,7 @@ class Metadefs:
         return self._read(ctx, lambda s: self._associations(s, self._namespace(s, ctx, name)))
 
     def associate(self, ctx: RequestContext, name: str, body: Any) -> dict[str, Any]:
-        body = schemas.validate(ms.RESOURCE_TYPE_ASSOCIATION, body, "resource_type")
+        body = _validate(ms.RESOURCE_TYPE_ASSOCIATION, body, "resource_type")
 
         def work(s: Session) -> dict[str, Any]:
             ns = self._namespace(s, ctx, name)
@@ -362,10 +362,19 @@ def _unprotected(ns: m.MetadefNamespace) -> None:
                         "cannot be changed or deleted.")
 
 
+def _validate(schema: dict[str, Any], body: Any, name: str) -> dict[str, Any]:
+    """Every metadef write takes a JSON object: anything else is a 400 before any schema
+    (a list or a string would otherwise reach code that indexes it by key)."""
+    if not isinstance(body, dict):
+        raise BadRequest(f"Provided object does not match schema '{name}': the request body "
+                         "must be a JSON object.")
+    return schemas.validate(schema, body, name)
+
+
 def _validate_child(model: Any, body: Any) -> dict[str, Any]:
     schema = {m.MetadefObject: ms.OBJECT, m.MetadefProperty: ms.PROPERTY,
               m.MetadefTag: ms.TAG}[model]
-    doc = dict(schemas.validate(schema, body, _KIND[model]))
+    doc = dict(_validate(schema, body, _KIND[model]))
     for key in ("created_at", "updated_at", "schema", "self"):
         doc.pop(key, None)
     return doc
