@@ -3,6 +3,8 @@
 A write goes to a uniquely named temporary file in the same directory, is flushed to disk
 and then renamed over the final name, so a reader never sees a partial image and a failed
 write leaves nothing behind. Several API processes on one host can share the directory.
+Image bytes are tenants' data: files are created 0600 and a new directory 0700, whatever
+the umask (never created readable and tightened afterwards).
 """
 from __future__ import annotations
 
@@ -12,6 +14,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from onestack.image.drivers.base import CHUNK_SIZE, DataNotFound, Digest, check_id
+
+FILE_MODE = 0o600
+DIR_MODE = 0o700
 
 
 class FilesystemStore:
@@ -24,11 +29,12 @@ class FilesystemStore:
 
     def write(self, image_id: str, chunks: Iterable[bytes]) -> tuple[int, str, str]:
         final = self._path(image_id)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self._make_directory()
         temp = self.directory / f".{image_id}.{uuid.uuid4().hex}.part"
         digest = Digest()
         try:
-            with open(temp, "xb") as out:
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+            with os.fdopen(fd, "wb") as out:
                 for chunk in chunks:
                     digest.update(chunk)
                     out.write(chunk)
@@ -39,6 +45,11 @@ class FilesystemStore:
             temp.unlink(missing_ok=True)
             raise
         return digest.result()
+
+    def _make_directory(self) -> None:
+        if not self.directory.is_dir():
+            self.directory.parent.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(mode=DIR_MODE, exist_ok=True)
 
     def read(self, image_id: str, offset: int = 0, length: int | None = None
              ) -> Iterator[bytes]:
