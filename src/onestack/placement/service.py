@@ -134,23 +134,112 @@ def ensure_provider(s: Session, uuid: str, name: str, inventory: dict[str, dict]
         rp.updated_at = now
 
 
+class Unfit(Exception):
+    """The request does not fit on a provider (capacity, min/max unit, unknown class)."""
+
+    def __init__(self, provider_uuid: str):
+        super().__init__(provider_uuid)
+        self.provider_uuid = provider_uuid
+
+
+class UnknownProvider(Exception):
+    """An allocation names a provider that does not exist."""
+
+    def __init__(self, provider_uuid: str):
+        super().__init__(provider_uuid)
+        self.provider_uuid = provider_uuid
+
+
+class ConsumerConflict(Exception):
+    """The consumer's generation is not the one the writer read."""
+
+
+def _generations(s: Session, providers: set[str]) -> dict[str, int]:
+    rows = dict(s.execute(sa.select(pm.ResourceProvider.uuid, pm.ResourceProvider.generation)
+                          .where(pm.ResourceProvider.uuid.in_(providers))).all())
+    return {uuid: int(gen) for uuid, gen in rows.items()}
+
+
+def _swap_generations(s: Session, seen: dict[str, int]) -> None:
+    """Bump each provider's generation only where it is still the one read at the start:
+    a concurrent writer that committed meanwhile makes this raise, so the transaction rolls
+    back and the caller retries from a fresh read."""
+    for uuid, generation in sorted(seen.items()):
+        bumped = s.execute(sa.update(pm.ResourceProvider)
+                           .where(pm.ResourceProvider.uuid == uuid,
+                                  pm.ResourceProvider.generation == generation)
+                           .values(generation=generation + 1, updated_at=utcnow())).rowcount
+        if bumped != 1:
+            raise GenerationConflict(uuid)
+
+
+def _swap_consumer(s: Session, consumer: str, project_id: str, user_id: str,
+                   expected: int | None, check: bool, keep: bool) -> None:
+    """Create, bump or drop the consumer row; with ``check`` its generation must be
+    ``expected`` (None: the consumer must not exist yet), compared and swapped."""
+    row = s.get(pm.Consumer, consumer)
+    if check and (row.generation if row is not None else None) != expected:
+        raise ConsumerConflict(consumer)
+    if row is None:
+        if keep:
+            s.add(pm.Consumer(uuid=consumer, project_id=project_id, user_id=user_id,
+                              generation=1 if check else 0))
+        return
+    if not keep:
+        s.execute(sa.delete(pm.Consumer).where(pm.Consumer.uuid == consumer))
+        return
+    swapped = s.execute(sa.update(pm.Consumer).where(pm.Consumer.uuid == consumer,
+                                                     pm.Consumer.generation == row.generation)
+                        .values(generation=row.generation + 1, project_id=project_id,
+                                user_id=user_id)).rowcount
+    if swapped != 1:
+        raise ConsumerConflict(consumer)
+
+
+def replace_allocations(s: Session, consumer: str, allocations: dict[str, dict[str, int]],
+                        project_id: str, user_id: str, *, consumer_generation: int | None = None,
+                        check_consumer: bool = False) -> None:
+    """Replace every allocation of ``consumer`` with ``allocations`` (provider uuid →
+    resource class → amount), all or nothing: provider generations are read first and
+    compared-and-swapped last, so no concurrent writer can over-commit a provider.
+    Raises ``UnknownProvider``, ``Unfit``, ``ConsumerConflict`` or ``GenerationConflict``
+    (the caller's transaction must then roll back)."""
+    previous = set(s.scalars(sa.select(pm.Allocation.provider_uuid)
+                             .where(pm.Allocation.consumer_uuid == consumer)))
+    seen = _generations(s, set(allocations) | previous)
+    for uuid in allocations:
+        if uuid not in seen:
+            raise UnknownProvider(uuid)
+    s.execute(sa.delete(pm.Allocation).where(pm.Allocation.consumer_uuid == consumer))
+    s.flush()
+    for uuid, wanted in allocations.items():
+        inventories = {i.resource_class: i for i in s.scalars(
+            sa.select(pm.Inventory).where(pm.Inventory.provider_uuid == uuid))}
+        if not fits(inventories, usages(s, uuid), wanted):
+            raise Unfit(uuid)
+        for rc, amount in wanted.items():
+            if amount > 0:
+                s.add(pm.Allocation(consumer_uuid=consumer, provider_uuid=uuid,
+                                    resource_class=rc, used=amount, project_id=project_id,
+                                    user_id=user_id))
+    _swap_consumer(s, consumer, project_id, user_id, consumer_generation, check_consumer,
+                   keep=bool(allocations))
+    s.flush()
+    _swap_generations(s, seen)
+
+
 def _claim_once(s: Session, consumer: str, project_id: str, user_id: str, provider_uuid: str,
-                wanted: dict[str, int], replace: bool) -> bool:
-    rp = s.scalar(sa.select(pm.ResourceProvider).where(pm.ResourceProvider.uuid == provider_uuid))
-    if rp is None:
-        return False
+                wanted: dict[str, int], replace: bool) -> None:
+    if replace:
+        replace_allocations(s, consumer, {provider_uuid: wanted}, project_id, user_id)
+        return
+    seen = _generations(s, {provider_uuid})
+    if provider_uuid not in seen:
+        raise UnknownProvider(provider_uuid)
     inventories = {i.resource_class: i for i in s.scalars(
         sa.select(pm.Inventory).where(pm.Inventory.provider_uuid == provider_uuid))}
-    used = usages(s, provider_uuid)
-    if replace:
-        for a in s.scalars(sa.select(pm.Allocation).where(
-                pm.Allocation.consumer_uuid == consumer,
-                pm.Allocation.provider_uuid == provider_uuid)):
-            used[a.resource_class] = used.get(a.resource_class, 0) - a.used
-    if not fits(inventories, used, wanted):
-        return False
-    if replace:
-        s.execute(sa.delete(pm.Allocation).where(pm.Allocation.consumer_uuid == consumer))
+    if not fits(inventories, usages(s, provider_uuid), wanted):
+        raise Unfit(provider_uuid)
     for rc, amount in wanted.items():
         if amount > 0:
             s.add(pm.Allocation(consumer_uuid=consumer, provider_uuid=provider_uuid,
@@ -158,24 +247,24 @@ def _claim_once(s: Session, consumer: str, project_id: str, user_id: str, provid
                                 user_id=user_id))
     if s.get(pm.Consumer, consumer) is None:
         s.add(pm.Consumer(uuid=consumer, project_id=project_id, user_id=user_id, generation=0))
-    bumped = s.execute(sa.update(pm.ResourceProvider)
-                       .where(pm.ResourceProvider.uuid == provider_uuid,
-                              pm.ResourceProvider.generation == rp.generation)
-                       .values(generation=rp.generation + 1)).rowcount
-    if bumped != 1:
-        raise GenerationConflict(provider_uuid)
-    return True
+    s.flush()
+    _swap_generations(s, seen)
 
 
 def claim(db: Database, consumer: str, project_id: str, user_id: str, provider_uuid: str,
           wanted: dict[str, int], replace: bool = False, attempts: int = 10) -> bool:
-    """Allocate ``wanted`` on the provider for the consumer; False when it does not fit."""
+    """Allocate ``wanted`` on the provider for the consumer; False when it does not fit.
+    With ``replace`` the consumer's allocations anywhere are replaced (idempotent: a retried
+    claim never leaves two allocations)."""
     for _ in range(attempts):
         try:
-            return db.write(lambda s: _claim_once(s, consumer, project_id, user_id,
-                                                  provider_uuid, wanted, replace))
+            db.write(lambda s: _claim_once(s, consumer, project_id, user_id, provider_uuid,
+                                           wanted, replace))
+            return True
         except GenerationConflict:
             continue
+        except (Unfit, UnknownProvider):
+            return False
     return False
 
 
