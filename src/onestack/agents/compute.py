@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from onestack.compute.drivers.fake import FakeDriver
-from onestack.compute.reconciler import HostAgent
+from onestack.compute.agent import HostAgent
 from onestack.compute.scheduler import Scheduler
 from onestack.core.bus import Bus
 from onestack.core.db import Database
@@ -31,21 +31,24 @@ class Running:
 def start_scheduler(db: Database, bus: Bus, running: Running, threads: int = 2) -> None:
     sched = Scheduler(db, bus)
     worker = Worker("scheduler", bus, "schedule", sched.pending, sched.reconcile, resync=1.0,
-                    threads=threads)
+                    threads=threads, full=sched.resync)
     worker.start()
     running.workers.append(worker)
 
 
 def start_host(db: Database, bus: Bus, running: Running, host: str, zone: str,
-               driver: str = "fake", state_dir: Path | None = None, op_seconds: float = 0.0
-               ) -> HostAgent:
+               driver: str = "fake", state_dir: Path | None = None, op_seconds: float = 0.0,
+               resync: float = 2.0) -> HostAgent:
+    """Start a host agent: re-adopt the guests the driver still runs, then converge every
+    ``resync`` seconds (and at once on a wake-up) — the first full pass runs immediately."""
     if driver != "fake":
         raise ValueError(f"unknown virt driver {driver!r}")
     agent = HostAgent(db, bus, host, FakeDriver(host, state_dir, op_seconds), zone)
-    agent.register()
-    agent.cleanup_strays()
+    adopted = agent.start()
+    if adopted:
+        log.info("%s: re-adopted %d guests", host, len(adopted))
     worker = Worker(f"compute-{host}", bus, "compute." + host, agent.pending, agent.reconcile,
-                    resync=2.0, threads=2)
+                    resync=resync, threads=2, full=agent.drifted)
     worker.start()
     running.workers.append(worker)
 

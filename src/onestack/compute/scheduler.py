@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from onestack.compute import models as cm
+from onestack.compute import orphans
 from onestack.compute import records
 from onestack.compute import states as st
 from onestack.core.bus import Bus
 from onestack.core.db import Database, utcnow
-from onestack.placement import models as pm
 from onestack.placement import service as placement
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,17 @@ class Scheduler:
             cm.Instance.host.is_(None) | (cm.Instance.task_state != st.SCHEDULING))
             .order_by(cm.Instance.created_at))))
 
+    def resync(self) -> list[str]:
+        """The periodic pass: release what deleted instances still hold in placement (a
+        delete that raced a claim, a crash between the two), then list the pending work."""
+        released = self.db.write(orphans.release_deleted)
+        if released:
+            log.info("released the allocations of %d deleted instances", len(released))
+        return self.pending()
+
     def reconcile(self, instance_id: str) -> bool:
+        """Place one instance: every step is idempotent, so a scheduler killed anywhere
+        in here is simply run again (the claim replaces the consumer's allocations)."""
         inst = self.db.read(lambda s: s.get(cm.Instance, instance_id))
         if inst is None or inst.deleted or inst.task_state not in PLACING:
             return True
@@ -136,18 +146,17 @@ class Scheduler:
         if moving and inst.task_state == st.RESIZE_PREP:
             # same-host resize is allowed; prefer staying when it fits
             hosts.sort(key=lambda v: v.host != inst.host)
-        consumer = inst.id
         if moving:
-            # keep the old allocation under a migration consumer until confirm/revert
-            self.db.write(lambda s: placement.move(s, inst.id, "mig-" + inst.id))
+            self.db.write(lambda s: _park_source_allocation(s, instance_id))
         for view in hosts:
-            if placement.claim(self.db, consumer, inst.project_id, inst.user_id, view.uuid,
-                               wanted):
-                self.db.write(lambda s: self._placed(s, instance_id, view, req))
-                self.bus.notify("compute." + view.host, instance_id)
+            if placement.claim(self.db, instance_id, inst.project_id, inst.user_id, view.uuid,
+                               wanted, replace=True):
+                if self.db.write(lambda s: self._placed(s, instance_id, inst.task_state,
+                                                        view, req)):
+                    self.bus.notify("compute." + view.host, instance_id)
                 return True
         if moving:
-            self.db.write(lambda s: placement.move(s, "mig-" + inst.id, inst.id))
+            self.db.write(lambda s: _restore_source_allocation(s, instance_id))
         self.db.write(lambda s: self._no_host(s, instance_id))
         return True
 
@@ -163,10 +172,18 @@ class Scheduler:
                 return found
         return candidates(s, inst, wanted, exclude)
 
-    def _placed(self, s: Session, instance_id: str, view: HostView, req: dict[str, Any]) -> None:
+    def _placed(self, s: Session, instance_id: str, expected_task: str | None,
+                view: HostView, req: dict[str, Any]) -> bool:
+        """Write the chosen host, unless the instance changed since it was read: a deleted
+        one gives its fresh claim back (the API's delete released what it held before)."""
         inst = s.get(cm.Instance, instance_id)
-        if inst is None:
-            return
+        if inst is None or inst.deleted:
+            placement.release(s, instance_id)
+            placement.release(s, orphans.move_consumer(instance_id))
+            return False
+        if inst.task_state != expected_task or (inst.host and expected_task in
+                                                (st.SCHEDULING, st.UNSHELVING)):
+            return False
         if inst.task_state == st.SCHEDULING or inst.task_state == st.UNSHELVING:
             if req.get("evacuate"):
                 records.set_migration(s, inst, "accepted", view.host)
@@ -191,6 +208,7 @@ class Scheduler:
         inst.updated_at = utcnow()
         records.add_event(s, inst.id, "conductor_schedule_and_build_instances", "Success",
                           view.host)
+        return True
 
     def _no_host(self, s: Session, instance_id: str) -> None:
         inst = s.get(cm.Instance, instance_id)
@@ -210,3 +228,20 @@ class Scheduler:
         inst.updated_at = utcnow()
         records.add_fault(s, inst.id, 500, NO_VALID_HOST)
         records.add_event(s, inst.id, "conductor_schedule_and_build_instances", "Error", "")
+
+
+def _park_source_allocation(s: Session, instance_id: str) -> None:
+    """A move keeps the source allocation under the move consumer until confirm/revert;
+    when a crashed attempt already parked it, the instance's own allocation is that
+    attempt's claim, which the next claim replaces."""
+    parked = orphans.move_consumer(instance_id)
+    if not orphans.holds(s, parked):
+        placement.move(s, instance_id, parked)
+
+
+def _restore_source_allocation(s: Session, instance_id: str) -> None:
+    """No host for the move: the instance keeps only its source allocation."""
+    parked = orphans.move_consumer(instance_id)
+    if orphans.holds(s, parked):
+        placement.release(s, instance_id)
+        placement.move(s, parked, instance_id)

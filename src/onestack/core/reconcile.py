@@ -1,6 +1,9 @@
 """A level-triggered worker: wake on the bus or every ``resync`` seconds, list what is not
 yet as desired, take one idempotent step for each id, and retry failures with backoff.
-The reconcile function itself is plain and tested without this loop."""
+A wake-up lists ``pending`` (the cheap query for work asked for); once every ``resync``
+seconds the worker lists ``full`` instead (compare everything observed with everything
+desired), which repairs whatever a lost message, a crash or the world behind our back
+changed. The reconcile function itself is plain and tested without this loop."""
 from __future__ import annotations
 
 import logging
@@ -16,11 +19,13 @@ log = logging.getLogger(__name__)
 class Worker:
     def __init__(self, name: str, bus: Bus, topic: str, pending: Callable[[], Iterable[str]],
                  reconcile: Callable[[str], bool], resync: float = 2.0,
-                 threads: int = 1):
+                 threads: int = 1, full: Callable[[], Iterable[str]] | None = None):
         self.name = name
         self.bus = bus
         self.topic = topic
         self.pending = pending
+        self.full = full
+        self._next_full = 0.0  # monotonic time of the next full pass (the first is at once)
         self.reconcile = reconcile
         self.resync = resync
         self._stop = threading.Event()
@@ -59,15 +64,28 @@ class Worker:
                 delay = min(delay * 2, 30.0)
                 self._backoff[ident] = (time.monotonic() + delay, delay)
 
+    def _full_pass_due(self) -> bool:
+        """True for one thread once every ``resync`` seconds (when there is a ``full``)."""
+        if self.full is None:
+            return False
+        with self._lock:
+            now = time.monotonic()
+            if now < self._next_full:
+                return False
+            self._next_full = now + self.resync
+            return True
+
     def run_once(self) -> int:
-        """One pass over everything pending; returns how many ids were handled."""
+        """One pass over everything pending (or, when due, everything); returns how many
+        ids were handled."""
         handled = 0
+        full = self._full_pass_due()
         try:
-            ids = list(self.pending())
+            ids = list(self.full() if full and self.full else self.pending())
         except Exception:  # noqa: BLE001 - a database hiccup must not kill the worker
             log.exception("%s: listing pending work failed", self.name)
             return 0
-        if ids and ids == self._last_ids:
+        if ids and ids == self._last_ids and not full:
             # the same work again right away: nothing moved, wait for news or resync
             self._last_ids = []
             return 0

@@ -1,0 +1,229 @@
+"""The host agent's steps for the actions the API asks for on one host (``task_state``):
+build, delete, the power actions, rebuild, shelve, snapshot. Each step is idempotent and
+ends by writing observed state only if the task is still the one it carried out."""
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import TYPE_CHECKING, Callable
+
+from sqlalchemy.orm import Session
+
+from onestack.compute import models as cm
+from onestack.compute import records
+from onestack.compute import states as st
+from onestack.compute.agent.spec import spec_of
+from onestack.compute.drivers.base import (PAUSED, RUNNING, SHUTDOWN, SUSPENDED, DriverError,
+                                           InstanceNotFound, Pausable, Rebuildable,
+                                           Snapshotting, Suspendable, require)
+from onestack.compute.scheduler import MAX_ATTEMPTS, NO_VALID_HOST
+from onestack.core.db import utcnow
+from onestack.placement import service as placement
+
+if TYPE_CHECKING:
+    from onestack.compute.agent.host import HostAgent
+
+log = logging.getLogger(__name__)
+
+
+# task state → (driver call, vm_state after, power after, event name)
+SIMPLE_ACTIONS: dict[str, tuple[Callable[[object, str], None], str, int, str]] = {
+    st.REBOOTING: (lambda d, i: d.reboot(i, False), st.ACTIVE, RUNNING, "reboot_instance"),
+    st.REBOOTING_HARD: (lambda d, i: d.reboot(i, True), st.ACTIVE, RUNNING,
+                        "reboot_instance"),
+    st.POWERING_OFF: (lambda d, i: d.power_off(i), st.STOPPED, SHUTDOWN, "stop_instance"),
+    st.POWERING_ON: (lambda d, i: d.power_on(i), st.ACTIVE, RUNNING, "start_instance"),
+    st.PAUSING: (lambda d, i: require(d, Pausable, "pause").pause(i), st.PAUSED, PAUSED,
+                 "pause_instance"),
+    st.UNPAUSING: (lambda d, i: require(d, Pausable, "unpause").unpause(i), st.ACTIVE,
+                   RUNNING, "unpause_instance"),
+    st.SUSPENDING: (lambda d, i: require(d, Suspendable, "suspend").suspend(i),
+                    st.SUSPENDED, SUSPENDED, "suspend_instance"),
+    st.RESUMING: (lambda d, i: require(d, Suspendable, "resume").resume(i), st.ACTIVE,
+                  RUNNING, "resume_instance"),
+    st.RESCUING: (lambda d, i: d.reboot(i, True), st.RESCUED, RUNNING, "rescue_instance"),
+    st.UNRESCUING: (lambda d, i: d.reboot(i, True), st.ACTIVE, RUNNING,
+                    "unrescue_instance"),
+}
+# actions that bring a guest up: a guest that vanished is defined again first, as a hard
+# reboot re-creates a domain from its definition
+RECREATING = frozenset({st.POWERING_ON, st.REBOOTING, st.REBOOTING_HARD})
+
+
+class TaskSteps:
+    """Mixed into ``HostAgent``: one method per kind of task on this host."""
+
+    def _finish(self: HostAgent, instance_id: str, expect_task: str | None, event: str,
+                **values: object) -> None:
+        def work(s: Session) -> None:
+            inst = s.get(cm.Instance, instance_id)
+            if inst is None or inst.task_state != expect_task:
+                return  # someone changed their mind meanwhile; the next pass sees it
+            for k, v in values.items():
+                setattr(inst, k, v)
+            inst.console_log = self.driver.console_output(instance_id)
+            inst.updated_at = utcnow()
+            records.add_event(s, inst.id, "compute_" + event, "Success", self.host)
+        self.db.write(work)
+
+    def _failed(self: HostAgent, inst: cm.Instance, task: str, exc: Exception) -> None:
+        def work(s: Session) -> None:
+            row = s.get(cm.Instance, inst.id)
+            if row is None or row.task_state != task:
+                return
+            row.task_state = None
+            if task in (st.SPAWNING, st.REBUILDING):
+                row.vm_state = st.ERROR
+            if task == st.LIVE_MIGRATING:
+                self._abort_live_migration(s, row)
+            row.updated_at = utcnow()
+            records.add_fault(s, row.id, 500, str(exc), traceback.format_exc())
+            records.add_event(s, row.id, "compute_" + task, "Error", self.host, str(exc))
+        self.db.write(work)
+
+    def _delete(self: HostAgent, inst: cm.Instance) -> bool:
+        self.driver.destroy(inst.id)
+
+        def work(s: Session) -> None:
+            row = s.get(cm.Instance, inst.id)
+            if row is None or row.deleted:
+                return
+            records.mark_deleted(s, row)
+        self.db.write(work)
+        return True
+
+    def _spawn(self: HostAgent, inst: cm.Instance) -> bool:
+        try:
+            self.driver.spawn(spec_of(inst))
+        except DriverError as exc:
+            self._reschedule(inst, exc)
+            return True
+        req = dict(inst.request or {})
+        stopped = req.pop("keep_stopped", False)
+        if stopped:
+            self.driver.power_off(inst.id)
+        if req.get("evacuate"):
+            self.db.write(lambda s: records.set_migration(s, s.get(cm.Instance, inst.id), "done"))
+            req.pop("evacuate")
+        shelved_image = req.pop("shelved_image", None)
+        self._finish(inst.id, st.SPAWNING, "build_and_run_instance",
+                     vm_state=st.STOPPED if stopped else st.ACTIVE, task_state=None,
+                     power_state=SHUTDOWN if stopped else RUNNING,
+                     launched_at=inst.launched_at or utcnow(), progress=100, request=req)
+        if shelved_image:
+            self._drop_image(shelved_image)
+        return True
+
+    def _reschedule(self: HostAgent, inst: cm.Instance, exc: Exception) -> None:
+        def work(s: Session) -> None:
+            row = s.get(cm.Instance, inst.id)
+            if row is None or row.task_state != st.SPAWNING:
+                return
+            placement.release(s, row.id)
+            req = dict(row.request or {})
+            tried = list(req.get("tried_hosts", [])) + [self.host]
+            req["tried_hosts"] = tried
+            row.request = req
+            records.add_event(s, row.id, "compute_build_and_run_instance", "Error", self.host,
+                              str(exc))
+            if len(tried) >= MAX_ATTEMPTS or req.get("force_host"):
+                row.vm_state, row.task_state, row.host, row.node = st.ERROR, None, None, None
+                records.add_fault(s, row.id, 500, f"{NO_VALID_HOST} Exceeded maximum number "
+                                  f"of retries. Last error: {exc}")
+            else:
+                row.host, row.node, row.task_state = None, None, st.SCHEDULING
+            row.updated_at = utcnow()
+        self.db.write(work)
+        self.driver.destroy(inst.id)
+        self.bus.notify("schedule", inst.id)
+
+    def _simple(self: HostAgent, inst: cm.Instance, task: str) -> bool:
+        call, vm_state, power, event = SIMPLE_ACTIONS[task]
+        if task in RECREATING and not self._present(inst.id):
+            self.driver.spawn(spec_of(inst))
+        call(self.driver, inst.id)
+        self._finish(inst.id, task, event, vm_state=vm_state, task_state=None,
+                     power_state=power)
+        return True
+
+    def _present(self: HostAgent, instance_id: str) -> bool:
+        try:
+            self.driver.get_info(instance_id)
+        except InstanceNotFound:
+            return False
+        return True
+
+    def _rebuild(self: HostAgent, inst: cm.Instance) -> bool:
+        """A stopped server is rebuilt and stays stopped."""
+        if isinstance(self.driver, Rebuildable):
+            self.driver.rebuild(spec_of(inst))
+        else:
+            self.driver.destroy(inst.id)
+            self.driver.spawn(spec_of(inst))
+        stopped = inst.vm_state == st.STOPPED
+        if stopped:
+            self.driver.power_off(inst.id)
+        self._finish(inst.id, st.REBUILDING, "rebuild_instance",
+                     vm_state=st.STOPPED if stopped else st.ACTIVE, task_state=None,
+                     power_state=SHUTDOWN if stopped else RUNNING)
+        return True
+
+    def _shelve(self: HostAgent, inst: cm.Instance) -> bool:
+        """Shelving offloads at once, as Nova's default ``shelved_offload_time = 0`` does."""
+        image_id = (inst.request or {}).get("shelved_image")
+        if image_id:
+            self._store_snapshot(inst, image_id)
+        if self._present(inst.id):
+            self.driver.power_off(inst.id)
+
+        def work(s: Session) -> None:
+            row = s.get(cm.Instance, inst.id)
+            if row is None or row.task_state not in (st.SHELVING, st.SHELVING_OFFLOADING):
+                return
+            row.power_state = SHUTDOWN
+            placement.release(s, row.id)
+            row.vm_state, row.host, row.node = st.SHELVED_OFFLOADED, None, None
+            row.task_state = None
+            records.add_event(s, row.id, "compute_shelve_instance", "Success", self.host)
+        self.db.write(work)
+        self.driver.destroy(inst.id)
+        return True
+
+    def _snapshot(self: HostAgent, inst: cm.Instance) -> bool:
+        image = (inst.request or {}).get("snapshot")
+        if image:
+            self._store_snapshot(inst, image["image_id"])
+
+        def work(s: Session) -> None:
+            row = s.get(cm.Instance, inst.id)
+            if row is None or row.task_state != st.IMAGE_SNAPSHOT:
+                return
+            row.task_state = None
+            row.request = {k: v for k, v in (row.request or {}).items() if k != "snapshot"}
+            records.add_event(s, row.id, "compute_snapshot_instance", "Success", self.host)
+        self.db.write(work)
+        return True
+
+    def _store_snapshot(self: HostAgent, inst: cm.Instance, image_id: str) -> None:
+        """Store the guest's disk as the new image. A driver without a disk of its own
+        (the fake) gives None: then the image it booted from is stored (or, when that has
+        no bytes, a small blob naming the server)."""
+        try:
+            from onestack.image import snapshots
+        except ImportError:
+            return
+        chunks = None
+        if isinstance(self.driver, Snapshotting) and self._present(inst.id):
+            chunks = self.driver.snapshot(inst.id)
+        if chunks is None and inst.image_ref:
+            chunks = snapshots.source_bytes(self.db.url, inst.image_ref)
+        if chunks is None:
+            chunks = [f"onestack fake disk of server {inst.id}\n".encode()]
+        snapshots.store_snapshot(self.db, image_id, chunks)
+
+    def _drop_image(self: HostAgent, image_id: str) -> None:
+        try:
+            from onestack.image import snapshots
+        except ImportError:
+            return
+        snapshots.delete_image(self.db, image_id)

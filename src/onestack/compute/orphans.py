@@ -1,0 +1,48 @@
+"""Placement allocations seen from compute's side: whether a consumer holds any, and the
+release of those whose consumer is a deleted instance (or the ``mig-<id>`` consumer of one's
+move). A delete racing the scheduler's claim, or a crash between the two, can leave such an
+allocation behind; the scheduler's resync releases it. Consumers that are not instances
+(anything placement's own API created) are never touched."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from onestack.compute import models as cm
+from onestack.placement import models as pm
+from onestack.placement import service as placement
+
+MOVE_PREFIX = "mig-"
+
+
+def move_consumer(instance_id: str) -> str:
+    """The consumer that keeps a moving instance's source allocation until confirm/revert."""
+    return MOVE_PREFIX + instance_id
+
+
+def holds(s: Session, consumer: str) -> bool:
+    return s.scalar(sa.select(pm.Allocation.consumer_uuid)
+                    .where(pm.Allocation.consumer_uuid == consumer).limit(1)) is not None
+
+
+def deleted_consumers(s: Session) -> list[str]:
+    """Consumers with allocations whose instance is deleted, direct or through a move."""
+    direct = set(s.scalars(sa.select(pm.Allocation.consumer_uuid).distinct()
+                           .join(cm.Instance, cm.Instance.id == pm.Allocation.consumer_uuid)
+                           .where(cm.Instance.deleted.is_(True))))
+    moves = {c[len(MOVE_PREFIX):]: c for c in s.scalars(
+        sa.select(pm.Allocation.consumer_uuid).distinct()
+        .where(pm.Allocation.consumer_uuid.like(MOVE_PREFIX + "%")))}
+    if moves:
+        gone = s.scalars(sa.select(cm.Instance.id).where(cm.Instance.id.in_(list(moves)),
+                                                         cm.Instance.deleted.is_(True)))
+        direct.update(moves[i] for i in gone)
+    return sorted(direct)
+
+
+def release_deleted(s: Session) -> list[str]:
+    """Release every allocation ``deleted_consumers`` finds; returns those consumers."""
+    found = deleted_consumers(s)
+    for consumer in found:
+        placement.release(s, consumer)
+    return found
