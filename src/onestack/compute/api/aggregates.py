@@ -85,7 +85,6 @@ def hosts_with_servers(s: Session, hosts: list[str], zone: str | None) -> list[s
 
 
 def routes(compute: Compute) -> RouteTable:
-    compute.platform.policy.register(RULES)
     r = RouteTable()
     base = "/v2.1/os-aggregates"
 

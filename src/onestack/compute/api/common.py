@@ -1,13 +1,14 @@
 """The compute API's container and helpers shared by its route modules."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy.orm import Session
-
+from onestack.compute import policies
 from onestack.compute.api import microversion
+from onestack.compute.policies import resources as resource_policies
+from onestack.compute.service.deps import ResourceDeps, Transactions
 from onestack.core.bus import Bus
 from onestack.core.db import Database
 from onestack.core.errors import BadRequest
@@ -17,23 +18,24 @@ from onestack.core.platform import Platform
 T = TypeVar("T")
 PREFIX = "/compute"
 ROOT = PREFIX + "/v2.1"
+# Where the negotiated microversion is kept on a call (``Call`` has no slot for it).
+_VERSION_ATTR = "_compute_microversion"
 
 
 @dataclass
-class Compute:
+class Compute(Transactions):
     platform: Platform
     bus: Bus
     max_version: tuple[int, int] = microversion.MAX_VERSION
+    deps: ResourceDeps = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.deps = ResourceDeps(self.platform.db, self.platform.policy)
+        policies.register(self.platform.policy, resource_policies.RULES)
 
     @property
     def db(self) -> Database:
         return self.platform.db
-
-    def read(self, fn: Callable[[Session], T]) -> T:
-        return self.platform.db.read(fn)
-
-    def write(self, fn: Callable[[Session], T]) -> T:
-        return self.platform.db.write(fn)
 
     def enforce(self, call: Call, rule: str, target: dict[str, Any] | None = None) -> None:
         self.platform.policy.enforce(rule, call.ctx, target)
@@ -42,7 +44,12 @@ class Compute:
         return self.platform.policy.allowed(rule, call.ctx, target)
 
     def version(self, call: Call) -> tuple[int, int]:
-        return microversion.negotiate(call, self.max_version)
+        """The call's microversion, negotiated on first use and kept on the call."""
+        found = call.__dict__.get(_VERSION_ATTR)
+        if found is None:
+            found = microversion.negotiate(call, self.max_version)
+            call.__dict__[_VERSION_ATTR] = found
+        return found
 
     def reply(self, call: Call, status: int = 200, body: Any = None,
               headers: dict[str, str] | None = None) -> Reply:

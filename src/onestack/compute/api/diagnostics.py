@@ -22,9 +22,6 @@ POWER_NAMES = {RUNNING: "running", PAUSED: "paused", SHUTDOWN: "shutdown",
 
 
 def routes(compute: Compute) -> RouteTable:
-    compute.platform.policy.register([
-        ("os_compute_api:os-server-diagnostics", "role:admin"),
-        ("os_compute_api:os-server-external-events:create", "role:admin or role:service")])
     r = RouteTable()
 
     @r.get("/v2.1/servers/{server_id}/diagnostics")

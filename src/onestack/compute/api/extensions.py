@@ -1,5 +1,6 @@
 """``/extensions``: the static list of the v2.1 API's (long frozen) extensions, kept for
-clients that still look features up by alias."""
+clients that still look features up by alias. Only what this cloud serves is listed:
+``os-security-groups`` waits for a network service (Nova proxies it to Neutron)."""
 from __future__ import annotations
 
 from typing import Any
@@ -8,7 +9,6 @@ from onestack.compute.api.common import Compute
 from onestack.core.errors import NotFound
 from onestack.core.http import Call, Reply, RouteTable
 
-RULES = [("os_compute_api:extensions", "")]
 UPDATED = "2014-12-03T00:00:00Z"
 NAMESPACE = "http://docs.openstack.org/compute/ext/fake_xml"
 
@@ -67,7 +67,6 @@ EXTENSIONS: dict[str, tuple[str, str]] = {
     "os-quota-sets": ("Quotas", "Quotas management support."),
     "os-remote-consoles": ("RemoteConsoles", "Interactive Console support."),
     "os-rescue": ("Rescue", "Instance rescue mode."),
-    "os-security-groups": ("SecurityGroups", "Security group support."),
     "os-server-diagnostics": ("ServerDiagnostics", "Allow Admins to view server "
                               "diagnostics through server action."),
     "os-server-external-events": ("ServerExternalEvents", "Server External Event "
@@ -99,7 +98,6 @@ def extension_view(alias: str) -> dict[str, Any]:
 
 
 def routes(compute: Compute) -> RouteTable:
-    compute.platform.policy.register(RULES)
     r = RouteTable()
 
     @r.get("/v2.1/extensions")

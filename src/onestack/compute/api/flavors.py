@@ -181,7 +181,6 @@ def visible(s: Session, f: cm.Flavor, project_id: str, admin: bool) -> bool:
 
 
 def routes(compute: Compute) -> RouteTable:
-    compute.platform.policy.register(RULES)
     r = RouteTable()
 
     def admin(call: Call) -> bool:

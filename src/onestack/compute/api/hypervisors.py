@@ -78,7 +78,6 @@ def statistics(hosts: list[cm.ComputeHost], usage: dict[str, Usage]) -> dict[str
 
 
 def routes(compute: Compute) -> RouteTable:
-    compute.platform.policy.register(RULES)
     r = RouteTable()
     base = "/v2.1/os-hypervisors"
 

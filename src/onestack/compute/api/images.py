@@ -202,7 +202,6 @@ def check_keys(metadata: dict[str, str]) -> None:
 
 
 def routes(compute: Compute) -> RouteTable:
-    compute.platform.policy.register(RULES)
     r = RouteTable()
     base = "/v2.1/images"
 

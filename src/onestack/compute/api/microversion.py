@@ -18,12 +18,25 @@ def fmt(v: tuple[int, int]) -> str:
     return f"{v[0]}.{v[1]}"
 
 
+# More digits than any real version has: such a number is simply beyond the maximum (and
+# converting thousands of digits to an int is refused by Python anyway).
+_MAX_DIGITS = 6
+_BEYOND = 10 ** _MAX_DIGITS
+
+
+def _number(digits: str) -> int:
+    significant = digits.lstrip("0") or "0"
+    return _BEYOND if len(significant) > _MAX_DIGITS else int(significant)
+
+
 def parse(value: str) -> tuple[int, int]:
+    """``"X.Y"`` as ``(X, Y)``; 400 when malformed. Numbers too long to be a version come
+    back as one beyond any maximum, so negotiation answers 406 as for any unsupported one."""
     m = _RE.match(value.strip())
     if not m:
-        raise BadRequest(f"API Version String {value} is of invalid format. Must be of "
+        raise BadRequest(f"API Version String {value[:64]} is of invalid format. Must be of "
                          "format MajorNum.MinorNum.")
-    return int(m.group(1)), int(m.group(2))
+    return _number(m.group(1)), _number(m.group(2))
 
 
 def negotiate(call: Call, maximum: tuple[int, int] = MAX_VERSION) -> tuple[int, int]:
@@ -42,7 +55,7 @@ def negotiate(call: Call, maximum: tuple[int, int] = MAX_VERSION) -> tuple[int, 
         return maximum
     version = parse(raw)
     if version < MIN_VERSION or version > maximum:
-        raise NotAcceptable(f"Version {raw} is not supported by the API. Minimum is "
+        raise NotAcceptable(f"Version {raw[:64]} is not supported by the API. Minimum is "
                             f"{fmt(MIN_VERSION)} and maximum is {fmt(maximum)}.")
     return version
 

@@ -53,7 +53,6 @@ def tenant_view(net: dict[str, Any], admin: bool) -> dict[str, Any]:
 
 
 def routes(compute: Compute) -> RouteTable:
-    compute.platform.policy.register(RULES)
     r = RouteTable()
 
     def negotiate(call: Call) -> None:

@@ -84,7 +84,6 @@ def only_compute(svc: Service) -> cm.ComputeHost:
 
 
 def routes(compute: Compute) -> RouteTable:
-    compute.platform.policy.register(RULES)
     r = RouteTable()
 
     @r.get("/v2.1/os-services")

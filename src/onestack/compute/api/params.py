@@ -14,11 +14,12 @@ from onestack.core.http import Call
 TRUE_STRINGS = ("1", "t", "true", "on", "y", "yes")
 FALSE_STRINGS = ("0", "f", "false", "off", "n", "no")
 
-# A name: 1-255 characters, no leading or trailing whitespace.
-NAME = {"type": "string", "minLength": 1, "maxLength": 255,
+# A name: 1-255 printable characters (no NUL or other control characters), no leading or
+# trailing whitespace.
+NAME = {"type": "string", "minLength": 1, "maxLength": 255, "format": "printable",
         "pattern": r"^(?!\s)[\s\S]*(?<!\s)$"}
 NAME_OR_NULL = {"type": ["string", "null"], "minLength": 1, "maxLength": 255,
-                "pattern": r"^(?!\s)[\s\S]*(?<!\s)$"}
+                "format": "printable", "pattern": r"^(?!\s)[\s\S]*(?<!\s)$"}
 # Nova accepts booleans and their usual spellings as strings.
 BOOLEAN = {"type": ["boolean", "string"],
            "enum": [True, False] + [v for s in TRUE_STRINGS + FALSE_STRINGS

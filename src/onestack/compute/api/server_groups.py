@@ -4,33 +4,24 @@ and ``metadata`` before 2.64, as ``policy`` and ``rules`` from 2.64; project and
 2.13. Members are the group's live servers (the scheduler reads the same rows)."""
 from __future__ import annotations
 
-import uuid
+from functools import lru_cache
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
 from onestack.compute import models as cm
-from onestack.compute import quotas, schemas
+from onestack.compute import schemas
 from onestack.compute.api import params
 from onestack.compute.api.common import Compute
-from onestack.core.errors import BadRequest, Forbidden, NotFound
+from onestack.compute.service import server_groups as service
+from onestack.core.errors import BadRequest
 from onestack.core.http import Call, Reply, RouteTable
 
-READER = "role:admin or (role:reader and project_id:%(target.project_id)s)"
-MEMBER = "role:admin or (role:member and project_id:%(target.project_id)s)"
-RULES = [
-    ("os_compute_api:os-server-groups:index", "role:reader or role:admin"),
-    ("os_compute_api:os-server-groups:index:all_projects", "role:admin"),
-    ("os_compute_api:os-server-groups:show", READER),
-    ("os_compute_api:os-server-groups:create", MEMBER),
-    ("os_compute_api:os-server-groups:delete", MEMBER),
-]
 HARD = ["affinity", "anti-affinity"]
 SOFT = ["soft-affinity", "soft-anti-affinity"]
 
 
+@lru_cache(maxsize=None)
 def create_schema(version: tuple[int, int]) -> dict[str, Any]:
+    """The create body of ``version`` (one schema object per microversion: do not mutate)."""
     choices = HARD + SOFT if version >= (2, 15) else HARD
     if version >= (2, 64):
         fields: dict[str, Any] = {
@@ -64,85 +55,50 @@ def group_view(g: cm.ServerGroup, members: list[str], version: tuple[int, int]
     return out
 
 
-def live_members(s: Session, groups: list[cm.ServerGroup]) -> dict[str, list[str]]:
-    """group id → its members that are still servers."""
-    wanted = {m for g in groups for m in (g.members or [])}
-    alive = set(s.scalars(sa.select(cm.Instance.id).where(
-        cm.Instance.id.in_(wanted), cm.Instance.deleted.is_(False)))) if wanted else set()
-    return {g.id: [m for m in (g.members or []) if m in alive] for g in groups}
+def parse_create(body: dict[str, Any], version: tuple[int, int]
+                 ) -> tuple[str, str, dict[str, Any]]:
+    """(name, policy, rules) of a validated create body; rules only for anti-affinity."""
+    policy = body["policy"] if version >= (2, 64) else body["policies"][0]
+    rules: dict[str, Any] = {}
+    if body.get("rules"):
+        if policy != "anti-affinity":
+            raise BadRequest("Only anti-affinity policy supports rules.")
+        rules = {k: params.to_int(val, k, 1) for k, val in body["rules"].items()}
+    return body["name"], policy, rules
 
 
 def routes(compute: Compute) -> RouteTable:
-    compute.platform.policy.register(RULES)
     r = RouteTable()
+    deps = compute.deps
     base = "/v2.1/os-server-groups"
-
-    def get(s: Session, call: Call, rule: str) -> cm.ServerGroup:
-        g = s.get(cm.ServerGroup, call.params["group_id"])
-        if g is None:
-            raise NotFound(f"Instance group {call.params['group_id']} could not be found.")
-        compute.enforce(call, rule, {"project_id": g.project_id})
-        return g
 
     @r.get(base)
     def index(call: Call) -> Reply:
         v = compute.version(call)
-        compute.enforce(call, "os_compute_api:os-server-groups:index")
-        every = params.to_bool(call.q("all_projects") or False) and compute.allowed(
-            call, "os_compute_api:os-server-groups:index:all_projects")
         limit, _ = params.limit_marker(call)
         offset = params.to_int(call.q("offset") or 0, "offset", 0)
-
-        def work(s: Session) -> list[dict[str, Any]]:
-            q = sa.select(cm.ServerGroup).order_by(cm.ServerGroup.name, cm.ServerGroup.id)
-            if not every:
-                q = q.where(cm.ServerGroup.project_id == call.ctx.project_id)
-            groups = list(s.scalars(q))[offset:offset + limit]
-            members = live_members(s, groups)
-            return [group_view(g, members[g.id], v) for g in groups]
-        return compute.reply(call, 200, {"server_groups": compute.read(work)})
+        every = params.to_bool(call.q("all_projects") or False)
+        found = service.list_groups(deps, call.ctx, every, offset, limit)
+        return compute.reply(call, 200, {"server_groups": [
+            group_view(g.row, g.members, v) for g in found]})
 
     @r.get(base + "/{group_id}")
     def show(call: Call) -> Reply:
         v = compute.version(call)
-
-        def work(s: Session) -> dict[str, Any]:
-            g = get(s, call, "os_compute_api:os-server-groups:show")
-            return group_view(g, live_members(s, [g])[g.id], v)
-        return compute.reply(call, 200, {"server_group": compute.read(work)})
+        g = service.show_group(deps, call.ctx, call.params["group_id"])
+        return compute.reply(call, 200, {"server_group": group_view(g.row, g.members, v)})
 
     @r.post(base)
     def create(call: Call) -> Reply:
         v = compute.version(call)
-        project_id, user_id = call.ctx.project_id, call.ctx.user_id
-        compute.enforce(call, "os_compute_api:os-server-groups:create",
-                        {"project_id": project_id})
+        service.authorize_create(deps, call.ctx)
         body = schemas.validate(create_schema(v), call.body())["server_group"]
-        policy = body["policy"] if v >= (2, 64) else body["policies"][0]
-        rules: dict[str, Any] = {}
-        if body.get("rules"):
-            if policy != "anti-affinity":
-                raise BadRequest("Only anti-affinity policy supports rules.")
-            rules = {k: params.to_int(val, k, 1) for k, val in body["rules"].items()}
-
-        def work(s: Session) -> cm.ServerGroup:
-            limit = quotas.limits_for(s, project_id, user_id)["server_groups"]
-            count = s.scalar(sa.select(sa.func.count()).select_from(cm.ServerGroup).where(
-                cm.ServerGroup.project_id == project_id)) or 0
-            if 0 <= limit <= count:
-                raise Forbidden("Quota exceeded, too many server groups.")
-            g = cm.ServerGroup(id=str(uuid.uuid4()), name=body["name"], project_id=project_id,
-                               user_id=user_id, policy=policy, rules=rules, members=[])
-            s.add(g)
-            return g
-        g = compute.write(work)
-        return compute.reply(call, 200, {"server_group": group_view(g, [], v)})
+        g = service.create_group(deps, call.ctx, *parse_create(body, v))
+        return compute.reply(call, 200, {"server_group": group_view(g.row, g.members, v)})
 
     @r.delete(base + "/{group_id}")
     def delete(call: Call) -> Reply:
-        def work(s: Session) -> None:
-            s.delete(get(s, call, "os_compute_api:os-server-groups:delete"))
-        compute.write(work)
+        service.delete_group(deps, call.ctx, call.params["group_id"])
         return compute.reply(call, 204)
 
     return r

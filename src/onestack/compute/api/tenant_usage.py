@@ -97,7 +97,6 @@ def summary(project_id: str, usages: list[ServerUsage], start: datetime, end: da
 
 
 def routes(compute: Compute) -> RouteTable:
-    compute.platform.policy.register(RULES)
     r = RouteTable()
 
     def usages(call: Call, start: datetime, end: datetime,

@@ -49,7 +49,6 @@ def audit_log(hosts: list[str], before: datetime) -> dict[str, Any]:
 
 
 def routes(compute: Compute) -> RouteTable:
-    compute.platform.policy.register(RULES)
     r = RouteTable()
 
     def host_names(s: Session) -> list[str]:

@@ -80,7 +80,6 @@ def host_resources(h: cm.ComputeHost, usage: hostinfo.Usage,
 
 
 def routes(compute: Compute) -> RouteTable:
-    compute.platform.policy.register(RULES)
     r = RouteTable()
 
     @r.get("/v2.1/os-availability-zone")
