@@ -130,6 +130,7 @@ class OpenStackApp:
     async def _handle(self, request: Request, request_id: str, route: Route) -> Reply:
         if any("\x00" in v for v in request.path_params.values()):
             raise NotFound("The resource could not be found.")  # no id holds a NUL byte
+        check_request_shape(request.scope, request.headers)
         body = b"" if route.stream else await _read_body(request)
         token = request.headers.get("x-auth-token", "")
         base = f"{request.url.scheme}://{request.url.netloc}"
@@ -177,6 +178,29 @@ class OpenStackApp:
                 return fault_response(OpenStackError(), mount.fault_style, request_id, "")
 
         return endpoint
+
+
+MAX_QUERY_PARAMS = 500  # no client sends more than a few dozen; thousands only cost us
+MAX_VERSION_HEADER = 64  # "compute 2.96" is 12 characters
+
+
+def _is_version_header(name: str) -> bool:
+    return name == "openstack-api-version" or (
+        name.startswith("x-openstack-") and name.endswith("-api-version"))
+
+
+def check_request_shape(scope: Scope, headers: Any) -> None:
+    """Refuse, before any handler parses them, query strings with too many parameters and
+    microversion headers too long to be a version (a 5,000-digit number costs a handler
+    quadratic int parsing or a 500)."""
+    query: bytes = scope.get("query_string", b"")
+    if query.count(b"&") >= MAX_QUERY_PARAMS and \
+            sum(1 for part in query.split(b"&") if part) > MAX_QUERY_PARAMS:
+        raise BadRequest(f"A request takes at most {MAX_QUERY_PARAMS} query parameters.")
+    for name, value in headers.items():
+        if len(value) > MAX_VERSION_HEADER and _is_version_header(name):
+            raise BadRequest(f"The {name} header is longer than {MAX_VERSION_HEADER} "
+                             "characters: not a version.")
 
 
 async def _read_body(request: Request) -> bytes:

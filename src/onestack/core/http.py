@@ -3,14 +3,25 @@ that take a parsed ``Call`` and return a ``Reply``. Handlers never see ASGI; the
 parses, authenticates, runs the handler in a worker thread and renders the reply."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator
 
 from starlette.datastructures import Headers, QueryParams
 
 from onestack.core.context import RequestContext
-from onestack.core.errors import BadRequest
+from onestack.core import json_limits
+from onestack.core.errors import BadRequest, MalformedJSON
+
+
+def decode_body(raw: bytes) -> Any:
+    """A request body as JSON: 400 for syntax errors (Keystone's wording) and for JSON past
+    the limits (their own message), never a ``RecursionError`` or a string no encoder takes."""
+    try:
+        return json_limits.loads(raw)
+    except json_limits.JSONLimitError as exc:
+        if isinstance(exc, json_limits.NotJSON):
+            raise MalformedJSON() from exc
+        raise BadRequest(str(exc)) from exc
 
 
 @dataclass
@@ -29,16 +40,12 @@ class Call:
 
     @property
     def json(self) -> Any:
+        """The body decoded once, within ``json_limits`` (depth, size, strings, numbers)."""
         if not self._parsed:
-            from onestack.core.errors import MalformedJSON
-
             if not self.raw_body.strip():
                 self._json = None
             else:
-                try:
-                    self._json = json.loads(self.raw_body)
-                except (ValueError, UnicodeDecodeError) as exc:
-                    raise MalformedJSON() from exc
+                self._json = decode_body(self.raw_body)
             self._parsed = True
         return self._json
 
