@@ -48,13 +48,15 @@ def _is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str) -> sa.Engine:
-    """An engine tuned for the backend named by ``url``."""
+    """An engine tuned for the backend named by ``url``. Its errors never carry the bound
+    values (``hide_parameters``): a logged exception must not leak what users sent."""
     if _is_sqlite(url):
         engine = sa.create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=8,
             max_overflow=16,
+            hide_parameters=True,
         )
 
         @event.listens_for(engine, "connect")
@@ -78,7 +80,7 @@ def create_engine(url: str) -> sa.Engine:
 
         return engine
     kwargs: dict[str, Any] = {"pool_pre_ping": True, "pool_size": 8, "max_overflow": 16,
-                              "pool_recycle": 3600}
+                              "pool_recycle": 3600, "hide_parameters": True}
     if url.startswith("mysql"):
         kwargs["isolation_level"] = "READ COMMITTED"
     return sa.create_engine(url, **kwargs)
