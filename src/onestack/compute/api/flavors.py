@@ -10,33 +10,15 @@ import re
 import uuid
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
 from onestack.compute import models as cm
 from onestack.compute import schemas
 from onestack.compute.api import params
 from onestack.compute.api.common import Compute, links
+from onestack.compute.service import flavors as service
+from onestack.compute.service.flavors import flavor_not_found  # noqa: F401 - re-exported
 from onestack.core.db import utcnow
-from onestack.core.errors import BadRequest, Conflict, NotFound
+from onestack.core.errors import BadRequest, NotFound
 from onestack.core.http import Call, Reply, RouteTable
-
-ADMIN = "role:admin"
-READER = "role:reader or role:admin"
-RULES = [
-    ("os_compute_api:os-flavor-manage:create", ADMIN),
-    ("os_compute_api:os-flavor-manage:update", ADMIN),
-    ("os_compute_api:os-flavor-manage:delete", ADMIN),
-    ("os_compute_api:os-flavor-extra-specs:index", READER),
-    ("os_compute_api:os-flavor-extra-specs:show", READER),
-    ("os_compute_api:os-flavor-extra-specs:create", ADMIN),
-    ("os_compute_api:os-flavor-extra-specs:update", ADMIN),
-    ("os_compute_api:os-flavor-extra-specs:delete", ADMIN),
-    # Seeing every flavor (private ones, the is_public filter) and reading access lists.
-    ("os_compute_api:os-flavor-access", ADMIN),
-    ("os_compute_api:os-flavor-access:add_tenant_access", ADMIN),
-    ("os_compute_api:os-flavor-access:remove_tenant_access", ADMIN),
-]
 
 FLAVOR_ID_RE = re.compile(r"^(?! )[a-zA-Z0-9. _-]+(?<! )$")
 SORT_KEYS = {"flavorid": "id", "name": "name", "memory_mb": "ram", "vcpus": "vcpus",
@@ -172,132 +154,6 @@ def spec_values(specs: dict[str, Any], version: tuple[int, int]) -> dict[str, st
     return out
 
 
-def flavor_not_found(flavor_id: str) -> NotFound:
-    return NotFound(f"Flavor {flavor_id} could not be found.")
-
-
-def visible(s: Session, f: cm.Flavor, project_id: str, admin: bool) -> bool:
-    return admin or f.is_public or s.get(cm.FlavorAccess, (f.id, project_id)) is not None
-
-
-def routes(compute: Compute) -> RouteTable:
-    r = RouteTable()
-
-    def admin(call: Call) -> bool:
-        return compute.allowed(call, "os_compute_api:os-flavor-access")
-
-    def get_flavor(s: Session, call: Call, flavor_id: str) -> cm.Flavor:
-        f = s.get(cm.Flavor, flavor_id)
-        if f is None or not visible(s, f, call.ctx.project_id, admin(call)):
-            raise flavor_not_found(flavor_id)
-        return f
-
-    def listing(call: Call) -> list[cm.Flavor]:
-        is_admin = admin(call)
-        is_public: bool | None = True
-        if is_admin:
-            is_public = parse_is_public(call.q("is_public"))
-        min_ram, min_disk = params.int_filter(call, "minRam"), params.int_filter(call, "minDisk")
-        limit, marker = params.limit_marker(call)
-
-        def work(s: Session) -> list[cm.Flavor]:
-            flavors = list(s.scalars(sa.select(cm.Flavor)))
-            mine = set(s.scalars(sa.select(cm.FlavorAccess.flavor_id).where(
-                cm.FlavorAccess.project_id == call.ctx.project_id)))
-            out = []
-            for f in flavors:
-                if is_public is True and not (f.is_public or f.id in mine):
-                    continue
-                if is_public is False and f.is_public:
-                    continue
-                if not is_admin and f.disabled:
-                    continue
-                if min_ram is not None and f.ram < min_ram:
-                    continue
-                if min_disk is not None and f.disk < min_disk:
-                    continue
-                out.append(f)
-            return out
-        flavors = sort_flavors(compute.read(work), call.q("sort_key") or "flavorid",
-                               call.q("sort_dir") or "asc")
-        return params.page(flavors, "id", limit, marker)
-
-    def collection(call: Call, items: list[dict[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {"flavors": items}
-        limit, _ = params.limit_marker(call)
-        nxt = params.next_link(call, items, limit)
-        if nxt:
-            out["flavors_links"] = nxt
-        return out
-
-    @r.get("/v2.1/flavors")
-    def list_flavors(call: Call) -> Reply:
-        v = compute.version(call)
-        items = [brief_view(call, f, v) for f in listing(call)]
-        return compute.reply(call, 200, collection(call, items))
-
-    @r.get("/v2.1/flavors/detail")
-    def list_detail(call: Call) -> Reply:
-        v = compute.version(call)
-        specs = compute.allowed(call, "os_compute_api:os-flavor-extra-specs:index")
-        items = [flavor_view(call, f, v, specs) for f in listing(call)]
-        return compute.reply(call, 200, collection(call, items))
-
-    @r.get("/v2.1/flavors/{flavor_id}")
-    def show(call: Call) -> Reply:
-        v = compute.version(call)
-        specs = compute.allowed(call, "os_compute_api:os-flavor-extra-specs:index")
-        f = compute.read(lambda s: get_flavor(s, call, call.params["flavor_id"]))
-        return compute.reply(call, 200, {"flavor": flavor_view(call, f, v, specs)})
-
-    @r.post("/v2.1/flavors")
-    def create(call: Call) -> Reply:
-        v = compute.version(call)
-        compute.enforce(call, "os_compute_api:os-flavor-manage:create")
-        body = schemas.validate(CREATE_255 if v >= (2, 55) else CREATE_21, call.body())
-        f = new_flavor(body["flavor"])
-
-        def work(s: Session) -> cm.Flavor:
-            if s.scalar(sa.select(cm.Flavor.id).where(cm.Flavor.name == f.name)):
-                raise Conflict(f"Flavor with name {f.name} already exists.")
-            if s.get(cm.Flavor, f.id) is not None:
-                raise Conflict(f"Flavor with ID {f.id} already exists.")
-            s.add(f)
-            return f
-        flavor = compute.write(work)
-        return compute.reply(call, 200, {"flavor": flavor_view(call, flavor, v, True)})
-
-    @r.put("/v2.1/flavors/{flavor_id}")
-    def update(call: Call) -> Reply:
-        v = compute.version(call)
-        if v < (2, 55):
-            raise NotFound("The resource could not be found.")
-        compute.enforce(call, "os_compute_api:os-flavor-manage:update")
-        body = schemas.validate(UPDATE, call.body())
-
-        def work(s: Session) -> cm.Flavor:
-            f = get_flavor(s, call, call.params["flavor_id"])
-            f.description = body["flavor"]["description"]
-            return f
-        f = compute.write(work)
-        return compute.reply(call, 200, {"flavor": flavor_view(call, f, v, True)})
-
-    @r.delete("/v2.1/flavors/{flavor_id}")
-    def delete(call: Call) -> Reply:
-        compute.enforce(call, "os_compute_api:os-flavor-manage:delete")
-
-        def work(s: Session) -> None:
-            f = get_flavor(s, call, call.params["flavor_id"])
-            s.execute(sa.delete(cm.FlavorAccess).where(cm.FlavorAccess.flavor_id == f.id))
-            s.delete(f)
-        compute.write(work)
-        return compute.reply(call, 202)
-
-    extra_specs_routes(r, compute, get_flavor)
-    access_routes(r, compute, get_flavor)
-    return r
-
-
 def new_flavor(body: dict[str, Any]) -> cm.Flavor:
     """A flavor row from a validated create body (ids and numbers normalised as Nova does)."""
     raw_id = body.get("id")
@@ -321,31 +177,106 @@ def new_flavor(body: dict[str, Any]) -> cm.Flavor:
         created_at=utcnow())
 
 
-def extra_specs_routes(r: RouteTable, compute: Compute, get_flavor: Any) -> None:
+def parse_query(call: Call, admin: bool) -> service.FlavorQuery:
+    """The list filters; ``is_public`` is read for admins only (others see public ones and
+    their own private ones)."""
+    return service.FlavorQuery(
+        is_public=parse_is_public(call.q("is_public")) if admin else True,
+        min_ram=params.int_filter(call, "minRam"), min_disk=params.int_filter(call, "minDisk"))
+
+
+def listing(compute: Compute, call: Call) -> list[cm.Flavor]:
+    """The flavors a list call shows: filtered, sorted, one page."""
+    deps = compute.deps
+    q = parse_query(call, service.sees_all(deps, call.ctx))
+    limit, marker = params.limit_marker(call)
+    flavors = sort_flavors(service.list_flavors(deps, call.ctx, q),
+                           call.q("sort_key") or "flavorid", call.q("sort_dir") or "asc")
+    return params.page(flavors, "id", limit, marker)
+
+
+def collection(call: Call, items: list[dict[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"flavors": items}
+    limit, _ = params.limit_marker(call)
+    nxt = params.next_link(call, items, limit)
+    if nxt:
+        out["flavors_links"] = nxt
+    return out
+
+
+def routes(compute: Compute) -> RouteTable:
+    r = RouteTable()
+    deps = compute.deps
+
+    @r.get("/v2.1/flavors")
+    def list_flavors(call: Call) -> Reply:
+        v = compute.version(call)
+        items = [brief_view(call, f, v) for f in listing(compute, call)]
+        return compute.reply(call, 200, collection(call, items))
+
+    @r.get("/v2.1/flavors/detail")
+    def list_detail(call: Call) -> Reply:
+        v = compute.version(call)
+        specs = service.reads_specs(deps, call.ctx)
+        items = [flavor_view(call, f, v, specs) for f in listing(compute, call)]
+        return compute.reply(call, 200, collection(call, items))
+
+    @r.get("/v2.1/flavors/{flavor_id}")
+    def show(call: Call) -> Reply:
+        v = compute.version(call)
+        specs = service.reads_specs(deps, call.ctx)
+        f = service.get_flavor(deps, call.ctx, call.params["flavor_id"])
+        return compute.reply(call, 200, {"flavor": flavor_view(call, f, v, specs)})
+
+    @r.post("/v2.1/flavors")
+    def create(call: Call) -> Reply:
+        v = compute.version(call)
+        deps.enforce(call.ctx, service.MANAGE + "create")
+        body = schemas.validate(CREATE_255 if v >= (2, 55) else CREATE_21, call.body())
+        f = service.create_flavor(deps, call.ctx, new_flavor(body["flavor"]))
+        return compute.reply(call, 200, {"flavor": flavor_view(call, f, v, True)})
+
+    @r.put("/v2.1/flavors/{flavor_id}")
+    def update(call: Call) -> Reply:
+        v = compute.version(call)
+        if v < (2, 55):
+            raise NotFound("The resource could not be found.")
+        deps.enforce(call.ctx, service.MANAGE + "update")
+        body = schemas.validate(UPDATE, call.body())
+        f = service.describe_flavor(deps, call.ctx, call.params["flavor_id"],
+                                    body["flavor"]["description"])
+        return compute.reply(call, 200, {"flavor": flavor_view(call, f, v, True)})
+
+    @r.delete("/v2.1/flavors/{flavor_id}")
+    def delete(call: Call) -> Reply:
+        service.delete_flavor(deps, call.ctx, call.params["flavor_id"])
+        return compute.reply(call, 202)
+
+    extra_specs_routes(r, compute)
+    access_routes(r, compute)
+    return r
+
+
+def extra_specs_routes(r: RouteTable, compute: Compute) -> None:
     base = "/v2.1/flavors/{flavor_id}/os-extra_specs"
+    deps = compute.deps
 
     @r.get(base)
     def index(call: Call) -> Reply:
-        compute.enforce(call, "os_compute_api:os-flavor-extra-specs:index")
-        f = compute.read(lambda s: get_flavor(s, call, call.params["flavor_id"]))
+        f = service.get_flavor(deps, call.ctx, call.params["flavor_id"], service.SPECS + "index")
         return compute.reply(call, 200, {"extra_specs": dict(f.extra_specs or {})})
 
     @r.post(base)
     def create(call: Call) -> Reply:
         v = compute.version(call)
-        compute.enforce(call, "os_compute_api:os-flavor-extra-specs:create")
+        deps.enforce(call.ctx, service.SPECS + "create")
         specs = spec_values(schemas.validate(EXTRA_SPECS, call.body())["extra_specs"], v)
-
-        def work(s: Session) -> None:
-            f = get_flavor(s, call, call.params["flavor_id"])
-            f.extra_specs = {**(f.extra_specs or {}), **specs}
-        compute.write(work)
+        service.set_specs(deps, call.ctx, call.params["flavor_id"], specs, "create")
         return compute.reply(call, 200, {"extra_specs": specs})
 
     @r.get(base + "/{key}")
     def show(call: Call) -> Reply:
-        compute.enforce(call, "os_compute_api:os-flavor-extra-specs:show")
-        f = compute.read(lambda s: get_flavor(s, call, call.params["flavor_id"]))
+        f = service.get_flavor(deps, call.ctx, call.params["flavor_id"], service.SPECS + "show")
         key = call.params["key"]
         if key not in (f.extra_specs or {}):
             raise NotFound(f"Flavor {f.id} has no extra specs with key {key}.")
@@ -354,7 +285,7 @@ def extra_specs_routes(r: RouteTable, compute: Compute, get_flavor: Any) -> None
     @r.put(base + "/{key}")
     def update(call: Call) -> Reply:
         v = compute.version(call)
-        compute.enforce(call, "os_compute_api:os-flavor-extra-specs:update")
+        deps.enforce(call.ctx, service.SPECS + "update")
         key = call.params["key"]
         body = call.body()
         if len(body) > 1:
@@ -362,74 +293,30 @@ def extra_specs_routes(r: RouteTable, compute: Compute, get_flavor: Any) -> None
         specs = spec_values(schemas.validate(EXTRA_SPEC_ITEM, body), v)
         if key not in specs:
             raise BadRequest("Request body and URI mismatch")
-
-        def work(s: Session) -> None:
-            f = get_flavor(s, call, call.params["flavor_id"])
-            f.extra_specs = {**(f.extra_specs or {}), **specs}
-        compute.write(work)
+        service.set_specs(deps, call.ctx, call.params["flavor_id"], specs, "update")
         return compute.reply(call, 200, specs)
 
     @r.delete(base + "/{key}")
     def delete(call: Call) -> Reply:
-        compute.enforce(call, "os_compute_api:os-flavor-extra-specs:delete")
-        key = call.params["key"]
-
-        def work(s: Session) -> None:
-            f = get_flavor(s, call, call.params["flavor_id"])
-            specs = dict(f.extra_specs or {})
-            if key not in specs:
-                raise NotFound(f"Flavor {f.id} has no extra specs with key {key}.")
-            del specs[key]
-            f.extra_specs = specs
-        compute.write(work)
+        service.delete_spec(deps, call.ctx, call.params["flavor_id"], call.params["key"])
         return compute.reply(call, 200)
 
 
-def access_routes(r: RouteTable, compute: Compute, get_flavor: Any) -> None:
-    def access_list(s: Session, flavor_id: str) -> dict[str, Any]:
-        rows = s.scalars(sa.select(cm.FlavorAccess).where(cm.FlavorAccess.flavor_id == flavor_id)
-                         .order_by(cm.FlavorAccess.project_id))
-        return {"flavor_access": [{"flavor_id": a.flavor_id, "tenant_id": a.project_id}
-                                  for a in rows]}
+def access_routes(r: RouteTable, compute: Compute) -> None:
+    deps = compute.deps
 
     @r.get("/v2.1/flavors/{flavor_id}/os-flavor-access")
     def index(call: Call) -> Reply:
-        compute.enforce(call, "os_compute_api:os-flavor-access")
-
-        def work(s: Session) -> dict[str, Any]:
-            f = get_flavor(s, call, call.params["flavor_id"])
-            if f.is_public:
-                raise NotFound("Access list not available for public flavors.")
-            return access_list(s, f.id)
-        return compute.reply(call, 200, compute.read(work))
+        found = service.list_access(deps, call.ctx, call.params["flavor_id"])
+        return compute.reply(call, 200, {"flavor_access": found})
 
     @r.post("/v2.1/flavors/{flavor_id}/action")
     def action(call: Call) -> Reply:
         v = compute.version(call)
         body = call.body()
         name = next(iter(body), "")
-        if name == "addTenantAccess":
-            compute.enforce(call, "os_compute_api:os-flavor-access:add_tenant_access")
-        elif name == "removeTenantAccess":
-            compute.enforce(call, "os_compute_api:os-flavor-access:remove_tenant_access")
+        service.authorize_access_change(deps, call.ctx, name)
         body = schemas.validate(ACCESS_ACTION, body)
-        tenant = body[name]["tenant"]
-
-        def work(s: Session) -> dict[str, Any]:
-            f = get_flavor(s, call, call.params["flavor_id"])
-            row = s.get(cm.FlavorAccess, (f.id, tenant))
-            if name == "addTenantAccess":
-                if f.is_public and v >= (2, 7):
-                    raise Conflict("Can not add access to a public flavor.")
-                if row is not None:
-                    raise Conflict(f"Flavor access already exists for flavor {f.id} and "
-                                   f"project {tenant} combination.")
-                s.add(cm.FlavorAccess(flavor_id=f.id, project_id=tenant))
-            else:
-                if row is None:
-                    raise NotFound(f"Flavor access not found for {f.id} / {tenant} "
-                                   "combination.")
-                s.delete(row)
-            s.flush()
-            return access_list(s, f.id)
-        return compute.reply(call, 200, compute.write(work))
+        found = service.change_access(deps, call.ctx, call.params["flavor_id"], name,
+                                      body[name]["tenant"], refuse_public=v >= (2, 7))
+        return compute.reply(call, 200, {"flavor_access": found})
