@@ -43,6 +43,7 @@ class Settings:
     workers: int = 1
     fake_hosts: int = 3  # fake compute hosts `onestack up` runs (the last in zone az2)
     fake_op_seconds: float = 0.0  # time each fake hypervisor operation takes
+    trust_max_redelegation_count: int = 3  # Keystone's [trust] max_redelegation_count
     security_compliance: SecurityCompliance = field(default_factory=SecurityCompliance)
 
     @property

@@ -25,6 +25,10 @@ from onestack.core.tokens import TokenCodec, TokenError, TokenPayload
 from onestack.identity import catalog_models as cm
 from onestack.identity import models as m
 from onestack.identity.service import assignments, catalog, store
+from onestack.identity.service.app_credentials import ordered_rules, rule_body
+from onestack.identity.service.trusts import ancestry
+
+CHAIN_LIMIT = 32  # longer than any redelegation depth: only stops a hand-made cycle
 
 
 class TokenInvalid(Exception):
@@ -92,6 +96,20 @@ def _domain_ref(s: Session, domain_id: str) -> dict[str, str]:
     return {"id": d.id, "name": d.name}
 
 
+def _chain_root(s: Session, trust: cm.Trust) -> cm.Trust:
+    """The first trust of a redelegation chain; every link must still be live and its
+    trustor enabled, or the token is invalid."""
+    try:
+        chain = ancestry(s, trust, CHAIN_LIMIT)
+    except NotFound as exc:
+        raise TokenInvalid("a trust this one was redelegated from is gone") from exc
+    for link in chain:
+        holder = s.get(m.User, link.trustor_user_id)
+        if holder is None or not holder.enabled:
+            raise TokenInvalid("a trustor in the chain is gone or disabled")
+    return chain[-1] if chain else trust
+
+
 def describe(s: Session, p: TokenPayload) -> Validated:
     """Re-derive everything a token means from live data; raises TokenInvalid."""
     user = s.get(m.User, p.user_id)
@@ -115,10 +133,11 @@ def describe(s: Session, p: TokenPayload) -> Validated:
         trustor = s.get(m.User, trust.trustor_user_id)
         if trustor is None or not trustor.enabled:
             raise TokenInvalid("trustor gone")
+        root = _chain_root(s, trust)
         data["OS-TRUST:trust"] = {"id": trust.id, "impersonation": trust.impersonation,
                                   "trustee_user": {"id": trust.trustee_user_id},
                                   "trustor_user": {"id": trust.trustor_user_id}}
-        role_holder = trust.trustor_user_id
+        role_holder = root.trustor_user_id  # a redelegated trust acts for the first trustor
         if trust.impersonation:
             data["user"] = {"domain": _domain_ref(s, trustor.domain_id), "id": trustor.id,
                             "name": trustor.name, "password_expires_at": None}
@@ -150,11 +169,8 @@ def describe(s: Session, p: TokenPayload) -> Validated:
         data["application_credential"] = {"id": cred.id, "name": cred.name,
                                            "restricted": not cred.unrestricted}
         if cred.access_rule_ids:
-            rules = s.scalars(sa.select(cm.AccessRule).where(
-                cm.AccessRule.id.in_(cred.access_rule_ids)))
             data["application_credential"]["access_rules"] = [
-                {"id": r.id, "service": r.service, "path": r.path, "method": r.method}
-                for r in rules]
+                rule_body(r) for r in ordered_rules(s, cred.access_rule_ids)]
     if p.scope != "unscoped":
         if not roles:
             raise TokenInvalid("no roles on scope")
