@@ -22,6 +22,7 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route as StarletteRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from onestack.core import access_rules
 from onestack.core.context import RequestContext
 from onestack.core.errors import (BadRequest, Conflict, MethodNotAllowed, NotFound,
                                   OpenStackError, PayloadTooLarge, Unauthorized)
@@ -43,6 +44,7 @@ class Mount:
     prefix: str
     routes: list[Route]
     fault_style: str = "keystone"
+    service_type: str = ""  # for access rules; empty: derived from the prefix
 
 
 WORKER_THREADS = 16  # handlers run here; more buys nothing on two cores but memory
@@ -127,7 +129,8 @@ class OpenStackApp:
         return fault_response(fault, self.style_for(request.url.path),
                               request.scope.get("onestack.request_id", ""), "")
 
-    async def _handle(self, request: Request, request_id: str, route: Route) -> Reply:
+    async def _handle(self, request: Request, request_id: str, route: Route,
+                      mount: Mount) -> Reply:
         if any("\x00" in v for v in request.path_params.values()):
             raise NotFound("The resource could not be found.")  # no id holds a NUL byte
         check_request_shape(request.scope, request.headers)
@@ -150,6 +153,10 @@ class OpenStackApp:
                         raise
             elif route.auth:
                 raise Unauthorized()
+            if route.auth:  # an application credential's access rules, for every service
+                service_type = mount.service_type or access_rules.service_type_for(mount.prefix)
+                access_rules.check(call.ctx, service_type, call.path[len(mount.prefix):],
+                                   call.method)
             return route.handler(call)
 
         return await anyio.to_thread.run_sync(run)
@@ -159,7 +166,7 @@ class OpenStackApp:
         async def endpoint(request: Request) -> Response:
             request_id: str = request.scope["onestack.request_id"]
             try:
-                reply = await self._handle(request, request_id, route)
+                reply = await self._handle(request, request_id, route, mount)
                 return render(reply, request_id, request.method)
             except OpenStackError as exc:
                 return fault_response(exc, mount.fault_style, request_id,
