@@ -76,3 +76,25 @@ def check_delta(s: Session, project_id: str, user_id: str, cores: int, ram: int)
         r, n = over[0]
         raise Forbidden(f"Quota exceeded for {', '.join(x for x, _ in over)}: Requested {n}, "
                         f"but already used {used[r]} of {limits[r]} {r}")
+
+
+# A per-project row that serialises quota-checked writes (boots, resizes) of one project:
+# ``SELECT … FOR UPDATE`` on it makes "count usage, then add" one step on MariaDB and
+# PostgreSQL (SQLite serialises every write transaction anyway). It lives beside the quota
+# overrides under a user id no real user has, so no quota API ever shows it.
+LOCK_USER = ":usage-lock"
+LOCK_RESOURCE = "instances"
+
+
+def lock_project(s: Session, project_id: str) -> None:
+    """Hold the project's usage lock until the surrounding transaction ends."""
+    key = (project_id, LOCK_USER, LOCK_RESOURCE)
+    if s.get(cm.QuotaLimit, key, with_for_update=True) is not None:
+        return
+    try:
+        with s.begin_nested():  # a concurrent first boot may insert it first: then wait on it
+            s.add(cm.QuotaLimit(project_id=project_id, user_id=LOCK_USER,
+                                resource=LOCK_RESOURCE, hard_limit=0))
+    except sa.exc.IntegrityError:
+        pass
+    s.get(cm.QuotaLimit, key, with_for_update=True, populate_existing=True)

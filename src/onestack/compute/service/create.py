@@ -1,0 +1,181 @@
+"""Server create: the desired state only (rows in BUILD, no host), in one transaction that
+holds the project's usage lock and the server group's row, so concurrent boots neither pass
+a quota together nor lose each other's group membership. The scheduler and host agents take
+over from the ``schedule`` notification."""
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from onestack.compute import images, quotas, records
+from onestack.compute import models as cm
+from onestack.compute import states as st
+from onestack.compute.service.servers import Deps, normalise_ip, require_project_scope
+from onestack.core.context import RequestContext
+from onestack.core.db import utcnow
+from onestack.core.errors import BadRequest, Forbidden
+
+RULE = "os_compute_api:servers:create"
+
+
+@dataclass
+class BootRequest:
+    """A validated ``POST /servers`` body, parsed by the API."""
+
+    server: dict[str, Any]
+    image_ref: str
+    flavor_ref: str
+    min_count: int = 1
+    max_count: int = 1
+    zone: str | None = None
+    forced_host: str | None = None
+    forced: bool = False  # a ``zone:host`` was asked for (admin only)
+    hints: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Booted:
+    ids: list[str]
+    reservation_id: str
+    admin_pass: str
+
+
+def hostname_from(name: str) -> str:
+    """A DNS-safe hostname from a display name, as Nova derives it."""
+    host = re.sub(r"[^a-zA-Z0-9-]+", "-", name).strip("-").lower()[:63]
+    return host or "server"
+
+
+def visible_flavor(s: Session, deps: Deps, ctx: RequestContext, ref: str) -> cm.Flavor:
+    """A public flavor, or a private one the project was given (admins see every one)."""
+    flavor = s.get(cm.Flavor, ref)
+    if flavor is None or flavor.disabled or (
+            not flavor.is_public and not deps.is_admin(ctx) and
+            s.get(cm.FlavorAccess, (flavor.id, ctx.project_id)) is None):
+        raise BadRequest(f"Flavor {ref} could not be found.")
+    return flavor
+
+
+def check_image(s: Session, deps: Deps, ctx: RequestContext, image_ref: str,
+                flavor: cm.Flavor) -> None:
+    image = images.find_image(s, image_ref, ctx.project_id, deps.is_admin(ctx))
+    if image is None:
+        raise BadRequest(f"Image {image_ref} could not be found.")
+    if image["status"] != "active":
+        raise BadRequest(f"Image {image_ref} is not active.")
+    if flavor.ram < (image.get("min_ram") or 0):
+        raise BadRequest("Flavor's memory is too small for requested image.")
+    if flavor.disk and flavor.disk < (image.get("min_disk") or 0):
+        raise BadRequest("Flavor's disk is too small for requested image.")
+
+
+def locked_group(s: Session, deps: Deps, ctx: RequestContext, group_id: str) -> cm.ServerGroup:
+    """The caller's server group, its row locked until commit; another project's is not
+    found (F11)."""
+    group = s.get(cm.ServerGroup, group_id, with_for_update=True)
+    if group is None or (group.project_id != ctx.project_id and not deps.is_admin(ctx)):
+        raise BadRequest(f"Invalid server group {group_id}")
+    return group
+
+
+def check_quota(s: Session, ctx: RequestContext, req: BootRequest, flavor: cm.Flavor) -> int:
+    """How many servers to make: ``max_count`` if the quota allows, else ``min_count``,
+    else Nova's 403. The caller holds the project's usage lock."""
+    quotas.lock_project(s, ctx.project_id)
+    count = req.max_count
+    try:
+        quotas.check_servers(s, ctx.project_id, ctx.user_id, req.max_count, flavor.vcpus,
+                             flavor.ram)
+    except Forbidden:
+        if req.min_count == req.max_count:
+            raise
+        quotas.check_servers(s, ctx.project_id, ctx.user_id, req.min_count, flavor.vcpus,
+                             flavor.ram)
+        count = req.min_count
+    meta = req.server.get("metadata") or {}
+    limit = quotas.limits_for(s, ctx.project_id, ctx.user_id)["metadata_items"]
+    if limit >= 0 and len(meta) > limit:
+        raise Forbidden("Quota exceeded for metadata_items: Maximum number of metadata "
+                        f"items exceeds {limit}")
+    return count
+
+
+def new_instance(ctx: RequestContext, req: BootRequest, flavor: cm.Flavor, index: int,
+                 count: int, reservation: str, key_data: str | None,
+                 request: dict[str, Any]) -> cm.Instance:
+    server = req.server
+    name = f"{server['name']}-{index + 1}" if count > 1 else server["name"]
+    now = utcnow()
+    groups = server.get("security_groups") or [{"name": "default"}]
+    return cm.Instance(
+        id=str(uuid.uuid4()), project_id=ctx.project_id, user_id=ctx.user_id, name=name,
+        description=server.get("description"), image_ref=req.image_ref, flavor_id=flavor.id,
+        flavor=records.flavor_snapshot(flavor), key_name=server.get("key_name"),
+        key_data=key_data, user_data=server.get("user_data"), requested_az=req.zone,
+        availability_zone=req.zone, vm_state=st.BUILDING, task_state=st.SCHEDULING,
+        power_state=0,
+        config_drive="True" if server.get("config_drive") in (True, "true", "True") else "",
+        access_ip_v4=normalise_ip(server.get("accessIPv4")),
+        access_ip_v6=normalise_ip(server.get("accessIPv6")),
+        disk_config=server.get("OS-DCF:diskConfig", "MANUAL"), launch_index=index,
+        reservation_id=reservation, metadata_=dict(server.get("metadata") or {}),
+        tags=list(server.get("tags") or []),
+        system_metadata={"security_groups": [g.get("name", "default") for g in groups],
+                         "hostname": server.get("hostname") or hostname_from(name)},
+        request=dict(request), created_at=now, updated_at=now, deleted=False, locked=False,
+        progress=0, console_log="")
+
+
+def _key_data(s: Session, ctx: RequestContext, key_name: str | None) -> str | None:
+    if not key_name:
+        return None
+    kp = s.get(cm.Keypair, (ctx.user_id, key_name))
+    if kp is None:
+        raise BadRequest("Invalid key_name provided.")
+    return kp.public_key
+
+
+def create(deps: Deps, ctx: RequestContext, req: BootRequest) -> Booted:
+    """Write the servers a boot asks for and wake the scheduler."""
+    require_project_scope(ctx, RULE)
+    deps.enforce(RULE, ctx)
+    if req.forced:
+        deps.enforce("os_compute_api:servers:create:forced_host", ctx)
+    reservation = "r-" + secrets.token_hex(4)
+    group_id = req.hints.get("group")
+
+    def work(s: Session) -> list[str]:
+        flavor = visible_flavor(s, deps, ctx, req.flavor_ref)
+        check_image(s, deps, ctx, req.image_ref, flavor)
+        key_data = _key_data(s, ctx, req.server.get("key_name"))
+        if req.zone and req.zone not in set(records.host_zones(s).values()):
+            raise BadRequest("The requested availability zone is not available")
+        group = locked_group(s, deps, ctx, group_id) if group_id else None
+        count = check_quota(s, ctx, req, flavor)
+        request: dict[str, Any] = {"hints": req.hints}
+        if group_id:
+            request["group"] = group_id
+        if req.forced_host:
+            request["force_host"] = req.forced_host
+        ids = []
+        for index in range(count):
+            inst = new_instance(ctx, req, flavor, index, count, reservation, key_data,
+                                request)
+            s.add(inst)
+            s.flush()
+            records.start_action(s, inst, "create", ctx.request_id, ctx.user_id,
+                                 ctx.project_id)
+            ids.append(inst.id)
+        if group is not None:
+            group.members = list(group.members or []) + ids
+        return ids
+
+    ids = deps.db.write(work)
+    for ident in ids:
+        deps.bus.notify("schedule", ident)
+    return Booted(ids, reservation, req.server.get("adminPass") or secrets.token_urlsafe(9))
