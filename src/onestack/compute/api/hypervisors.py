@@ -8,28 +8,18 @@ import json
 import uuid
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from onestack.compute import models as cm
 from onestack.compute import records
 from onestack.compute.api import hostinfo, params
 from onestack.compute.api.common import Compute
 from onestack.compute.api.hostinfo import Usage
+from onestack.compute.service import hypervisors as service
+from onestack.compute.service.hypervisors import ident
 from onestack.core.db import utcnow
 from onestack.core.errors import BadRequest, NotFound
 from onestack.core.http import Call, Reply, RouteTable
-
-ADMIN = "role:admin"
-RULES = [(f"os_compute_api:os-hypervisors:{name}", ADMIN) for name in (
-    "list", "list-detail", "show", "statistics", "uptime", "search", "servers")]
 NUMBERS = ("vcpus", "memory_mb", "local_gb", "vcpus_used", "memory_mb_used", "local_gb_used",
            "free_ram_mb", "free_disk_gb", "current_workload", "running_vms")
-
-
-def ident(h: cm.ComputeHost, version: tuple[int, int]) -> Any:
-    """The row id before 2.53, then the host's UUID (its placement provider) in canonical
-    form."""
-    return str(uuid.UUID(h.uuid)) if version >= (2, 53) else h.id
 
 
 def brief(h: cm.ComputeHost, version: tuple[int, int], now: Any) -> dict[str, Any]:
@@ -77,39 +67,42 @@ def statistics(hosts: list[cm.ComputeHost], usage: dict[str, Usage]) -> dict[str
     return out
 
 
+def list_query(call: Call, v: tuple[int, int]) -> tuple[bool, str | None]:
+    """(with_servers, hypervisor_hostname_pattern) of a 2.53+ list; paging and a pattern
+    do not mix."""
+    if v < (2, 53):
+        return False, None
+    pattern = call.q("hypervisor_hostname_pattern")
+    if pattern is not None and ("limit" in call.query or "marker" in call.query):
+        raise BadRequest("Paging over hypervisors with the hypervisor_hostname_pattern "
+                         "query parameter is not supported.")
+    return bool(params.query_bool(call, "with_servers")), pattern
+
+
+def page_hosts(call: Call, v: tuple[int, int],
+               hosts: list[cm.ComputeHost]) -> list[cm.ComputeHost]:
+    """One page (2.33) of hosts, the marker being an id as ``v`` shows ids."""
+    if v < (2, 33):
+        return hosts
+    limit, marker = params.limit_marker(call)
+    if marker is not None and v >= (2, 53):
+        if not params.is_uuid(marker):
+            raise BadRequest(f"Invalid marker {marker[:64]}")
+        marker = str(uuid.UUID(marker))
+    keyed = [{"id": str(ident(h, v)), "host": h} for h in hosts]
+    return [k["host"] for k in params.page(keyed, "id", limit, marker)]
+
+
+def check_id(wanted: str, v: tuple[int, int]) -> str:
+    if v >= (2, 53) and not params.is_uuid(wanted):
+        raise BadRequest(f"Invalid uuid {wanted[:64]}")
+    return wanted
+
+
 def routes(compute: Compute) -> RouteTable:
     r = RouteTable()
+    deps = compute.deps
     base = "/v2.1/os-hypervisors"
-
-    def listing(call: Call, v: tuple[int, int]) -> tuple[list[cm.ComputeHost],
-                                                         dict[str, Usage], bool]:
-        servers = False
-        pattern = None
-        if v >= (2, 53):
-            servers = bool(params.query_bool(call, "with_servers"))
-            pattern = call.q("hypervisor_hostname_pattern")
-            if pattern is not None and ("limit" in call.query or "marker" in call.query):
-                raise BadRequest("Paging over hypervisors with the "
-                                 "hypervisor_hostname_pattern query parameter is not "
-                                 "supported.")
-
-        def work(s: Session) -> tuple[list[cm.ComputeHost], dict[str, Usage]]:
-            hosts = hostinfo.compute_hosts(s)
-            if pattern is not None:
-                hosts = [h for h in hosts if pattern in h.host]
-                if not hosts:
-                    raise NotFound(f"No hypervisor matching '{pattern}' could be found.")
-            return hosts, hostinfo.usages(s, hosts)
-        hosts, usage = compute.read(work)
-        if v >= (2, 33):
-            limit, marker = params.limit_marker(call)
-            if marker is not None and v >= (2, 53):
-                if not params.is_uuid(marker):
-                    raise BadRequest(f"Invalid marker {marker}")
-                marker = str(uuid.UUID(marker))
-            keyed = [{"id": str(ident(h, v)), "host": h} for h in hosts]
-            hosts = [k["host"] for k in params.page(keyed, "id", limit, marker)]
-        return hosts, usage, servers
 
     def collection(call: Call, v: tuple[int, int], items: list[dict[str, Any]]) -> Reply:
         body: dict[str, Any] = {"hypervisors": items}
@@ -120,65 +113,42 @@ def routes(compute: Compute) -> RouteTable:
                 body["hypervisors_links"] = nxt
         return compute.reply(call, 200, body)
 
-    @r.get(base)
-    def index(call: Call) -> Reply:
+    def listing(call: Call, rule: str, view: Any) -> Reply:
         v = compute.version(call)
-        compute.enforce(call, "os_compute_api:os-hypervisors:list")
-        hosts, usage, servers = listing(call, v)
+        deps.enforce(call.ctx, service.RULE + rule)
+        servers, pattern = list_query(call, v)
+        hosts, usage = service.list_hypervisors(deps, call.ctx, rule, pattern)
         now = utcnow()
         items = []
-        for h in hosts:
-            item = brief(h, v, now)
+        for h in page_hosts(call, v, hosts):
+            item = view(h, usage[h.host], v, now)
             if servers:
                 with_servers(item, usage[h.host], v)
             items.append(item)
         return collection(call, v, items)
+
+    @r.get(base)
+    def index(call: Call) -> Reply:
+        return listing(call, "list", lambda h, u, v, now: brief(h, v, now))
 
     @r.get(base + "/detail")
     def index_detail(call: Call) -> Reply:
-        v = compute.version(call)
-        compute.enforce(call, "os_compute_api:os-hypervisors:list-detail")
-        hosts, usage, servers = listing(call, v)
-        now = utcnow()
-        items = []
-        for h in hosts:
-            item = detail(h, usage[h.host], v, now)
-            if servers:
-                with_servers(item, usage[h.host], v)
-            items.append(item)
-        return collection(call, v, items)
+        return listing(call, "list-detail", detail)
 
     @r.get(base + "/statistics")
     def stats(call: Call) -> Reply:
-        v = compute.version(call)
-        if v >= (2, 88):
+        if compute.version(call) >= (2, 88):
             raise NotFound("The resource could not be found.")
-        compute.enforce(call, "os_compute_api:os-hypervisors:statistics")
-
-        def work(s: Session) -> dict[str, int]:
-            hosts = hostinfo.compute_hosts(s)
-            return statistics(hosts, hostinfo.usages(s, hosts))
-        return compute.reply(call, 200, {"hypervisor_statistics": compute.read(work)})
-
-    def one(call: Call, v: tuple[int, int]) -> tuple[cm.ComputeHost, Usage]:
-        wanted = call.params["hypervisor_id"]
-        if v >= (2, 53) and not params.is_uuid(wanted):
-            raise BadRequest(f"Invalid uuid {wanted}")
-
-        def work(s: Session) -> tuple[cm.ComputeHost, Usage]:
-            key = str(uuid.UUID(wanted)) if v >= (2, 53) else wanted
-            for h in hostinfo.compute_hosts(s):
-                if str(ident(h, v)) == key:
-                    return h, hostinfo.usages(s, [h])[h.host]
-            raise NotFound(f"Hypervisor with ID {wanted} could not be found.")
-        return compute.read(work)
+        hosts, usage = service.list_hypervisors(deps, call.ctx, "statistics")
+        return compute.reply(call, 200, {"hypervisor_statistics": statistics(hosts, usage)})
 
     @r.get(base + "/{hypervisor_id}")
     def show(call: Call) -> Reply:
         v = compute.version(call)
-        compute.enforce(call, "os_compute_api:os-hypervisors:show")
+        deps.enforce(call.ctx, service.RULE + "show")
         servers = v >= (2, 53) and bool(params.query_bool(call, "with_servers"))
-        h, usage = one(call, v)
+        h, usage = service.get_hypervisor(deps, call.ctx, "show",
+                                          check_id(call.params["hypervisor_id"], v), v)
         view = detail(h, usage, v, utcnow())
         if servers:
             with_servers(view, usage, v)
@@ -189,8 +159,9 @@ def routes(compute: Compute) -> RouteTable:
         v = compute.version(call)
         if v >= (2, 88):
             raise NotFound("The resource could not be found.")
-        compute.enforce(call, "os_compute_api:os-hypervisors:uptime")
-        h, _ = one(call, v)
+        deps.enforce(call.ctx, service.RULE + "uptime")
+        h, _ = service.get_hypervisor(deps, call.ctx, "uptime",
+                                      check_id(call.params["hypervisor_id"], v), v)
         view = brief(h, v, utcnow())
         view["uptime"] = hostinfo.uptime_text(h)
         return compute.reply(call, 200, {"hypervisor": view})
@@ -199,30 +170,22 @@ def routes(compute: Compute) -> RouteTable:
         v = compute.version(call)
         if v >= (2, 53):
             raise NotFound("The resource could not be found.")
-        compute.enforce(call, rule)
-        pattern = call.params["pattern"]
-
-        def work(s: Session) -> list[dict[str, Any]]:
-            hosts = [h for h in hostinfo.compute_hosts(s) if pattern in h.host]
-            if not hosts:
-                raise NotFound(f"No hypervisor matching '{pattern}' could be found.")
-            usage = hostinfo.usages(s, hosts)
-            now = utcnow()
-            out = []
-            for h in hosts:
-                item = brief(h, v, now)
-                if servers:
-                    with_servers(item, usage[h.host], v)
-                out.append(item)
-            return out
-        return compute.reply(call, 200, {"hypervisors": compute.read(work)})
+        hosts, usage = service.list_hypervisors(deps, call.ctx, rule, call.params["pattern"])
+        now = utcnow()
+        out = []
+        for h in hosts:
+            item = brief(h, v, now)
+            if servers:
+                with_servers(item, usage[h.host], v)
+            out.append(item)
+        return compute.reply(call, 200, {"hypervisors": out})
 
     @r.get(base + "/{pattern}/search")
     def search(call: Call) -> Reply:
-        return matching(call, "os_compute_api:os-hypervisors:search", False)
+        return matching(call, "search", False)
 
     @r.get(base + "/{pattern}/servers")
     def servers_on(call: Call) -> Reply:
-        return matching(call, "os_compute_api:os-hypervisors:servers", True)
+        return matching(call, "servers", True)
 
     return r

@@ -6,16 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from onestack.compute.api import hostinfo
 from onestack.compute.api.common import Compute
+from onestack.compute.service import hosts as service
 from onestack.core.db import utcnow
 from onestack.core.errors import BadRequest
 from onestack.core.http import Call, Reply, RouteTable
 
-RULES = [("os_compute_api:os-instance-usage-audit-log:list", "role:admin"),
-         ("os_compute_api:os-instance-usage-audit-log:show", "role:admin")]
+RULE = "os_compute_api:os-instance-usage-audit-log:"
 FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%dT%H:%M:%S",
            "%Y-%m-%dT%H:%M:%S.%f")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -27,7 +24,7 @@ def parse_before(value: str) -> datetime:
             return datetime.strptime(value, fmt)
         except ValueError:
             continue
-    raise BadRequest(f"Invalid timestamp for date {value}")
+    raise BadRequest(f"Invalid timestamp for date {value[:64]}")
 
 
 def audit_period(before: datetime) -> tuple[datetime, datetime]:
@@ -50,21 +47,18 @@ def audit_log(hosts: list[str], before: datetime) -> dict[str, Any]:
 
 def routes(compute: Compute) -> RouteTable:
     r = RouteTable()
-
-    def host_names(s: Session) -> list[str]:
-        return [h.host for h in hostinfo.compute_hosts(s)]
+    deps = compute.deps
 
     @r.get("/v2.1/os-instance_usage_audit_log")
     def index(call: Call) -> Reply:
-        compute.enforce(call, "os_compute_api:os-instance-usage-audit-log:list")
-        body = audit_log(compute.read(host_names), utcnow())
+        body = audit_log(service.host_names(deps, call.ctx, RULE + "list"), utcnow())
         return compute.reply(call, 200, {"instance_usage_audit_logs": body})
 
     @r.get("/v2.1/os-instance_usage_audit_log/{before}")
     def show(call: Call) -> Reply:
-        compute.enforce(call, "os_compute_api:os-instance-usage-audit-log:show")
+        deps.enforce(call.ctx, RULE + "show")
         before = parse_before(call.params["before"])
-        body = audit_log(compute.read(host_names), before)
+        body = audit_log(service.host_names(deps, call.ctx, RULE + "show"), before)
         return compute.reply(call, 200, {"instance_usage_audit_log": body})
 
     return r

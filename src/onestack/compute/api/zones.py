@@ -5,29 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
 from onestack.compute import models as cm
 from onestack.compute import schemas
 from onestack.compute.api import hostinfo
 from onestack.compute.api.common import Compute, iso_micro
 from onestack.compute.api.hostinfo import Service
-from onestack.core.db import utcnow
-from onestack.core.errors import NotFound, NotImplementedFault
+from onestack.compute.service import hosts as service
+from onestack.core.errors import NotFound
 from onestack.core.http import Call, Reply, RouteTable
 
-ADMIN = "role:admin"
-RULES = [
-    ("os_compute_api:os-availability-zone:list", "role:reader or role:admin"),
-    ("os_compute_api:os-availability-zone:detail", ADMIN),
-    ("os_compute_api:os-hosts:list", ADMIN),
-    ("os_compute_api:os-hosts:show", ADMIN),
-    ("os_compute_api:os-hosts:update", ADMIN),
-    ("os_compute_api:os-hosts:start", ADMIN),
-    ("os_compute_api:os-hosts:shutdown", ADMIN),
-    ("os_compute_api:os-hosts:reboot", ADMIN),
-]
+ZONES = "os_compute_api:os-availability-zone:"
+HOSTS = "os_compute_api:os-hosts:"
 _ENABLE = {"type": "string", "enum": ["enable", "disable", "Enable", "Disable", "ENABLE",
                                       "DISABLE"]}
 HOST_UPDATE = {"type": "object", "properties": {"status": _ENABLE, "maintenance_mode": _ENABLE},
@@ -81,81 +69,60 @@ def host_resources(h: cm.ComputeHost, usage: hostinfo.Usage,
 
 def routes(compute: Compute) -> RouteTable:
     r = RouteTable()
+    deps = compute.deps
 
     @r.get("/v2.1/os-availability-zone")
     def zones(call: Call) -> Reply:
-        compute.enforce(call, "os_compute_api:os-availability-zone:list")
-        info = zone_info(compute.read(hostinfo.services), False)
+        info = zone_info(service.services_for(deps, call.ctx, ZONES + "list"), False)
         return compute.reply(call, 200, {"availabilityZoneInfo": info})
 
     @r.get("/v2.1/os-availability-zone/detail")
     def zones_detail(call: Call) -> Reply:
-        compute.enforce(call, "os_compute_api:os-availability-zone:detail")
-        info = zone_info(compute.read(hostinfo.services), True)
+        info = zone_info(service.services_for(deps, call.ctx, ZONES + "detail"), True)
         return compute.reply(call, 200, {"availabilityZoneInfo": info})
 
-    def hosts_api(call: Call, rule: str) -> None:
+    def hosts_api(call: Call) -> None:
         if compute.version(call) >= (2, 43):
             raise NotFound("The resource could not be found.")
-        compute.enforce(call, rule)
-
-    def compute_host(s: Session, name: str) -> cm.ComputeHost:
-        for h in hostinfo.compute_hosts(s):
-            if h.host == name:
-                return h
-        raise NotFound(f"Compute host {name} could not be found.")
 
     @r.get("/v2.1/os-hosts")
     def hosts(call: Call) -> Reply:
-        hosts_api(call, "os_compute_api:os-hosts:list")
+        hosts_api(call)
         zone = call.q("zone")
-        found = [svc for svc in compute.read(hostinfo.services) if not svc.disabled
-                 and (not zone or svc.zone == zone)]
+        found = [svc for svc in service.services_for(deps, call.ctx, HOSTS + "list")
+                 if not svc.disabled and (not zone or svc.zone == zone)]
         return compute.reply(call, 200, {"hosts": [
             {"host_name": svc.host, "service": topic(svc.binary), "zone": svc.zone}
             for svc in found]})
 
     @r.get("/v2.1/os-hosts/{host}")
     def show(call: Call) -> Reply:
-        hosts_api(call, "os_compute_api:os-hosts:show")
-
-        def work(s: Session) -> list[dict[str, Any]]:
-            h = compute_host(s, call.params["host"])
-            usage = hostinfo.usages(s, [h])[h.host]
-            instances = list(s.scalars(sa.select(cm.Instance).where(
-                cm.Instance.host == h.host, cm.Instance.deleted.is_(False))))
-            return host_resources(h, usage, instances)
-        return compute.reply(call, 200, {"host": compute.read(work)})
+        hosts_api(call)
+        found = service.host_report(deps, call.ctx, HOSTS + "show", call.params["host"])
+        rows = host_resources(found.host, found.usage, found.instances)
+        return compute.reply(call, 200, {"host": rows})
 
     @r.put("/v2.1/os-hosts/{host}")
     def update(call: Call) -> Reply:
-        hosts_api(call, "os_compute_api:os-hosts:update")
+        hosts_api(call)
+        deps.enforce(call.ctx, HOSTS + "update")
         body = schemas.validate(HOST_UPDATE, call.body())
         status = body.get("status")
-
-        def work(s: Session) -> dict[str, Any]:
-            h = compute_host(s, call.params["host"])
-            if body.get("maintenance_mode") is not None:
-                raise NotImplementedFault("Virt driver does not implement host maintenance "
-                                          "mode.")
-            out: dict[str, Any] = {"host": h.host}
-            if status is not None:
-                h.disabled = status.lower() == "disable"
-                h.disabled_reason = None
-                h.updated_at = utcnow()
-                out["status"] = "disabled" if h.disabled else "enabled"
-            return out
-        return compute.reply(call, 200, compute.write(work))
+        disable = None if status is None else status.lower() == "disable"
+        h = service.set_host_status(deps, call.ctx, HOSTS + "update", call.params["host"],
+                                    disable, body.get("maintenance_mode"))
+        out: dict[str, Any] = {"host": h.host}
+        if disable is not None:
+            out["status"] = "disabled" if h.disabled else "enabled"
+        return compute.reply(call, 200, out)
 
     def power(action: str, rule: str) -> None:
         @r.get("/v2.1/os-hosts/{host}/" + action)
         def handler(call: Call) -> Reply:
-            hosts_api(call, rule)
-            compute.read(lambda s: compute_host(s, call.params["host"]))
-            raise NotImplementedFault("Virt driver does not implement host power "
-                                      "management.")
+            hosts_api(call)
+            service.host_power(deps, call.ctx, HOSTS + rule, call.params["host"])
 
-    power("startup", "os_compute_api:os-hosts:start")
-    power("shutdown", "os_compute_api:os-hosts:shutdown")
-    power("reboot", "os_compute_api:os-hosts:reboot")
+    power("startup", "start")
+    power("shutdown", "shutdown")
+    power("reboot", "reboot")
     return r
