@@ -149,16 +149,37 @@ class Scheduler:
         if moving:
             self.db.write(lambda s: _park_source_allocation(s, instance_id))
         for view in hosts:
-            if placement.claim(self.db, instance_id, inst.project_id, inst.user_id, view.uuid,
-                               wanted, replace=True):
-                if self.db.write(lambda s: self._placed(s, instance_id, inst.task_state,
-                                                        view, req)):
-                    self.bus.notify("compute." + view.host, instance_id)
-                return True
+            placed = self._claim_and_place(inst, view, wanted, req)
+            if placed is None:
+                continue  # full meanwhile: the next host
+            if placed:
+                self.bus.notify("compute." + view.host, instance_id)
+            return True
         if moving:
             self.db.write(lambda s: _restore_source_allocation(s, instance_id))
         self.db.write(lambda s: self._no_host(s, instance_id))
         return True
+
+    def _claim_and_place(self, inst: cm.Instance, view: HostView, wanted: dict[str, int],
+                         req: dict[str, Any], attempts: int = 10) -> bool | None:
+        """Claim on the host and write the host in one transaction, so no crash can come
+        between the two; the claim replaces whatever the consumer held (a crashed earlier
+        attempt's claim). None: it does not fit; False: the instance changed meanwhile."""
+        def work(s: Session) -> bool:
+            row = s.get(cm.Instance, inst.id, with_for_update=True)
+            if not _still_placing(row, inst.task_state):
+                return self._placed(s, inst.id, inst.task_state, view, req)
+            placement.replace_allocations(s, inst.id, {view.uuid: wanted}, inst.project_id,
+                                          inst.user_id)
+            return self._placed(s, inst.id, inst.task_state, view, req)
+        for _ in range(attempts):
+            try:
+                return self.db.write(work)
+            except placement.GenerationConflict:
+                continue
+            except (placement.Unfit, placement.UnknownProvider):
+                return None
+        return None
 
     def _hosts(self, s: Session, inst: cm.Instance, wanted: dict[str, int],
                exclude: set[str]) -> list[HostView]:
@@ -175,14 +196,13 @@ class Scheduler:
     def _placed(self, s: Session, instance_id: str, expected_task: str | None,
                 view: HostView, req: dict[str, Any]) -> bool:
         """Write the chosen host, unless the instance changed since it was read: a deleted
-        one gives its fresh claim back (the API's delete released what it held before)."""
+        one gives back what it still holds (a claim that raced the API's delete)."""
         inst = s.get(cm.Instance, instance_id)
-        if inst is None or inst.deleted:
+        if inst is not None and inst.deleted:
             placement.release(s, instance_id)
             placement.release(s, orphans.move_consumer(instance_id))
             return False
-        if inst.task_state != expected_task or (inst.host and expected_task in
-                                                (st.SCHEDULING, st.UNSHELVING)):
+        if not _still_placing(inst, expected_task):
             return False
         if inst.task_state == st.SCHEDULING or inst.task_state == st.UNSHELVING:
             if req.get("evacuate"):
@@ -245,3 +265,10 @@ def _restore_source_allocation(s: Session, instance_id: str) -> None:
     if orphans.holds(s, parked):
         placement.release(s, instance_id)
         placement.move(s, parked, instance_id)
+
+
+def _still_placing(row: cm.Instance | None, task: str | None) -> bool:
+    """The row is still waiting for the placement this scheduler is about to make."""
+    if row is None or row.deleted or row.task_state != task:
+        return False
+    return not (row.host and task in (st.SCHEDULING, st.UNSHELVING))

@@ -36,12 +36,12 @@ def test_delete_while_scheduling_leaks_no_allocation(db: Database,
     zone = unique("az")
     add_host(db, zone=zone)
     ident = add_instance(db, zone)
-    real_claim = placement.claim
+    real_claim = Scheduler._claim_and_place
 
-    def claim_after_delete(*args, **kwargs):
+    def claim_after_delete(self, *args, **kwargs):
         delete_as_the_api_does(db, ident)  # the user's DELETE lands between read and claim
-        return real_claim(*args, **kwargs)
-    monkeypatch.setattr(placement, "claim", claim_after_delete)
+        return real_claim(self, *args, **kwargs)
+    monkeypatch.setattr(Scheduler, "_claim_and_place", claim_after_delete)
     scheduler(db).reconcile(ident)
     assert instance(db, ident).deleted
     assert allocations(db, ident) == []
