@@ -483,7 +483,7 @@ def test_errors_while_rendering_are_500_fault_bodies(api, monkeypatch):
 
 
 def test_duplicate_name_caught_only_by_the_database_is_409(api, cloud, monkeypatch):
-    from onestack.identity.api import projects
+    from onestack.identity.service import projects
 
     existing = cloud.make_project()
     monkeypatch.setattr(projects, "_name_taken", lambda *args, **kwargs: False)
