@@ -3,24 +3,16 @@ project used in a period, from the instance rows (deleted ones included while th
 exist). Paging over servers from 2.40."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import sqlalchemy as sa
-
-from onestack.compute import models as cm
 from onestack.compute.api import params
 from onestack.compute.api.common import Compute
+from onestack.compute.service import usage as service
+from onestack.compute.service.usage import ServerUsage, server_usage  # noqa: F401
 from onestack.core.db import utcnow
 from onestack.core.errors import BadRequest, NotFound
 from onestack.core.http import Call, Reply, RouteTable
-
-RULES = [
-    ("os_compute_api:os-simple-tenant-usage:list", "role:admin"),
-    ("os_compute_api:os-simple-tenant-usage:show",
-     "role:admin or (role:reader and project_id:%(target.project_id)s)"),
-]
 FORMATS = ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S.%f",
            "%Y-%m-%d %H:%M:%S")
 
@@ -37,7 +29,7 @@ def parse_time(value: str | None, name: str) -> datetime:
             return datetime.strptime(text, fmt)
         except ValueError:
             continue
-    raise BadRequest(f"Invalid {name} time {value}: use ISO 8601 (YYYY-MM-DDThh:mm:ss).")
+    raise BadRequest(f"Invalid {name} time {value[:64]}: use ISO 8601 (YYYY-MM-DDThh:mm:ss).")
 
 
 def period(call: Call) -> tuple[datetime, datetime]:
@@ -46,37 +38,6 @@ def period(call: Call) -> tuple[datetime, datetime]:
     if start > end:
         raise BadRequest("Invalid start time. The start time cannot occur after the end time.")
     return start, end
-
-
-@dataclass
-class ServerUsage:
-    inst: cm.Instance
-    hours: float
-    started: datetime
-    ended: datetime | None
-
-    def view(self, now: datetime) -> dict[str, Any]:
-        f = self.inst.flavor or {}
-        state = "terminated" if self.inst.deleted else self.inst.vm_state
-        uptime = int(((self.ended or now) - self.started).total_seconds())
-        return {"instance_id": self.inst.id, "name": self.inst.name, "hours": self.hours,
-                "memory_mb": int(f.get("ram", 0)), "vcpus": int(f.get("vcpus", 0)),
-                "local_gb": int(f.get("disk", 0)) + int(f.get("ephemeral", 0)),
-                "tenant_id": self.inst.project_id, "flavor": str(f.get("name", "")),
-                "started_at": self.started.isoformat(),
-                "ended_at": self.ended.isoformat() if self.ended else None,
-                "state": state, "uptime": uptime}
-
-
-def server_usage(inst: cm.Instance, start: datetime, end: datetime) -> ServerUsage | None:
-    """The server's part of the period, or None when its life misses the period."""
-    started = inst.launched_at  # a server that never ran used nothing
-    ended = inst.terminated_at or (inst.deleted_at if inst.deleted else None)
-    if started is None or started > end or (ended is not None and ended < start):
-        return None
-    lo, hi = max(start, started), min(end, ended or end)
-    hours = max((hi - lo).total_seconds(), 0) / 3600.0
-    return ServerUsage(inst, hours, started, ended)
 
 
 def summary(project_id: str, usages: list[ServerUsage], start: datetime, end: datetime,
@@ -98,21 +59,16 @@ def summary(project_id: str, usages: list[ServerUsage], start: datetime, end: da
 
 def routes(compute: Compute) -> RouteTable:
     r = RouteTable()
+    deps = compute.deps
 
     def usages(call: Call, start: datetime, end: datetime,
                project_id: str | None) -> list[ServerUsage]:
-        v = compute.version(call)
-        q = sa.select(cm.Instance).order_by(cm.Instance.created_at, cm.Instance.id)
-        if project_id is not None:
-            q = q.where(cm.Instance.project_id == project_id)
-        found = [u for u in (server_usage(i, start, end)
-                             for i in compute.read(lambda s: list(s.scalars(q))))
-                 if u is not None]
-        if v >= (2, 40):
+        found = service.server_usages(deps, call.ctx, project_id, start, end)
+        if compute.version(call) >= (2, 40):
             limit, marker = params.limit_marker(call)
-            found = params.page([{"id": u.inst.id, "u": u} for u in found], "id", limit,
+            paged = params.page([{"id": u.inst.id, "u": u} for u in found], "id", limit,
                                 marker)
-            found = [x["u"] for x in found]
+            found = [x["u"] for x in paged]
         return found
 
     def links(call: Call, found: list[ServerUsage]) -> list[dict[str, str]]:
@@ -123,7 +79,7 @@ def routes(compute: Compute) -> RouteTable:
 
     @r.get("/v2.1/os-simple-tenant-usage")
     def index(call: Call) -> Reply:
-        compute.enforce(call, "os_compute_api:os-simple-tenant-usage:list")
+        deps.enforce(call.ctx, service.RULE + "list")
         start, end = period(call)
         detailed = call.q("detailed") == "1"
         found = usages(call, start, end, None)
@@ -145,8 +101,7 @@ def routes(compute: Compute) -> RouteTable:
     @r.get("/v2.1/os-simple-tenant-usage/{project_id}")
     def show(call: Call) -> Reply:
         project_id = call.params["project_id"]
-        compute.enforce(call, "os_compute_api:os-simple-tenant-usage:show",
-                        {"project_id": project_id})
+        deps.enforce(call.ctx, service.RULE + "show", {"project_id": project_id})
         start, end = period(call)
         found = usages(call, start, end, project_id)
         body: dict[str, Any] = {
