@@ -210,7 +210,8 @@ def test_kill9_api_mid_create_leaves_no_half_rows(cloud: Cloud) -> None:
         time.sleep(0.15)
         cloud.kill9("api")
         codes = [f.result() for f in futures]
-    assert -1 in codes or all(c == 202 for c in codes)
+    # a request cut off by the kill fails on the wire (-1); nothing may answer an error
+    assert set(codes) <= {202, -1}, codes
     db = Database(cloud.url)
     try:
         def check(s) -> list[str]:
