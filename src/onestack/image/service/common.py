@@ -16,6 +16,7 @@ from onestack.core.policy import Policy
 from onestack.image import models as m
 from onestack.image import views
 from onestack.image.drivers.base import ImageStore
+from onestack.image.visibility import may_see_row
 
 # Glance's default per-image limits (image_tag_quota, image_property_quota, image_member_quota).
 MAX_TAGS = 128
@@ -65,15 +66,8 @@ def image_not_found(image_id: str) -> NotFound:
 
 
 def can_see(s: Session, deps: Deps, ctx: RequestContext, row: m.Image) -> bool:
-    """Owner, admin, public and community images, and shared images the caller's project
-    is a member of (whatever the member status)."""
-    if deps.is_admin(ctx) or (row.owner and row.owner == ctx.project_id):
-        return True
-    if row.visibility in ("public", "community"):
-        return True
-    if row.visibility == "shared" and ctx.project_id:
-        return s.get(m.ImageMember, (row.id, ctx.project_id)) is not None
-    return False
+    """The one visibility rule (``image.visibility``) for this caller."""
+    return may_see_row(s, row, ctx.project_id or None, deps.is_admin(ctx))
 
 
 def visible_image(s: Session, deps: Deps, ctx: RequestContext, image_id: str,

@@ -20,6 +20,7 @@ from onestack.image.service.common import (MAX_PROPERTIES, MAX_TAGS, Deps, is_uu
                                            tags_of, visible_image)
 from onestack.image.service.listing import ImageQuery, Page, list_images
 from onestack.image.service.quotas import Quotas
+from onestack.image.service.removal import discard_bytes, drop_rows
 
 _CORE_COLUMNS = ("name", "visibility", "protected", "os_hidden", "owner", "container_format",
                  "disk_format", "min_ram", "min_disk")
@@ -102,15 +103,10 @@ class ImageService:
             self.deps.enforce("image:delete_image", ctx, row)
             if row.protected:
                 raise Forbidden(f"Image {image_id} is protected and cannot be deleted.")
-            s.execute(sa.delete(m.ImageProperty).where(m.ImageProperty.image_id == image_id))
-            s.execute(sa.delete(m.ImageTag).where(m.ImageTag.image_id == image_id))
-            s.execute(sa.delete(m.ImageMember).where(m.ImageMember.image_id == image_id))
-            s.delete(row)
+            drop_rows(s, image_id)
 
         self.deps.db.write(work)
-        # After the row is gone: an upload still streaming finds no row and cleans up itself.
-        self.deps.store.delete(image_id)
-        self.deps.staging.delete(image_id)
+        discard_bytes((self.deps.store, self.deps.staging), image_id)
 
     # --- update -----------------------------------------------------------------------
     def update(self, ctx: RequestContext, image_id: str, ops: list[patch.Op]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from onestack.core.context import RequestContext
 from onestack.core.errors import BadRequest
 from onestack.image import models as m
+from onestack.image import visibility as vis
 from onestack.image.service.common import Deps, can_see, is_uuid, render
 
 SORT_KEYS = ("name", "status", "container_format", "disk_format", "size", "id", "created_at",
@@ -59,20 +60,19 @@ class Page:
 
 def visibility_clause(ctx: RequestContext, admin: bool, visibility: str | None,
                       member_status: str) -> Any:
-    project = ctx.project_id or "\x00none"
-    member_q = sa.select(m.ImageMember.image_id).where(m.ImageMember.member == project)
-    if member_status != "all":
-        member_q = member_q.where(m.ImageMember.status == member_status)
-    shared_with_me = sa.and_(m.Image.visibility == "shared", m.Image.id.in_(member_q))
-    mine = m.Image.owner == project
+    """The listed images: what the caller may see (``image.visibility``), narrowed by the
+    ``visibility`` filter; shared images shared with the caller only in ``member_status``.
+    Without a filter a list holds the caller's own, public and (accepted) shared images."""
+    project = ctx.project_id or None
     if admin:
         if visibility in (None, "all"):
             return sa.true()
         return m.Image.visibility == visibility
+    mine, shared_with_me = vis.owned_by(project), vis.shared_with(project, member_status)
     if visibility is None:
         return sa.or_(mine, m.Image.visibility == "public", shared_with_me)
     if visibility == "all":
-        return sa.or_(mine, m.Image.visibility.in_(("public", "community")), shared_with_me)
+        return sa.or_(mine, m.Image.visibility.in_(vis.EVERYONE), shared_with_me)
     if visibility == "private":
         return sa.and_(mine, m.Image.visibility == "private")
     if visibility == "shared":

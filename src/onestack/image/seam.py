@@ -1,0 +1,146 @@
+"""The compute ↔ image seam: everything compute asks of the image service, and nothing else
+(compute never reads image tables itself).
+
+Calls made inside one of compute's transactions take its ``Session`` (``find_for`` on boot
+and rebuild, ``create_snapshot`` in the same transaction as the server's task,
+``rotate_backups``); calls that move bytes go through ``ImageSeam``, which owns the stores:
+``open_bytes`` streams an image chunk by chunk (never the whole image in memory),
+``store_snapshot`` stores what a hypervisor produced, ``delete`` is the image API's own
+delete path.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from onestack.core.db import Database, utcnow
+from onestack.image import models as m
+from onestack.image import states
+from onestack.image.drivers.base import DataNotFound, ImageStore
+from onestack.image.service.common import is_uuid
+from onestack.image.service.removal import discard_after_commit, discard_bytes, drop_rows
+from onestack.image.stores import filesystem_stores
+from onestack.image.visibility import may_see_row
+
+HASH_ALGO = "sha512"
+
+
+def find_for(s: Session, project_id: str | None, admin: bool, image_id: str
+             ) -> dict[str, Any] | None:
+    """The image as compute needs it, or None when it does not exist *for this caller*
+    (the image service's visibility rule: what ``GET /v2/images/{id}`` would 404)."""
+    if not isinstance(image_id, str) or not is_uuid(image_id):
+        return None
+    row = s.get(m.Image, image_id)
+    if row is None or not may_see_row(s, row, project_id or None, admin):
+        return None
+    return {"id": row.id, "status": row.status, "min_disk": row.min_disk or 0,
+            "min_ram": row.min_ram or 0, "name": row.name}
+
+
+def create_snapshot(s: Session, inst: Any, name: str, metadata: dict[str, Any],
+                    project_id: str) -> str:
+    """Register the image a ``createImage``/``createBackup``/shelve produces: queued, owned
+    by ``project_id``; the host agent stores its bytes later (``ImageSeam.store_snapshot``)."""
+    source = s.get(m.Image, inst.image_ref) if inst.image_ref else None
+    now = utcnow()
+    image_id = str(uuid.uuid4())
+    s.add(m.Image(id=image_id, name=name, status=states.QUEUED, visibility="private",
+                  owner=project_id, disk_format=getattr(source, "disk_format", None) or "raw",
+                  container_format=getattr(source, "container_format", None) or "bare",
+                  min_disk=int(inst.flavor.get("disk", 0)),
+                  min_ram=getattr(source, "min_ram", 0) or 0, protected=False,
+                  os_hidden=False, created_at=now, updated_at=now))
+    s.flush()
+    props = {"image_type": "snapshot", "instance_uuid": inst.id,
+             "base_image_ref": inst.image_ref or "", "owner_user_name": inst.user_id,
+             "user_id": inst.user_id}
+    props.update({k: str(v) for k, v in metadata.items()})
+    for key, value in props.items():
+        s.add(m.ImageProperty(image_id=image_id, name=key, value=value))
+    return image_id
+
+
+def rotate_backups(s: Session, instance_id: str, backup_type: str, rotation: int,
+                   keep: str) -> list[str]:
+    """Keep the newest ``rotation`` backups of a server (``keep``, the new one, included);
+    the older ones are deleted — rows now, bytes once ``s`` commits. Returns their ids."""
+    def having(name: str, value: str) -> Any:
+        return sa.select(m.ImageProperty.image_id).where(m.ImageProperty.name == name,
+                                                         m.ImageProperty.value == value)
+    ids = set(s.scalars(having("instance_uuid", instance_id))) & \
+        set(s.scalars(having("image_type", "backup"))) & \
+        set(s.scalars(having("backup_type", backup_type)))
+    ids.discard(keep)
+    rows = sorted(s.scalars(sa.select(m.Image).where(m.Image.id.in_(ids))),
+                  key=lambda r: r.created_at, reverse=True)
+    dropped = [row.id for row in rows[max(rotation - 1, 0):]]
+    for image_id in dropped:
+        drop_rows(s, image_id)
+    discard_after_commit(s, ImageSeam.stores_for_url(_url_of(s)), dropped)
+    return dropped
+
+
+class ImageSeam:
+    """The byte-moving half of the seam, over the image service's stores."""
+
+    def __init__(self, db: Database, store: ImageStore, staging: ImageStore) -> None:
+        self.db, self.store, self.staging = db, store, staging
+
+    @staticmethod
+    def stores_for_url(database_url: str) -> tuple[ImageStore, ImageStore]:
+        return filesystem_stores(database_url)
+
+    @classmethod
+    def for_database(cls, db: Database) -> ImageSeam:
+        """Over the default (filesystem) stores the image API of this database uses."""
+        return cls(db, *cls.stores_for_url(db.url))
+
+    def open_bytes(self, image_id: str) -> Iterator[bytes] | None:
+        """The image's bytes as a lazy iterator of chunks (the file stays open until it is
+        exhausted or closed); None when the store holds nothing for it."""
+        try:
+            return self.store.read(image_id)
+        except (DataNotFound, ValueError):
+            return None
+
+    def store_snapshot(self, image_id: str, chunks: Iterable[bytes]) -> bool:
+        """queued → saving → active with the given bytes; False when the image is gone."""
+        def begin(s: Session) -> bool:
+            row = s.get(m.Image, image_id)
+            if row is None or row.status not in (states.QUEUED, states.SAVING):
+                return False
+            row.status, row.updated_at = states.SAVING, utcnow()
+            return True
+
+        if not self.db.write(begin):
+            return False
+        size, md5, sha512 = self.store.write(image_id, chunks)
+
+        def finish(s: Session) -> bool:
+            row = s.get(m.Image, image_id)
+            if row is None:
+                return False
+            row.status, row.size, row.checksum = states.ACTIVE, size, md5
+            row.os_hash_algo, row.os_hash_value = HASH_ALGO, sha512
+            row.stores, row.updated_at = self.store.name, utcnow()
+            return True
+
+        if not self.db.write(finish):
+            self.store.delete(image_id)
+            return False
+        return True
+
+    def delete(self, image_id: str) -> None:
+        """Remove an image the cloud made for itself (a shelved server's), rows then bytes —
+        the same steps as the image API's delete, without its caller checks."""
+        self.db.write(lambda s: drop_rows(s, image_id))
+        discard_bytes((self.store, self.staging), image_id)
+
+
+def _url_of(s: Session) -> str:
+    return s.get_bind().url.render_as_string(hide_password=False)
