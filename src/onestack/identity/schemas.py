@@ -5,6 +5,9 @@ Most identity resources accept extra attributes (Keystone stores them and return
 """
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import jsonschema
@@ -48,18 +51,24 @@ DOMAIN_UPDATE = {
     "minProperties": 1, "additionalProperties": True,
 }
 _password = {"type": ["string", "null"], "maxLength": 4096}
+# Keystone's boolean user options (null unsets one); other options are stored as given.
+_flag = {"type": ["boolean", "null"]}
+_user_options = {"type": "object", "properties": {name: _flag for name in (
+    "ignore_change_password_upon_first_use", "ignore_password_expiry",
+    "ignore_lockout_failure_attempts", "lock_password", "ignore_user_inactivity",
+    "multi_factor_auth_enabled")}}
 USER_CREATE = {
     "type": "object",
     "properties": {"name": _name255, "domain_id": _id_or_null, "default_project_id": _id_or_null,
                    "enabled": _bool, "password": _password, "description": _desc,
-                   "options": _options, "email": {"type": ["string", "null"]}},
+                   "options": _user_options, "email": {"type": ["string", "null"]}},
     "required": ["name"], "additionalProperties": True,
 }
 USER_UPDATE = {
     "type": "object",
     "properties": {"name": _name255, "domain_id": _id_or_null, "default_project_id": _id_or_null,
                    "enabled": _bool, "password": _password, "description": _desc,
-                   "options": _options},
+                   "options": _user_options},
     "minProperties": 1, "additionalProperties": True,
 }
 PASSWORD_CHANGE = {
@@ -189,15 +198,48 @@ CONSUMER = {"type": "object", "properties": {"description": _desc},
             "additionalProperties": True}
 TAG = _tag
 
-_validators: dict[int, jsonschema.protocols.Validator] = {}
+# Compiled validators, keyed by the schema's content (not its id(): a schema built per request
+# would add an entry each time), least recently used dropped beyond the bound. A small
+# identity map in front saves serialising the module's constant schemas on every request; it
+# holds the schema itself, so an id is never mistaken for a later object's.
+VALIDATOR_CACHE_SIZE = 256
+RECENT_OBJECTS = 32
+_validators: OrderedDict[str, jsonschema.protocols.Validator] = OrderedDict()
+_recent: OrderedDict[int, tuple[dict, jsonschema.protocols.Validator]] = OrderedDict()
+_validators_lock = threading.Lock()
+
+
+def _remember(cache: OrderedDict, key: Any, value: Any, bound: int) -> None:
+    cache[key] = value
+    cache.move_to_end(key)
+    while len(cache) > bound:
+        cache.popitem(last=False)
+
+
+def _validator(schema: dict[str, Any]) -> jsonschema.protocols.Validator:
+    with _validators_lock:
+        seen = _recent.get(id(schema))
+        if seen is not None and seen[0] is schema:
+            _recent.move_to_end(id(schema))
+            return seen[1]
+    key = json.dumps(schema, sort_keys=True, default=repr)
+    with _validators_lock:
+        validator = _validators.get(key)
+    if validator is None:
+        validator = jsonschema.Draft7Validator(schema)
+    with _validators_lock:
+        _remember(_validators, key, validator, VALIDATOR_CACHE_SIZE)
+        _remember(_recent, id(schema), (schema, validator), RECENT_OBJECTS)
+    return validator
+
+
+def cache_size() -> int:
+    return len(_validators)
 
 
 def validate(schema: dict[str, Any], instance: Any) -> Any:
     """Validate ``instance``; a failure is a 400 with the schema's own explanation."""
-    validator = _validators.get(id(schema))
-    if validator is None:
-        validator = jsonschema.Draft7Validator(schema)
-        _validators[id(schema)] = validator
+    validator = _validator(schema)
     error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path)

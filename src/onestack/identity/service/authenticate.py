@@ -3,7 +3,6 @@ and mint a token. Failures are a bare 401 so an attacker learns nothing."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,40 +10,25 @@ from sqlalchemy.orm import Session
 
 from onestack.core.config import Settings
 from onestack.core.db import Database, utcnow
-from onestack.core.errors import BadRequest, Forbidden, NotFound, Unauthorized, ValidationError
+from onestack.core.errors import Forbidden, Unauthorized, ValidationError
 from onestack.core.tokens import TokenPayload, new_audit_id
 from onestack.identity import catalog_models as cm
 from onestack.identity import models as m
 from onestack.identity.passwords import check_secret
 from onestack.identity.service import assignments, store
+from onestack.identity.service.password_auth import PasswordCheck, find_user, usable
 from onestack.identity.service.tokens import TokenInvalid, TokenService, Validated
 
 
 def _user_by_ref(s: Session, ref: dict[str, Any]) -> m.User:
-    if ref.get("id"):
-        user = s.get(m.User, ref["id"])
-    else:
-        name = ref.get("name")
-        dom = ref.get("domain") or {}
-        if not name or not isinstance(dom, dict) or not (dom.get("id") or dom.get("name")):
-            raise Unauthorized()
-        domain_id = dom.get("id")
-        if not domain_id:
-            d = s.scalar(sa.select(m.Project).where(m.Project.is_domain.is_(True),
-                                                    m.Project.name == dom["name"]))
-            if d is None:
-                raise Unauthorized()
-            domain_id = d.id
-        user = s.scalar(sa.select(m.User).where(m.User.domain_id == domain_id,
-                                                m.User.name == name))
+    user = find_user(s, ref) if isinstance(ref, dict) else None
     if user is None:
         raise Unauthorized()
     return user
 
 
 def _check_user_usable(s: Session, user: m.User) -> None:
-    domain = s.get(m.Project, user.domain_id)
-    if not user.enabled or domain is None or not domain.enabled:
+    if not usable(s, user):
         raise Unauthorized()
 
 
@@ -53,42 +37,22 @@ class Authenticator:
         self.db = db
         self.settings = settings
         self.tokens = tokens
+        self.passwords = PasswordCheck(db, settings)
 
     # --- methods ---------------------------------------------------------
     def _password(self, ref: dict[str, Any]) -> str:
         if not isinstance(ref, dict) or not isinstance(ref.get("password"), str):
             raise Unauthorized()
-        sc = self.settings.security_compliance
-        user = self.db.read(lambda s: _user_by_ref(s, ref))
-        self.db.read(lambda s: _check_user_usable(s, user))
-        now = utcnow()
-        if sc.lockout_failure_attempts and user.failed_auth_count >= sc.lockout_failure_attempts:
-            if user.last_failed_auth_at and \
-                    user.last_failed_auth_at + timedelta(seconds=sc.lockout_duration) > now:
-                raise Unauthorized(f"The account is locked for user: {user.id}.")
-        if not check_secret(ref["password"], user.password_hash):
-            def fail(s: Session) -> None:
-                u = s.get(m.User, user.id)
-                if u is None:
-                    return
-                if u.last_failed_auth_at and sc.lockout_duration and \
-                        u.last_failed_auth_at + timedelta(seconds=sc.lockout_duration) <= now:
-                    u.failed_auth_count = 0
-                u.failed_auth_count = (u.failed_auth_count or 0) + 1
-                u.last_failed_auth_at = now
-            if sc.lockout_failure_attempts:
-                self.db.write(fail)
-            raise Unauthorized()
-        if user.password_expires_at and user.password_expires_at <= now:
+        user = self.passwords.verify(ref, ref["password"])
+        if user.password_expires_at and user.password_expires_at <= utcnow():
             raise Unauthorized(f"The password is expired and needs to be changed for user: "
                                f"{user.id}.")
-        if user.failed_auth_count:
-            def reset(s: Session) -> None:
-                u = s.get(m.User, user.id)
-                if u is not None:
-                    u.failed_auth_count = 0
-            self.db.write(reset)
         return user.id
+
+    def check_original_password(self, user_id: str, password: str) -> m.User:
+        """For ``POST /v3/users/{id}/password``: the same proof, lockout and 401 as a login
+        (an expired password may still be changed, which is the point)."""
+        return self.passwords.verify({"id": user_id}, password)
 
     def _app_credential(self, ref: dict[str, Any]) -> tuple[str, cm.ApplicationCredential]:
         if not isinstance(ref, dict) or not isinstance(ref.get("secret"), str):
