@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.orm import Session
-
 from onestack.compute import models as cm
 from onestack.compute.api.common import Compute, iso_micro, root
-from onestack.compute.api.servers import get_instance
+from onestack.compute.service import migrations as service
 from onestack.core.http import Call, Reply, RouteTable
+
+PROGRESS = {"memory_total_bytes": 0, "memory_processed_bytes": 0, "memory_remaining_bytes": 0,
+            "disk_total_bytes": 0, "disk_processed_bytes": 0, "disk_remaining_bytes": 0}
 
 
 def _flavor_int(flavor_id: str | None) -> int | None:
@@ -40,46 +40,22 @@ def view(call: Call, mig: cm.Migration, version: tuple[int, int]) -> dict[str, A
 
 def routes(compute: Compute) -> RouteTable:
     r = RouteTable()
+    deps = compute.deps
 
     @r.get("/v2.1/os-migrations")
     def index(call: Call) -> Reply:
         version = compute.version(call)
-        compute.enforce(call, "os_compute_api:os-migrations:index")
-
-        def work(s: Session) -> list[dict]:
-            q = sa.select(cm.Migration)
-            for param, column in (("instance_uuid", cm.Migration.instance_uuid),
-                                  ("status", cm.Migration.status),
-                                  ("migration_type", cm.Migration.migration_type),
-                                  ("source_compute", cm.Migration.source_compute)):
-                if call.q(param):
-                    q = q.where(column == call.q(param))
-            if call.q("host"):
-                q = q.where(sa.or_(cm.Migration.source_compute == call.q("host"),
-                                   cm.Migration.dest_compute == call.q("host")))
-            return [view(call, m, version) for m in s.scalars(q.order_by(cm.Migration.id.desc()))]
-        return compute.reply(call, 200, {"migrations": compute.read(work)})
+        filters = {name: call.q(name) or "" for name in service.FILTERS if call.q(name)}
+        found = service.list_migrations(deps, call.ctx, filters, call.q("host"))
+        return compute.reply(call, 200, {"migrations": [view(call, m, version)
+                                                        for m in found]})
 
     @r.get("/v2.1/servers/{server_id}/migrations")
     def server_migrations(call: Call) -> Reply:
         version = compute.version(call)
-        compute.enforce(call, "os_compute_api:os-migrations:index")
-
-        def work(s: Session) -> list[dict]:
-            inst = get_instance(s, call, compute, call.params["server_id"])
-            rows = s.scalars(sa.select(cm.Migration).where(
-                cm.Migration.instance_uuid == inst.id,
-                cm.Migration.migration_type == "live-migration",
-                cm.Migration.status.in_(("queued", "preparing", "running"))))
-            out = []
-            for m in rows:
-                body = view(call, m, version)
-                body.update({"server_uuid": m.instance_uuid, "memory_total_bytes": 0,
-                             "memory_processed_bytes": 0, "memory_remaining_bytes": 0,
-                             "disk_total_bytes": 0, "disk_processed_bytes": 0,
-                             "disk_remaining_bytes": 0})
-                out.append(body)
-            return out
-        return compute.reply(call, 200, {"migrations": compute.read(work)})
+        found = service.live_migrations(deps, call.ctx, call.params["server_id"])
+        return compute.reply(call, 200, {"migrations": [
+            {**view(call, m, version), "server_uuid": m.instance_uuid, **PROGRESS}
+            for m in found]})
 
     return r
