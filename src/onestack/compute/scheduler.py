@@ -118,7 +118,9 @@ class Scheduler:
     def resync(self) -> list[str]:
         """The periodic pass: release what deleted instances still hold in placement (a
         delete that raced a claim, a crash between the two), then list the pending work."""
-        released = self.db.write(orphans.release_deleted)
+        released = []
+        if self.db.read(orphans.deleted_consumers):  # a read first: writes are rare
+            released = self.db.write(orphans.release_deleted)
         if released:
             log.info("released the allocations of %d deleted instances", len(released))
         return self.pending()

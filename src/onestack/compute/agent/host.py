@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 # tasks another component carries out (the scheduler); the agent leaves these rows alone
 NOT_MINE = frozenset({st.SCHEDULING, st.RESIZE_PREP, st.MIGRATING, st.UNSHELVING})
 INCOMING = (st.RESIZE_MIGRATING, st.LIVE_MIGRATING)  # moves that may land here
+# the columns the full comparison reads (``observe`` takes these rows like instances)
+SLIM = sa.select(cm.Instance.id, cm.Instance.host, cm.Instance.deleted, cm.Instance.request,
+                 cm.Instance.task_state, cm.Instance.vm_state, cm.Instance.power_state)
 
 
 class HostAgent(TaskSteps, MoveSteps):
@@ -95,12 +98,12 @@ class HostAgent(TaskSteps, MoveSteps):
         instances whose row disagrees with the power state the driver reports."""
         present = self.driver.list_instances()  # before the rows: a newer row wins
 
-        def work(s: Session) -> dict[str, cm.Instance]:
-            rows = {i.id: i for i in s.scalars(sa.select(cm.Instance).where(
+        def work(s: Session) -> dict[str, sa.Row]:
+            rows = {r.id: r for r in s.execute(SLIM.where(
                 cm.Instance.host == self.host, cm.Instance.deleted.is_(False)))}
             others = [i for i in present if i not in rows]
             for chunk in range(0, len(others), 500):
-                rows.update((i.id, i) for i in s.scalars(sa.select(cm.Instance).where(
+                rows.update((r.id, r) for r in s.execute(SLIM.where(
                     cm.Instance.id.in_(others[chunk:chunk + 500]))))
             return rows
         rows = self.db.read(work)

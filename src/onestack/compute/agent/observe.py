@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import Row
+
 from onestack.compute import models as cm
 from onestack.compute import states as st
 from onestack.compute.drivers.base import CRASHED, NOSTATE, PAUSED, RUNNING, SHUTDOWN, SUSPENDED
@@ -16,7 +18,7 @@ MOVE_TASKS = frozenset({st.RESIZE_PREP, st.RESIZE_MIGRATING, st.RESIZE_FINISH,
 LOST = frozenset({NOSTATE, SHUTDOWN, CRASHED})  # the guest does not run (NOSTATE: missing)
 
 
-def keeps_copy(inst: cm.Instance | None, host: str) -> bool:
+def keeps_copy(inst: cm.Instance | Row | None, host: str) -> bool:
     """Whether ``host`` may run a guest for this row: it is not deleted and either placed
     here or part of a move (resize awaiting confirm included) from or to here. Everything
     else the host runs is a stray: the source copy after a migration, a deleted server's
