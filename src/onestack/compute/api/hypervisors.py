@@ -166,6 +166,15 @@ def routes(compute: Compute) -> RouteTable:
         view["uptime"] = hostinfo.uptime_text(h)
         return compute.reply(call, 200, {"hypervisor": view})
 
+    search_routes(r, compute)
+    return r
+
+
+def search_routes(r: RouteTable, compute: Compute) -> None:
+    """Before 2.53: hypervisors (and their servers) whose host name contains a pattern."""
+    deps = compute.deps
+    base = "/v2.1/os-hypervisors"
+
     def matching(call: Call, rule: str, servers: bool) -> Reply:
         v = compute.version(call)
         if v >= (2, 53):
@@ -187,5 +196,3 @@ def routes(compute: Compute) -> RouteTable:
     @r.get(base + "/{pattern}/servers")
     def servers_on(call: Call) -> Reply:
         return matching(call, "servers", True)
-
-    return r
