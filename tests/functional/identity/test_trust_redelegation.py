@@ -163,6 +163,7 @@ def test_deleting_the_parent_disables_the_redelegated_trust(api, cloud, trustor,
     child = assert_status(create(api, token, user["id"], third["id"], trustor.project["id"],
                                  ["member"]), 201)["trust"]
     assert_status(api.delete(f"{TRUSTS}/{parent['id']}", token=trustor.token), 204)
+    assert_fault(api.get(f"{TRUSTS}/{child['id']}", token=cloud.admin_token), 404)  # with it
     response = api.post("/v3/auth/tokens", json={"auth": {
         "identity": {"methods": ["token"], "token": {"id": cloud.login(third, "third-pw")}},
         "scope": {"OS-TRUST:trust": {"id": child["id"]}}}})

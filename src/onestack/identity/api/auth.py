@@ -3,14 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
 from onestack.core.errors import Unauthorized
 from onestack.core.http import Call, Reply, RouteTable
-from onestack.identity import models as m
-from onestack.identity import views
 from onestack.identity.api.common import Identity, self_url, v3
-from onestack.identity.service import assignments
+from onestack.identity.service import auth_scopes
 
 MEDIA = [{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}]
 
@@ -82,33 +78,18 @@ def routes(ident: Identity) -> RouteTable:
     @r.get("/v3/auth/projects")
     @r.get("/v3/OS-FEDERATION/projects")
     def auth_projects(call: Call) -> Reply:
-        def work(s) -> list[dict]:
-            ids = assignments.projects_with_roles(s, call.ctx.user_id)
-            if not ids:
-                return []
-            rows = s.scalars(sa.select(m.Project).where(m.Project.id.in_(ids),
-                                                        m.Project.enabled.is_(True)))
-            return [views.project(p, [], v3(call)) for p in rows]
-        return Reply(200, {"projects": ident.read(work),
+        return Reply(200, {"projects": auth_scopes.projects(ident.db, call.ctx.user_id, v3(call)),
                            "links": {"self": self_url(call), "previous": None, "next": None}})
 
     @r.get("/v3/auth/domains")
     @r.get("/v3/OS-FEDERATION/domains")
     def auth_domains(call: Call) -> Reply:
-        def work(s) -> list[dict]:
-            ids = set(assignments.domains_with_roles(s, call.ctx.user_id))
-            if not ids:
-                return []
-            rows = s.scalars(sa.select(m.Project).where(m.Project.id.in_(ids),
-                                                        m.Project.enabled.is_(True)))
-            return [views.domain(d, [], v3(call)) for d in rows]
-        return Reply(200, {"domains": ident.read(work),
+        return Reply(200, {"domains": auth_scopes.domains(ident.db, call.ctx.user_id, v3(call)),
                            "links": {"self": self_url(call), "previous": None, "next": None}})
 
     @r.get("/v3/auth/system")
     def auth_system(call: Call) -> Reply:
-        has = ident.read(lambda s: bool(assignments.effective_roles(
-            s, call.ctx.user_id, "system", "all")))
+        has = auth_scopes.has_system_role(ident.db, call.ctx.user_id)
         return Reply(200, {"system": [{"all": True}] if has else [],
                            "links": {"self": self_url(call), "previous": None, "next": None}})
 

@@ -72,6 +72,23 @@ def ancestry(s: Session, t: cm.Trust, max_depth: int) -> list[cm.Trust]:
     return chain
 
 
+def redelegated_from(s: Session, t: cm.Trust, max_depth: int) -> list[cm.Trust]:
+    """Every trust redelegated from ``t``, directly or further down: they go with it.
+
+    A child's trustor is its parent's trustee (or, through impersonation, its trustor)."""
+    found: list[cm.Trust] = []
+    level = [t]
+    for _ in range(max_depth + 1):
+        ids = {x.id for x in level}
+        users = {x.trustee_user_id for x in level} | {x.trustor_user_id for x in level}
+        level = [x for x in s.scalars(sa.select(cm.Trust).where(
+            cm.Trust.trustor_user_id.in_(users))) if parent_of(x) in ids]
+        if not level:
+            break
+        found.extend(level)
+    return found
+
+
 def depth_left(t: cm.Trust, max_depth: int) -> int:
     """How many more levels ``t`` may be redelegated (0: not at all)."""
     if not t.allow_redelegation:
@@ -272,7 +289,8 @@ class Trusts:
             if ctx.user_id != t.trustor_user_id and not self.allowed(
                     "identity:manage_admin_resource", ctx, None):
                 raise Forbidden()
-            s.delete(t)
-            store.revoke(s, trust_id=t.id)
+            for gone in [t, *redelegated_from(s, t, self.max_depth)]:
+                s.delete(gone)
+                store.revoke(s, trust_id=gone.id)
 
         self.db.write(work)
