@@ -1,59 +1,56 @@
-"""The composition root: one database, one policy enforcer, every service mounted.
+"""The composition root: one database, one policy enforcer, every registered service mounted.
 
-Each service module listed in ``SERVICES`` provides ``CATALOG`` (its catalog entries: type,
-name, path under the public URL) and ``mount(platform) -> Mount``.
+The services are the ``SPEC`` of each module in ``SERVICE_MODULES`` (see
+``onestack.core.registry``); identity comes first because its token service authenticates
+every other service's requests. Heavy imports (SQLAlchemy, Starlette, the services' route
+modules) happen when an app is built, not when this module is imported.
 """
 from __future__ import annotations
 
 import importlib
 import logging
-from types import ModuleType
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
-from starlette.routing import Route
+from onestack.core.registry import Registry, ServiceSpec
 
-from onestack.core.app import OpenStackApp
-from onestack.core.bus import Bus, InProcessBus
-from onestack.core.config import Settings
-from onestack.core.db import Database
-from onestack.core.platform import Platform
-from onestack.core.policy import Policy
-from onestack.identity import app as identity_app
+if TYPE_CHECKING:
+    from onestack.core.app import OpenStackApp
+    from onestack.core.bus import Bus
+    from onestack.core.config import Settings
+    from onestack.core.db import Database
 
 log = logging.getLogger(__name__)
 
-# Service modules after identity, in mount order.
-SERVICES: list[str] = ["onestack.compute.app", "onestack.image.app", "onestack.placement.app"]
+# One line per service, in mount order; each module defines ``SPEC``.
+SERVICE_MODULES: list[str] = ["onestack.identity.app", "onestack.compute.app",
+                              "onestack.image.app", "onestack.placement.app"]
 
 
-def service_modules() -> list[ModuleType]:
-    return [importlib.import_module(name) for name in SERVICES]
+def default_registry() -> Registry:
+    registry = Registry()
+    for name in SERVICE_MODULES:
+        spec: ServiceSpec = importlib.import_module(name).SPEC
+        registry.register(spec)
+    return registry
 
 
-def catalog_entries() -> list[tuple[str, str, str]]:
-    entries = list(identity_app.CATALOG)
-    for module in service_modules():
-        entries.extend(module.CATALOG)
-    return entries
+def catalog_entries(registry: Registry | None = None) -> list[tuple[str, str, str]]:
+    """(type, name, path) of every registered service: what bootstrap writes."""
+    return (registry or default_registry()).catalog_entries()
 
 
-def build_app(settings: Settings, db: Database | None = None, bus: Bus | None = None
-              ) -> OpenStackApp:
-    db = db or Database(settings.database_url)
-    policy = Policy(settings.policy_file)
-    ident = identity_app.build_identity(db, settings, policy)
-    platform = Platform(db, settings, policy, ident, bus or InProcessBus())
-    mounts = [identity_app.mount(ident)]
-    mounts.extend(module.mount(platform) for module in service_modules())
+def _healthcheck_route(db: Database):
+    import anyio.to_thread
+    import sqlalchemy as sa
+    from starlette.requests import Request
+    from starlette.responses import PlainTextResponse, Response
+    from starlette.routing import Route as StarletteRoute
+
+    def ping() -> None:
+        with db.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
 
     async def healthcheck(request: Request) -> Response:
-        import anyio.to_thread
-
-        def ping() -> None:
-            with db.engine.connect() as conn:
-                conn.execute(sa.text("SELECT 1"))
         try:
             await anyio.to_thread.run_sync(ping)
         except Exception:  # noqa: BLE001 - any database failure means unhealthy
@@ -61,7 +58,28 @@ def build_app(settings: Settings, db: Database | None = None, bus: Bus | None = 
             return PlainTextResponse("database unavailable", 503)
         return PlainTextResponse("OK")
 
+    return StarletteRoute("/healthcheck", healthcheck, methods=["GET"])
+
+
+def build_app(settings: Settings, db: Database | None = None, bus: Bus | None = None,
+              registry: Registry | None = None) -> OpenStackApp:
+    """Without a bus the app gets one that drops notifications: an API-only process has no
+    local worker to wake (agents elsewhere find their work by resync)."""
+    from onestack.core.app import Mount, OpenStackApp
+    from onestack.core.bus import NullBus
+    from onestack.core.db import Database
+    from onestack.core.platform import Platform
+    from onestack.core.policy import Policy
+    from onestack.identity.app import build_identity
+
+    registry = registry or default_registry()
+    db = db or Database(settings.database_url)
+    policy = Policy(settings.policy_file)
+    policy.register(registry.policy_rules())
+    ident = build_identity(db, settings, policy)
+    platform = Platform(db, settings, policy, ident, bus or NullBus(), services=registry)
+    mounts = [Mount(spec.prefix, spec.routes(platform), spec.fault_style) for spec in registry]
     app = OpenStackApp(mounts, ident.tokens, settings.base_url,
-                       extra_routes=[Route("/healthcheck", healthcheck, methods=["GET"])])
+                       extra_routes=[_healthcheck_route(db)])
     app.platform = platform  # type: ignore[attr-defined]
     return app

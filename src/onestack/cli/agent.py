@@ -1,4 +1,5 @@
-"""``onestack agent compute|scheduler``: one more worker process against a shared database.
+"""``onestack agent <kind>``: one more worker process against a shared database, started
+from the runner a service registered under that kind (``scheduler``, ``compute``, …).
 Without a shared bus it finds its work by periodic resync (about a second)."""
 from __future__ import annotations
 
@@ -10,25 +11,22 @@ from pathlib import Path
 from onestack.core.bus import NullBus
 from onestack.core.config import Settings
 from onestack.core.db import Database
+from onestack.core.registry import AgentContext
 
 
 def run_agent(settings: Settings, kind: str, host: str | None, zone: str, driver: str,
               state_dir: str | None) -> int:
-    from onestack.agents.compute import Running, start_host, start_scheduler
+    from onestack.server import default_registry
 
+    runner = default_registry().agent(kind)
     db = Database(settings.database_url)
-    bus = NullBus()
-    running = Running()
-    if kind == "scheduler":
-        start_scheduler(db, bus, running)
-    else:
-        name = host or socket.gethostname()
-        start_host(db, bus, running, name, zone, driver,
-                   Path(state_dir) if state_dir else None, settings.fake_op_seconds)
+    ctx = AgentContext(db, NullBus(), settings, hosts=((host or socket.gethostname(), zone),),
+                       driver=driver, state_dir=Path(state_dir) if state_dir else None)
+    stop = runner.start(ctx)
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
     print(f"onestack {kind} agent running", flush=True)
     done.wait()
-    running.stop()
+    stop()
     return 0

@@ -58,6 +58,9 @@ def parser() -> argparse.ArgumentParser:
                                              "kept in DATA_DIR/admin-password)")
     up.add_argument("--fake-hosts", type=int, help="fake compute hosts to run (default 3; "
                                                    "the last one in zone az2)")
+    up.add_argument("--timings", action="store_true",
+                    help="print a wall-clock stamp per start-up phase on stderr "
+                         "(benchmarks/startup.py reads them)")
     _common(up)
     _server(up)
     api = sub.add_parser("api", help="one stateless API replica on a shared database")
@@ -75,7 +78,7 @@ def parser() -> argparse.ArgumentParser:
     boot.add_argument("--password-hash-rounds", type=int)
     agent = sub.add_parser("agent", help="run a host agent or the scheduler on a shared "
                                          "database")
-    agent.add_argument("kind", choices=["compute", "scheduler"])
+    agent.add_argument("kind", choices=_agent_kinds())
     agent.add_argument("--host", help="host name of this compute agent")
     agent.add_argument("--zone", default=None, help="availability zone (default nova)")
     agent.add_argument("--driver", default="fake", choices=["fake"], help="virt driver")
@@ -86,11 +89,18 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _agent_kinds() -> list[str]:
+    from onestack.server import default_registry
+
+    return default_registry().agent_kinds()
+
+
 def _settings(args: argparse.Namespace, base: Settings | None = None) -> Settings:
     values: dict[str, Any] = {k: v for k, v in vars(args).items()
                               if k not in ("command", "db_command", "config_file",
                                            "security_compliance", "data_dir",
                                            "admin_password", "kind", "host", "zone", "driver",
+                                           "timings",
                                            "state_dir") or (k == "host" and
                                                             args.command != "agent")}
     settings = load_settings(values, args.config_file, base=base)
@@ -105,6 +115,9 @@ def _env(name: str) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from onestack.core.files import restrict_umask
+
+    restrict_umask()  # whatever any command creates (database, images, state) is owner-only
     args = parser().parse_args(argv)
     from onestack.core.logs import setup_logging
 
@@ -117,16 +130,19 @@ def main(argv: list[str] | None = None) -> int:
         settings = _settings(args, base)
         setup_logging(settings.log_level)
         password = args.admin_password or _env("admin_password") or _stored_password(data_dir)
-        return run_up(settings, data_dir, password)
+        return run_up(settings, data_dir, password, timings=bool(args.timings))
     settings = _settings(args)
     setup_logging(settings.log_level)
     if args.command == "api":
         from onestack.cli.serve import serve
 
-        return serve(settings)
+        return serve(settings, on_ready=lambda: print(
+            f"onestack api listening on {settings.host}:{settings.port}", flush=True))
     if args.command == "db":
+        from onestack.cli.up import quiet_alembic
         from onestack.migrations import upgrade
 
+        quiet_alembic()
         upgrade(settings.database_url)
         print("database at the newest schema")
         return 0
@@ -164,9 +180,10 @@ def _stored_password(data_dir: Path) -> str:
     path = data_dir / "admin-password"
     if path.exists():
         return path.read_text().strip()
+    from onestack.core.files import private_dir, write_private
+
     password = secrets.token_urlsafe(18)
-    path.write_text(password + "\n")
-    path.chmod(0o600)
+    write_private(private_dir(data_dir) / "admin-password", password + "\n")
     return password
 
 

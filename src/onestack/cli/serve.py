@@ -24,8 +24,15 @@ def create_app():  # the factory uvicorn workers import
     return build_app(settings).asgi
 
 
-def serve(settings: Settings, on_ready=None, db=None, bus=None) -> int:
-    common = dict(host=settings.host, port=settings.port, log_level=settings.log_level,
+def server_log_level(level: str) -> str:
+    """Uvicorn's own start and stop lines are INFO noise: shown only when debugging."""
+    return level if level.lower() in ("debug", "error", "critical") else "warning"
+
+
+def serve(settings: Settings, on_ready=None, db=None, bus=None, app=None) -> int:
+    """``app``: one built ahead (``onestack up`` builds it while the schema migrates)."""
+    common = dict(host=settings.host, port=settings.port,
+                  log_level=server_log_level(settings.log_level),
                   access_log=False, server_header=False, proxy_headers=True,
                   timeout_keep_alive=30)
     if settings.workers > 1:
@@ -33,17 +40,28 @@ def serve(settings: Settings, on_ready=None, db=None, bus=None) -> int:
         uvicorn.run("onestack.cli.serve:create_app", factory=True, workers=settings.workers,
                     **common)
         return 0
-    from onestack.server import build_app
+    if app is None:
+        from onestack.server import build_app
 
-    app = build_app(settings, db, bus)
+        app = build_app(settings, db, bus)
     config = uvicorn.Config(app.asgi, log_config=None, **common)
     server = uvicorn.Server(config)
-    if on_ready is not None:
-        original = server.startup
+    original = server.startup
 
-        async def startup(sockets=None):
-            await original(sockets=sockets)
+    async def startup(sockets=None):
+        await original(sockets=sockets)
+        warm_policy_later(app)
+        if on_ready is not None:
             on_ready()
-        server.startup = startup  # type: ignore[method-assign]
+    server.startup = startup  # type: ignore[method-assign]
     server.run()
     return 0
+
+
+def warm_policy_later(app) -> None:
+    """Parse the policy rules in a thread once the API listens (the first login needs no
+    rule), so that the first request that checks one does not wait for it."""
+    import threading
+
+    threading.Thread(target=app.platform.policy.warm, name="onestack-policy-warm",
+                     daemon=True).start()

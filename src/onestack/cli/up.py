@@ -1,15 +1,38 @@
-"""``onestack up``: migrate, bootstrap, write client config, serve."""
+"""``onestack up``: migrate, bootstrap, write client config, serve, start the agents.
+
+Start-up runs in parallel where it is safe: the schema migrates in a forked child while
+the parent imports and builds the API and hashes the admin password in a thread. Bootstrap
+waits for both, so no login is accepted before the admin's hash exists; the registered
+agents start once the API answers."""
 from __future__ import annotations
 
 import logging
+import os
+import sys
+import threading
+import time
 from pathlib import Path
+from typing import Callable
 
 import yaml
 
 from onestack.core.config import Settings
-from onestack.core.db import Database
+from onestack.core.files import prepare_data_dir, write_private
 
 log = logging.getLogger("onestack.up")
+
+
+class PhaseClock:
+    """Start-up phases as wall-clock stamps on stderr (``--timings``), one line each, for
+    ``benchmarks/startup.py``: ``onestack-timing phase=<name> at=<unix seconds>``."""
+
+    def __init__(self, enabled: bool = False):
+        self.enabled = enabled
+
+    def mark(self, phase: str) -> None:
+        if self.enabled:
+            print(f"onestack-timing phase={phase} at={time.time():.6f}", file=sys.stderr,
+                  flush=True)
 
 
 def write_client_config(data_dir: Path, auth_url: str, password: str, region: str) -> None:
@@ -19,16 +42,13 @@ def write_client_config(data_dir: Path, auth_url: str, password: str, region: st
                  "project_domain_name": "Default"},
         "region_name": region, "identity_api_version": 3, "interface": "public"}}}
     path = data_dir / "clouds.yaml"
-    path.write_text(yaml.safe_dump(clouds, sort_keys=False))
-    path.chmod(0o600)
-    openrc = data_dir / "openrc"
-    openrc.write_text(
+    write_private(path, yaml.safe_dump(clouds, sort_keys=False))  # 0600 from creation
+    write_private(data_dir / "openrc", (
         f"export OS_AUTH_URL={auth_url}\nexport OS_USERNAME=admin\n"
         f"export OS_PASSWORD='{password}'\nexport OS_PROJECT_NAME=admin\n"
         "export OS_USER_DOMAIN_NAME=Default\nexport OS_PROJECT_DOMAIN_NAME=Default\n"
         f"export OS_REGION_NAME={region}\nexport OS_IDENTITY_API_VERSION=3\n"
-        f"export OS_CLIENT_CONFIG_FILE={path}\n")
-    openrc.chmod(0o600)
+        f"export OS_CLIENT_CONFIG_FILE={path}\n"))
 
 
 def fake_host_zones(count: int) -> list[tuple[str, str]]:
@@ -37,50 +57,123 @@ def fake_host_zones(count: int) -> list[tuple[str, str]]:
             for i in range(1, count + 1)]
 
 
-def start_agents(settings: Settings, db: Database, bus, data_dir: Path):
-    from onestack.agents.compute import Running, start_host, start_scheduler
-
-    running = Running()
-    start_scheduler(db, bus, running)
-    for host, zone in fake_host_zones(settings.fake_hosts):
-        start_host(db, bus, running, host, zone, "fake", data_dir, settings.fake_op_seconds)
-    return running
+def quiet_alembic() -> None:
+    """Alembic announces each of its plugins at INFO; nobody starting a cloud needs that."""
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-def migrate_in_child(url: str) -> None:
-    """Run the migrations in a forked child, so the long-running server never carries
-    Alembic (~12 MiB resident) — a fork costs milliseconds, a fresh interpreter a second."""
-    import multiprocessing
+class Migration:
+    """The schema upgrade in a forked child, so the long-running server never carries
+    Alembic (~12 MiB resident) and the parent keeps importing meanwhile — a fork costs
+    milliseconds, a fresh interpreter a second. Fork before any thread is started."""
 
-    from onestack.migrations import upgrade
+    def __init__(self, url: str):
+        self.url = url
+        self.pid = 0
 
-    if "fork" not in multiprocessing.get_all_start_methods():
-        upgrade(url)
-        return
-    child = multiprocessing.get_context("fork").Process(target=upgrade, args=(url,),
-                                                        name="onestack-migrate")
-    child.start()
-    child.join()
-    if child.exitcode != 0:
-        raise SystemExit(f"database migration failed (exit code {child.exitcode})")
+    def start(self) -> Migration:
+        if not hasattr(os, "fork"):
+            return self  # migrated in wait()
+        self.pid = os.fork()
+        if self.pid == 0:
+            self._child()
+        return self
+
+    def _child(self) -> None:
+        code = 1
+        try:
+            quiet_alembic()
+            from onestack.migrations import upgrade
+
+            upgrade(self.url)
+            code = 0
+        except BaseException:  # noqa: BLE001 - reported, and the exit code tells the parent
+            log.exception("database migration failed")
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+
+    def wait(self) -> None:
+        if not self.pid:
+            quiet_alembic()
+            from onestack.migrations import upgrade
+
+            upgrade(self.url)
+            return
+        _, status = os.waitpid(self.pid, 0)
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            raise SystemExit(f"database migration failed (exit code {code})")
 
 
-def run_up(settings: Settings, data_dir: Path, password: str) -> int:
+class BackgroundHash:
+    """The admin password's bcrypt hash, computed in a thread (bcrypt releases the GIL)."""
+
+    def __init__(self, password: str, rounds: int):
+        from onestack.identity.passwords import hash_secret
+
+        self._result: list[str] = []
+        self._thread = threading.Thread(
+            target=lambda: self._result.append(hash_secret(password, rounds)),
+            name="onestack-admin-hash", daemon=True)
+        self._thread.start()
+
+    def result(self) -> str | None:
+        """The hash, or None if hashing failed (bootstrap then hashes itself)."""
+        self._thread.join()
+        return self._result[0] if self._result else None
+
+
+def start_agents_later(settings: Settings, db, bus, data_dir: Path,
+                       stops: list[Callable[[], None]]) -> None:
+    """Every registered agent runner, in a thread: the API answers meanwhile."""
+    from onestack.core.registry import AgentContext
+    from onestack.server import default_registry
+
+    def run() -> None:
+        ctx = AgentContext(db, bus, settings, hosts=tuple(fake_host_zones(settings.fake_hosts)),
+                           driver="fake", state_dir=data_dir)
+        try:
+            stops.append(default_registry().start_agents(ctx))
+        except Exception:  # noqa: BLE001 - the API keeps serving; the log says why
+            log.exception("starting the agents failed")
+    threading.Thread(target=run, name="onestack-agents-start", daemon=True).start()
+
+
+def run_up(settings: Settings, data_dir: Path, password: str, timings: bool = False) -> int:
+    prepare_data_dir(data_dir, settings.database_url)
+    clock = PhaseClock(timings)
+    from onestack.server import default_registry
+
+    registry = default_registry()
+    registry.import_models()  # before the fork: the child inherits them
+    migration = Migration(settings.database_url).start()
+    hashing = BackgroundHash(password, settings.password_hash_rounds)
     from onestack.core.bus import InProcessBus
-    from onestack.identity.bootstrap import bootstrap
-    migrate_in_child(settings.database_url)
-    db = Database(settings.database_url)
-    bootstrap(db, admin_password=password, public_url=settings.base_url,
-              region=settings.region, password_hash_rounds=settings.password_hash_rounds)
-    from onestack.compute.flavors import ensure_default_flavors
+    from onestack.core.db import Database
+    from onestack.server import build_app
 
-    ensure_default_flavors(db)
+    db = Database(settings.database_url)
     bus = InProcessBus()
-    running = start_agents(settings, db, bus, data_dir)
+    app = build_app(settings, db, bus, registry)
+    clock.mark("import")
+    migration.wait()
+    clock.mark("schema")
+    from onestack.identity.bootstrap import bootstrap
+
+    bootstrap(db, admin_password=password, public_url=settings.base_url,
+              region=settings.region, password_hash_rounds=settings.password_hash_rounds,
+              services=registry.catalog_entries(), admin_password_hash=hashing.result())
+    registry.seed(db)
+    clock.mark("bootstrap")
     auth_url = settings.base_url + "/identity/v3"
     write_client_config(data_dir, auth_url, password, settings.region)
+    stops: list[Callable[[], None]] = []
 
     def ready() -> None:
+        clock.mark("listening")
+        start_agents_later(settings, db, bus, data_dir, stops)
         print(f"onestack is up: auth URL {auth_url}\n"
               f"  export OS_CLIENT_CONFIG_FILE={data_dir / 'clouds.yaml'}; "
               "openstack --os-cloud onestack token issue", flush=True)
@@ -88,6 +181,7 @@ def run_up(settings: Settings, data_dir: Path, password: str) -> int:
     from onestack.cli.serve import serve
 
     try:
-        return serve(settings, on_ready=ready, db=db, bus=bus)
+        return serve(settings, on_ready=ready, app=app)
     finally:
-        running.stop()
+        for stop in stops:
+            stop()

@@ -1,11 +1,15 @@
 """The bus only wakes workers up: a message carries an id, never state, and losing one only
-delays work until the next periodic resync. ``InProcessBus`` serves ``onestack up``; a
-broker-backed bus plugs in behind the same two methods."""
+delays work until the next periodic resync. ``InProcessBus`` serves ``onestack up`` (API and
+agents in one process); API-only replicas and lone agents get ``NullBus``. A broker-backed
+bus plugs in behind the same two methods."""
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
 from typing import Protocol
+
+# Ids are hints (the worker re-reads the database), so a topic nobody drains keeps at most
+# this many; beyond it a notify still wakes the waiter but drops the id.
+MAX_PENDING_IDS = 1024
 
 
 class Bus(Protocol):
@@ -17,25 +21,34 @@ class Bus(Protocol):
 
 
 class InProcessBus:
+    """Wakes worker threads of the same process; memory bounded per topic."""
+
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._pending: dict[str, set[str]] = defaultdict(set)
+        self._pending: dict[str, set[str]] = {}
 
     def notify(self, topic: str, ident: str = "") -> None:
         with self._cond:
-            self._pending[topic].add(ident)
+            ids = self._pending.setdefault(topic, set())
+            if len(ids) < MAX_PENDING_IDS:
+                ids.add(ident)
             self._cond.notify_all()
 
     def wait(self, topic: str, timeout: float) -> set[str]:
         with self._cond:
-            if not self._pending[topic]:
-                self._cond.wait_for(lambda: bool(self._pending[topic]), timeout)
-            ids = self._pending.pop(topic, set())
-            return ids
+            if not self._pending.get(topic):
+                self._cond.wait_for(lambda: bool(self._pending.get(topic)), timeout)
+            return self._pending.pop(topic, set())
+
+    def pending_count(self) -> int:
+        """Ids held for all topics (what the bound is about)."""
+        with self._cond:
+            return sum(len(ids) for ids in self._pending.values())
 
 
 class NullBus:
-    """For processes with no local workers: agents elsewhere find work by resync."""
+    """For processes with no local workers (API replicas) or no local API (lone agents):
+    notifications are dropped, agents find their work by resync."""
 
     def notify(self, topic: str, ident: str = "") -> None:
         return None
@@ -43,3 +56,6 @@ class NullBus:
     def wait(self, topic: str, timeout: float) -> set[str]:
         threading.Event().wait(timeout)
         return set()
+
+    def pending_count(self) -> int:
+        return 0

@@ -41,12 +41,12 @@ class Policy:
             if not path.is_file():
                 raise ValueError(f"policy file {policy_file} does not exist")
             policy_file = str(path)
-        conf = cfg.ConfigOpts()
-        conf([], project="onestack", default_config_files=[], default_config_dirs=[])
-        self._enforcer = oslo_policy.Enforcer(
-            conf, policy_file=policy_file or None, use_conf=True,
-            overwrite=False,
-        )
+        self._policy_file = policy_file or None
+        # Rules are parsed when first needed (``warm`` or the first check), not at start-up:
+        # parsing loads oslo.policy's check plugins, a good part of a cold start.
+        self._enforcer: oslo_policy.Enforcer | None = None
+        self._pending: list[tuple[str, str]] = []
+        self._names: set[str] = set()
         self._loaded = False
         # Decisions depend only on (rule, credentials, target): memoised per process. The
         # policy file is read at start-up; restart to apply a changed file.
@@ -54,11 +54,39 @@ class Policy:
         self._lock = threading.Lock()
 
     def register(self, rules: Iterable[tuple[str, str]]) -> None:
+        rules = list(rules)
         with self._lock:
-            self._enforcer.register_defaults(
-                [oslo_policy.RuleDefault(name, check) for name, check in rules])
+            names = set(self._names)
+            for name, _ in rules:
+                if name in names:
+                    raise oslo_policy.DuplicatePolicyError(name)
+                names.add(name)
+            self._names = names
+            self._pending.extend(rules)
             self._loaded = False
             self._decisions.clear()
+
+    def _ready(self) -> oslo_policy.Enforcer:
+        """The enforcer with every registered default and the policy file; under the lock."""
+        if self._enforcer is None:
+            conf = cfg.ConfigOpts()
+            conf([], project="onestack", default_config_files=[], default_config_dirs=[])
+            self._enforcer = oslo_policy.Enforcer(conf, policy_file=self._policy_file,
+                                                  use_conf=True, overwrite=False)
+        if self._pending:
+            self._enforcer.register_defaults(
+                [oslo_policy.RuleDefault(name, check) for name, check in self._pending])
+            self._pending = []
+        if not self._loaded:
+            self._enforcer.load_rules()
+            self._loaded = True
+        return self._enforcer
+
+    def warm(self) -> None:
+        """Parse and load every rule now (a thread after start-up), so that the first
+        request checking a rule does not pay for it."""
+        with self._lock:
+            self._ready()
 
     def allowed(self, rule: str, ctx: RequestContext, target: dict[str, Any] | None = None) -> bool:
         flat = flatten(target or {})
@@ -69,10 +97,7 @@ class Policy:
         decision = self._decisions.get(key)
         if decision is None:
             with self._lock:
-                if not self._loaded:
-                    self._enforcer.load_rules()
-                    self._loaded = True
-                decision = bool(self._enforcer.enforce(rule, flat, creds, do_raise=False))
+                decision = bool(self._ready().enforce(rule, flat, creds, do_raise=False))
                 if len(self._decisions) > 50000:
                     self._decisions.clear()
                 self._decisions[key] = decision

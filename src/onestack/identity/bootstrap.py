@@ -36,13 +36,15 @@ def _role(s: Session, name: str) -> m.Role:
 
 
 def bootstrap(db: Database, *, admin_password: str, public_url: str, region: str = "RegionOne",
-              password_hash_rounds: int = 12, services: list[tuple[str, str, str]] | None = None
-              ) -> BootstrapResult:
+              password_hash_rounds: int = 12, services: list[tuple[str, str, str]] | None = None,
+              admin_password_hash: str | None = None) -> BootstrapResult:
+    """``admin_password_hash``: the password's hash computed ahead (``onestack up`` hashes
+    while the schema migrates); it must be a hash of ``admin_password``."""
     if services is None:
         from onestack.server import catalog_entries
 
         services = catalog_entries()
-    pw_hash = hash_secret(admin_password, password_hash_rounds)
+    pw_hash = admin_password_hash or hash_secret(admin_password, password_hash_rounds)
     public_url = public_url.rstrip("/")
 
     def work(s: Session) -> BootstrapResult:

@@ -1,36 +1,52 @@
-"""Wires the image service: stores, policy defaults, routes under ``/image``."""
+"""Registers the image service (Glance v2 API) and builds its container: stores and
+policy defaults, routes under ``/image``."""
 from __future__ import annotations
 
-from onestack.core.app import Mount
-from onestack.core.platform import Platform
-from onestack.image import policies
-from onestack.image.api import data, discovery, images, members, metadefs, tasks, versions
-from onestack.image.api.common import PREFIX, Glance
-from onestack.image.drivers.base import ImageStore
-from onestack.image.service.common import Deps
-from onestack.image.stores import filesystem_stores
+from typing import TYPE_CHECKING
 
+from onestack.core.registry import CatalogEntry, ServiceSpec, collect_routes
+
+if TYPE_CHECKING:
+    from onestack.core.http import Route
+    from onestack.core.platform import Platform
+    from onestack.image.api.common import Glance
+    from onestack.image.drivers.base import ImageStore
+
+PREFIX = "/image"
 CATALOG = [("image", "glance", PREFIX)]
+
+# Route modules under onestack.image.api taking the container, after ``versions`` (which
+# takes the prefix); data and members before images: their paths are longer.
+ROUTE_MODULES = ["data", "members", "images", "discovery", "tasks", "metadefs"]
 
 
 def build(platform: Platform, store: ImageStore | None = None,
           staging: ImageStore | None = None) -> Glance:
-    """The service container; the stores default to the filesystem ones (``stores``)."""
+    """The service container; the stores default to the filesystem ones (``stores``). Its
+    policy defaults (``SPEC.policies``) are registered by the caller."""
+    from onestack.image.api.common import Glance
+    from onestack.image.service.common import Deps
+    from onestack.image.stores import filesystem_stores
+
     if store is None or staging is None:
         fs_store, fs_staging = filesystem_stores(platform.settings.database_url)
         store, staging = store or fs_store, staging or fs_staging
-    platform.policy.register(policies.RULES)
     return Glance.build(Deps(platform.db, platform.policy, store, staging,
                              region=platform.settings.region))
 
 
-def mount(platform: Platform) -> Mount:
-    return mount_glance(build(platform))
+def routes(platform: Platform) -> list[Route]:
+    from onestack.image.api import versions
+
+    glance = build(platform)
+    return (list(versions.routes(PREFIX).routes)
+            + collect_routes(tuple(f"onestack.image.api.{n}" for n in ROUTE_MODULES), glance))
 
 
-def mount_glance(g: Glance) -> Mount:
-    routes = list(versions.routes(PREFIX).routes)
-    # data and members before images: their paths are longer, the order keeps them clear
-    for module in (data, members, images, discovery, tasks, metadefs):
-        routes.extend(module.routes(g).routes)
-    return Mount(PREFIX, routes, "glance")
+SPEC = ServiceSpec(
+    name="image", prefix=PREFIX, routes=routes,
+    catalog=tuple(CatalogEntry(*entry) for entry in CATALOG),
+    route_modules=("onestack.image.api.versions",
+                   *(f"onestack.image.api.{n}" for n in ROUTE_MODULES)),
+    models=("onestack.image.models",), policies=("onestack.image.policies",),
+    settings_section="image", fault_style="glance")

@@ -5,7 +5,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from onestack.core.db import Base
-from onestack import models_registry  # noqa: F401  (imports every model module)
+from onestack import models_registry  # noqa: F401  (every registered service's models)
 
 config = context.config
 url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")

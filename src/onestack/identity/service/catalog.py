@@ -2,12 +2,30 @@
 (OS-EP-FILTER) associates endpoints with that project."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from onestack.identity import catalog_models as cm
+
+
+_TEMPLATE = re.compile(r"\$\((\w+)\)s")
+
+
+def render_url(url: str, project_id: str) -> str | None:
+    """An endpoint URL for one token: ``$(project_id)s`` (or the older ``$(tenant_id)s``)
+    becomes the token's project, as object storage and older volume URLs expect. A URL this
+    token cannot fill (no project, or an unknown name) is left out of its catalog, as
+    Keystone leaves it out."""
+    if "$(" not in url:
+        return url
+    values = {"project_id": project_id, "tenant_id": project_id} if project_id else {}
+    names = _TEMPLATE.findall(url)
+    if not names or any(name not in values for name in names):
+        return None
+    return _TEMPLATE.sub(lambda m: values[m.group(1)], url)
 
 
 def _group_matches(filters: dict[str, Any], e: cm.Endpoint) -> bool:
@@ -40,8 +58,11 @@ def build(s: Session, project_id: str = "") -> list[dict[str, Any]]:
                        .order_by(cm.Endpoint.id)):
         if e.service_id not in services or (only is not None and e.id not in only):
             continue
+        url = render_url(e.url, project_id)
+        if url is None:
+            continue
         by_service[e.service_id].append({"id": e.id, "interface": e.interface,
-                                         "region_id": e.region_id, "url": e.url,
+                                         "region_id": e.region_id, "url": url,
                                          "region": e.region_id})
     catalog = []
     for sid, sv in services.items():

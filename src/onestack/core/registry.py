@@ -1,0 +1,163 @@
+"""One registration per service: everything the composition root, the migrations, the
+bootstrap and the CLI need to know about a service, as data in one ``ServiceSpec``.
+
+Adding a service is "add a package whose ``app`` module defines ``SPEC``, and list that
+module in ``onestack.server.SERVICE_MODULES``" — nothing else names services one by one.
+Specs are cheap to import: route modules, models and agents are named (or wrapped in a
+function) and imported only when the app is built or an agent starts.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+if TYPE_CHECKING:  # annotations only: keeps this module free of SQLAlchemy and Starlette
+    from onestack.core.bus import Bus
+    from onestack.core.config import Settings
+    from onestack.core.db import Database
+    from onestack.core.http import Route
+    from onestack.core.platform import Platform
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One catalog service. ``path`` is appended to the public URL and may name the token's
+    project as ``$(project_id)s`` (object storage, older volume URLs): identity renders it
+    per token."""
+
+    type: str
+    name: str
+    path: str
+
+    def as_tuple(self) -> tuple[str, str, str]:
+        return self.type, self.name, self.path
+
+
+@dataclass(frozen=True)
+class Microversions:
+    """The microversion header and range a service accepts (data only: each service
+    negotiates with it)."""
+
+    service: str  # the token in ``OpenStack-API-Version: <service> X.Y``
+    minimum: str
+    maximum: str
+    legacy_header: str = ""  # e.g. ``X-OpenStack-Nova-API-Version``
+
+
+@dataclass(frozen=True)
+class AgentContext:
+    """What an agent runner is started with. ``hosts`` lists (host, zone) pairs: the fake
+    hosts of ``onestack up``, or the one host of ``onestack agent compute``."""
+
+    db: Database
+    bus: Bus
+    settings: Settings
+    hosts: tuple[tuple[str, str], ...] = ()
+    driver: str = "fake"
+    state_dir: Path | None = None
+
+
+# A runner starts its workers and returns the function that stops them.
+AgentStart = Callable[[AgentContext], Callable[[], None]]
+
+
+@dataclass(frozen=True)
+class AgentRunner:
+    kind: str  # ``onestack agent <kind>``
+    start: AgentStart
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """A service as the platform sees it. ``routes`` builds the service's container and
+    returns its route table (importing its route modules then, not before)."""
+
+    name: str
+    prefix: str
+    routes: Callable[[Platform], list[Route]]
+    catalog: tuple[CatalogEntry, ...] = ()
+    route_modules: tuple[str, ...] = ()
+    models: tuple[str, ...] = ()  # modules whose import adds the tables to Base.metadata
+    policies: tuple[str, ...] = ()  # modules with ``RULES``, registered when the app is built
+    settings_section: str = ""
+    fault_style: str = "keystone"
+    microversions: Microversions | None = None
+    agents: tuple[AgentRunner, ...] = ()
+    # first-run data the service needs (compute: the m1.* flavors); idempotent
+    seed: Callable[[Database], None] | None = None
+
+
+def collect_routes(modules: tuple[str, ...], container: Any) -> list[Route]:
+    """The route tables of ``modules`` (each with ``routes(container) -> RouteTable``), in
+    order: order matters where a literal path must win over a ``{param}`` one."""
+    routes: list[Route] = []
+    for name in modules:
+        routes.extend(importlib.import_module(name).routes(container).routes)
+    return routes
+
+
+@dataclass
+class Registry:
+    """The registered services in mount order; names and prefixes are unique."""
+
+    specs: list[ServiceSpec] = field(default_factory=list)
+
+    def register(self, spec: ServiceSpec) -> ServiceSpec:
+        for known in self.specs:
+            if known.name == spec.name or known.prefix == spec.prefix:
+                raise ValueError(f"service {spec.name} ({spec.prefix}) clashes with "
+                                 f"{known.name} ({known.prefix})")
+        self.specs.append(spec)
+        return spec
+
+    def __iter__(self) -> Iterator[ServiceSpec]:
+        return iter(list(self.specs))
+
+    def get(self, name: str) -> ServiceSpec:
+        for spec in self.specs:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    def catalog_entries(self) -> list[tuple[str, str, str]]:
+        return [entry.as_tuple() for spec in self.specs for entry in spec.catalog]
+
+    def policy_rules(self) -> list[tuple[str, str]]:
+        rules: list[tuple[str, str]] = []
+        for spec in self.specs:
+            for name in spec.policies:
+                rules.extend(importlib.import_module(name).RULES)
+        return rules
+
+    def import_models(self) -> None:
+        """Import every service's models so that ``Base.metadata`` knows all tables."""
+        for spec in self.specs:
+            for name in spec.models:
+                importlib.import_module(name)
+
+    def seed(self, db: Database) -> None:
+        """Every service's first-run data (after identity's bootstrap)."""
+        for spec in self.specs:
+            if spec.seed is not None:
+                spec.seed(db)
+
+    def agent_kinds(self) -> list[str]:
+        return [runner.kind for spec in self.specs for runner in spec.agents]
+
+    def agent(self, kind: str) -> AgentRunner:
+        for spec in self.specs:
+            for runner in spec.agents:
+                if runner.kind == kind:
+                    return runner
+        raise KeyError(kind)
+
+    def start_agents(self, ctx: AgentContext) -> Callable[[], None]:
+        """Every registered runner (``onestack up``); returns one function stopping all."""
+        stops = [runner.start(ctx) for spec in self.specs for runner in spec.agents]
+
+        def stop_all() -> None:
+            for stop in stops:
+                stop()
+        return stop_all
