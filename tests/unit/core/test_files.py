@@ -1,0 +1,165 @@
+"""Private files: made 0600 by ``os.open`` (never written, then chmod'ed), directories 0700,
+an older installation tightened, SQLite's companion files as private as the database, and
+every ``onestack`` command running under umask 077.
+
+Tests that need a permissive umask set 0 for their own duration: then any mode that comes
+out private was chosen by the code, not by the environment."""
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from onestack.cli.up import write_client_config
+from onestack.core import files
+from tests.support.processes import cli_env, onestack_executable
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.lstat().st_mode)
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    previous = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
+@pytest.fixture
+def no_chmod(monkeypatch) -> list[str]:
+    """Records (and refuses) every chmod: a file private only after a chmod was readable
+    by others for a moment."""
+    calls: list[str] = []
+
+    def refuse(path, *args, **kwargs):
+        calls.append(str(path))
+        raise AssertionError(f"chmod({path}) after creation")
+
+    monkeypatch.setattr(os, "chmod", refuse)
+    monkeypatch.setattr(Path, "chmod", lambda self, *a, **k: refuse(self))
+    return calls
+
+
+def test_write_private_is_0600_from_creation(tmp_path, open_umask, no_chmod):
+    target = tmp_path / "secret"
+    files.write_private(target, "pw\n")
+    assert target.read_text() == "pw\n"
+    assert mode(target) == 0o600
+    assert no_chmod == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secret"]  # no temporary left
+
+
+def test_write_private_replaces_a_looser_file(tmp_path, open_umask):
+    target = tmp_path / "clouds.yaml"
+    target.write_text("old")
+    target.chmod(0o644)
+    files.write_private(target, b"new")
+    assert target.read_bytes() == b"new" and mode(target) == 0o600
+
+
+def test_write_private_does_not_follow_a_planted_temporary_symlink(tmp_path, open_umask):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("untouched")
+    target = tmp_path / "openrc"
+    (tmp_path / f".openrc.{os.getpid()}.tmp").symlink_to(elsewhere)
+    files.write_private(target, "export X=1\n")
+    assert elsewhere.read_text() == "untouched"
+    assert target.read_text() == "export X=1\n" and not target.is_symlink()
+
+
+def test_client_config_is_private_from_creation(tmp_path, open_umask, no_chmod):
+    write_client_config(tmp_path, "http://127.0.0.1:1/identity/v3", "pw", "RegionOne")
+    assert mode(tmp_path / "clouds.yaml") == 0o600
+    assert mode(tmp_path / "openrc") == 0o600
+    assert "OS_PASSWORD='pw'" in (tmp_path / "openrc").read_text()
+    assert no_chmod == []
+
+
+def test_private_dir_made_and_tightened(tmp_path, open_umask):
+    fresh = files.private_dir(tmp_path / "a" / "data")
+    assert mode(fresh) == 0o700
+    loose = tmp_path / "loose"
+    loose.mkdir(mode=0o755)
+    files.private_dir(loose)
+    assert mode(loose) == 0o700
+
+
+def test_existing_installation_is_tightened(tmp_path, open_umask):
+    data = tmp_path / "data"
+    (data / "images").mkdir(parents=True)
+    for d in (data, data / "images"):
+        d.chmod(0o755)
+    for name, perm in (("onestack.db", 0o644), ("admin-password", 0o644),
+                       ("images/abc", 0o664), ("run.sh", 0o755), ("ok", 0o600)):
+        (data / name).write_text(name)
+        (data / name).chmod(perm)
+    outside = tmp_path / "outside"
+    outside.write_text("not ours")
+    outside.chmod(0o644)
+    (data / "link").symlink_to(outside)
+
+    changed = files.prepare_data_dir(data, f"sqlite:///{data / 'onestack.db'}")
+
+    assert mode(data) == mode(data / "images") == 0o700
+    assert mode(data / "onestack.db") == mode(data / "admin-password") == 0o600
+    assert mode(data / "images" / "abc") == 0o600
+    assert mode(data / "run.sh") == 0o700  # the owner keeps what was the owner's
+    assert mode(outside) == 0o644  # a symlink is not followed
+    assert data / "ok" not in changed and data / "onestack.db" in changed
+    assert files.tighten_tree(data) == []  # nothing left to do
+
+
+def test_sqlite_database_and_companions_private(tmp_path, open_umask):
+    url_path = tmp_path / "onestack.db"
+    files.private_sqlite_file(f"sqlite:///{url_path}")
+    assert mode(url_path) == 0o600
+    conn = sqlite3.connect(url_path)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("CREATE TABLE t (x)")
+    conn.execute("INSERT INTO t VALUES (1)")
+    conn.commit()
+    try:
+        for suffix in ("-wal", "-shm"):
+            companion = tmp_path / ("onestack.db" + suffix)
+            assert companion.exists() and mode(companion) == 0o600, suffix
+    finally:
+        conn.close()
+
+
+def test_sqlite_companions_of_an_old_database_tightened(tmp_path, open_umask):
+    for name in ("old.db", "old.db-wal", "old.db-shm"):
+        (tmp_path / name).write_text("")
+        (tmp_path / name).chmod(0o644)
+    files.private_sqlite_file(f"sqlite:///{tmp_path / 'old.db'}")
+    assert {mode(tmp_path / n) for n in ("old.db", "old.db-wal", "old.db-shm")} == {0o600}
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:",
+                                 "postgresql+psycopg://u@h/db", "mysql+pymysql://u@h/db"])
+def test_urls_without_a_file_are_left_alone(url):
+    assert files.sqlite_path(url) is None
+    files.private_sqlite_file(url)
+
+
+def test_every_command_runs_under_a_private_umask(tmp_path):
+    """``onestack db upgrade`` creates its SQLite file through Alembic's own engine: only
+    the process umask makes it private."""
+    exe = onestack_executable()
+    if exe is None:
+        pytest.skip("no onestack console script in this environment")
+    database = tmp_path / "migrated.db"
+    result = subprocess.run([exe, "db", "upgrade", "--database-url", f"sqlite:///{database}"],
+                            env=cli_env(), capture_output=True, text=True, timeout=120,
+                            preexec_fn=lambda: os.umask(0o022))
+    assert result.returncode == 0, result.stderr[-2000:]
+    made = [p for p in tmp_path.iterdir() if p.name.startswith("migrated.db")]
+    assert database in made
+    assert {p.name: mode(p) for p in made} == {p.name: 0o600 for p in made}
