@@ -22,6 +22,8 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from onestack.core.files import private_sqlite_file
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -51,6 +53,7 @@ def create_engine(url: str) -> sa.Engine:
     """An engine tuned for the backend named by ``url``. Its errors never carry the bound
     values (``hide_parameters``): a logged exception must not leak what users sent."""
     if _is_sqlite(url):
+        private_sqlite_file(url)  # 0600 before SQLite makes it (or tightened, if older)
         engine = sa.create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},

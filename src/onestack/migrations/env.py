@@ -22,7 +22,8 @@ def run(conn) -> None:
 if connection is not None:
     run(connection)
 else:
-    engine = create_engine(url, poolclass=pool.NullPool)
+    # hide_parameters: a failed statement's error (and log line) carries no user data
+    engine = create_engine(url, poolclass=pool.NullPool, hide_parameters=True)
     with engine.connect() as conn:
         run(conn)
     engine.dispose()

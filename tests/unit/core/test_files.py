@@ -163,3 +163,18 @@ def test_every_command_runs_under_a_private_umask(tmp_path):
     made = [p for p in tmp_path.iterdir() if p.name.startswith("migrated.db")]
     assert database in made
     assert {p.name: mode(p) for p in made} == {p.name: 0o600 for p in made}
+
+
+def test_database_on_an_old_sqlite_file_tightens_it(tmp_path, open_umask):
+    """``onestack api --database-url sqlite:///…`` on a file an older version left 0644."""
+    from onestack.core.db import Database
+
+    path = tmp_path / "old-api.db"
+    sqlite3.connect(path).close()
+    path.chmod(0o644)
+    db = Database(f"sqlite:///{path}")
+    try:
+        assert db.read_value("SELECT 1") == 1
+        assert mode(path) == 0o600
+    finally:
+        db.dispose()
