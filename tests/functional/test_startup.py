@@ -1,0 +1,145 @@
+"""``onestack up`` as a user starts it: a fresh data dir, a token as soon as the port
+answers, no library INFO lines, the start-up phases in order, the registered agents running
+once the API answers (a server boots to ACTIVE), and a restart on the same data dir."""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from onestack.cli.up import Migration
+
+PASSWORD = "startup-secret"
+TIMING = re.compile(r"onestack-timing phase=(\S+) at=(\S+)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Up:
+    """One ``onestack up`` process on a data dir, stopped by its own process group."""
+
+    def __init__(self, data_dir: Path, log: Path):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ONESTACK_")}
+        env["ONESTACK_PASSWORD_HASH_ROUNDS"] = "4"
+        onestack = Path(sys.executable).with_name("onestack")
+        with open(log, "wb") as out:
+            self.proc = subprocess.Popen(
+                [str(onestack), "up", "--data-dir", str(data_dir), "--port", str(self.port),
+                 "--admin-password", PASSWORD, "--fake-hosts", "1", "--timings"],
+                env=env, stdout=out, stderr=out, start_new_session=True)
+
+    def token(self, timeout: float = 60) -> tuple[str, str]:
+        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "name": "admin", "domain": {"name": "Default"}, "password": PASSWORD}}},
+            "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.output()
+            try:
+                r = httpx.post(self.base + "/identity/v3/auth/tokens", json=body, timeout=10)
+            except httpx.TransportError:
+                time.sleep(0.05)
+                continue
+            assert r.status_code == 201, r.text  # once the port answers, the admin exists
+            return r.headers["x-subject-token"], r.json()["token"]["project"]["id"]
+        raise AssertionError("no token: " + self.output())
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def boot_server(up: Up, token: str) -> str:
+    headers = {"X-Auth-Token": token}
+    image = httpx.post(up.base + "/image/v2/images", headers=headers, timeout=10, json={
+        "name": "startup-image", "disk_format": "raw", "container_format": "bare"})
+    assert image.status_code == 201, image.text
+    image_id = image.json()["id"]
+    data = httpx.put(f"{up.base}/image/v2/images/{image_id}/file", content=b"\0" * 512,
+                     headers={**headers, "Content-Type": "application/octet-stream"},
+                     timeout=10)
+    assert data.status_code == 204, data.text
+    server = httpx.post(up.base + "/compute/v2.1/servers", headers=headers, timeout=10, json={
+        "server": {"name": "startup-vm", "imageRef": image_id, "flavorRef": "1"}})
+    assert server.status_code == 202, server.text
+    return server.json()["server"]["id"]
+
+
+def wait_status(up: Up, token: str, server_id: str, want: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    status = ""
+    while time.monotonic() < deadline:
+        r = httpx.get(f"{up.base}/compute/v2.1/servers/{server_id}",
+                      headers={"X-Auth-Token": token}, timeout=10)
+        status = r.json()["server"]["status"]
+        if status == want:
+            return
+        assert status != "ERROR", r.text
+        time.sleep(0.2)
+    raise AssertionError(f"server {server_id} is {status}, not {want}")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data"
+
+
+def test_fresh_up_answers_quietly_in_phase_order_and_runs_its_agents(data_dir, tmp_path):
+    up = Up(data_dir, tmp_path / "up.log")
+    try:
+        token, _ = up.token()
+        server_id = boot_server(up, token)
+        wait_status(up, token, server_id, "ACTIVE")
+    finally:
+        up.stop()
+    out = up.output()
+    stamps = {m.group(1): float(m.group(2)) for m in TIMING.finditer(out)}
+    assert list(stamps) == ["import", "schema", "bootstrap", "listening"], out
+    assert sorted(stamps.values()) == list(stamps.values())
+    noisy = [line for line in out.splitlines()
+             if "level=INFO" in line and "logger=onestack" not in line]
+    assert noisy == [], noisy  # before: seven Alembic plugin lines and uvicorn's own
+    assert "onestack is up" in out
+
+
+def test_restart_on_the_same_data_dir_keeps_the_cloud(data_dir, tmp_path):
+    first = Up(data_dir, tmp_path / "first.log")
+    try:
+        token, project_id = first.token()
+    finally:
+        first.stop()
+    second = Up(data_dir, tmp_path / "second.log")
+    try:
+        _, again = second.token()
+    finally:
+        second.stop()
+    assert again == project_id  # the same admin project: bootstrap found it
+
+
+def test_a_failed_migration_stops_start_up(tmp_path):
+    url = f"sqlite:///{tmp_path / 'no-such-dir' / 'onestack.db'}"
+    with pytest.raises(SystemExit, match="database migration failed"):
+        Migration(url).start().wait()
