@@ -97,3 +97,17 @@ def endpoint(e: cm.Endpoint, base: str) -> dict[str, Any]:
 def endpoint_group(g: cm.EndpointGroup, base: str) -> dict[str, Any]:
     return {"id": g.id, "name": g.name, "description": g.description or "",
             "filters": g.filters or {}, "links": {"self": f"{base}/OS-EP-FILTER/endpoint_groups/{g.id}"}}
+
+
+def policy(p: cm.PolicyBlob, base: str) -> dict[str, Any]:
+    body = dict(p.extra or {})
+    body.update({"id": p.id, "type": p.type, "blob": p.blob,
+                 "links": {"self": f"{base}/policies/{p.id}"}})
+    return body
+
+
+def consumer(c: cm.Consumer, base: str) -> dict[str, Any]:
+    body = dict(c.extra or {})
+    body.update({"id": c.id, "description": c.description,
+                 "links": {"self": f"{base}/OS-OAUTH1/consumers/{c.id}"}})
+    return body
