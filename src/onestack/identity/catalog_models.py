@@ -1,4 +1,5 @@
-"""Catalog, credential, delegation and limit tables of the identity service."""
+"""Catalog, credential, delegation (trusts, OAuth1), federation and limit tables of the identity
+service."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -188,3 +189,85 @@ class DomainConfig(Base):
     option: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
     value: Mapped[object] = mapped_column(sa.JSON)
     sensitive: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+
+
+# --- federation (OS-FEDERATION) ---------------------------------------------------------
+class IdentityProvider(Base):
+    """An external identity provider; its users land in ``domain_id``."""
+
+    __tablename__ = "identity_idps"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    domain_id: Mapped[str] = mapped_column(ID, index=True)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    enabled: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    authorization_ttl: Mapped[int | None] = mapped_column(sa.Integer)
+
+
+class IdpRemoteId(Base):
+    """A remote entity id of a provider; unique across providers."""
+
+    __tablename__ = "identity_idp_remote_ids"
+    remote_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    idp_id: Mapped[str] = mapped_column(
+        ID, sa.ForeignKey("identity_idps.id", ondelete="CASCADE"), index=True)
+
+
+class FederationProtocol(Base):
+    __tablename__ = "identity_federation_protocols"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    idp_id: Mapped[str] = mapped_column(
+        ID, sa.ForeignKey("identity_idps.id", ondelete="CASCADE"), primary_key=True)
+    mapping_id: Mapped[str] = mapped_column(ID)
+    remote_id_attribute: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+class Mapping(Base):
+    """Rules that turn a provider's assertion into a local user and groups."""
+
+    __tablename__ = "identity_mappings"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    rules: Mapped[list] = mapped_column(sa.JSON, default=list)
+    schema_version: Mapped[str] = mapped_column(sa.String(5), default="1.0")
+
+
+class ServiceProvider(Base):
+    """A remote cloud this one can hand federated tokens to (Keystone to Keystone)."""
+
+    __tablename__ = "identity_service_providers"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    auth_url: Mapped[str] = mapped_column(sa.String(256))
+    sp_url: Mapped[str] = mapped_column(sa.String(256))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    enabled: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    relay_state_prefix: Mapped[str] = mapped_column(sa.String(256), default="ss:mem:")
+
+
+# --- OAuth1 delegation (OS-OAUTH1) --------------------------------------------------------
+class OAuthRequestToken(Base):
+    """A consumer's request for delegation to a project, until a user authorizes it (roles and
+    verifier set) and it is traded for an access token (then deleted)."""
+
+    __tablename__ = "identity_oauth_request_tokens"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    secret: Mapped[str] = mapped_column(sa.String(64))
+    consumer_id: Mapped[str] = mapped_column(
+        ID, sa.ForeignKey("identity_oauth_consumers.id", ondelete="CASCADE"), index=True)
+    requested_project_id: Mapped[str] = mapped_column(ID)
+    role_ids: Mapped[list | None] = mapped_column(sa.JSON)
+    authorizing_user_id: Mapped[str | None] = mapped_column(ID)
+    verifier: Mapped[str | None] = mapped_column(sa.String(64))
+    expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class OAuthAccessToken(Base):
+    """A consumer's standing delegation from a user: these roles on this project."""
+
+    __tablename__ = "identity_oauth_access_tokens"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    secret: Mapped[str] = mapped_column(sa.String(64))
+    consumer_id: Mapped[str] = mapped_column(
+        ID, sa.ForeignKey("identity_oauth_consumers.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[str] = mapped_column(ID)
+    authorizing_user_id: Mapped[str] = mapped_column(ID, index=True)
+    role_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    expires_at: Mapped[datetime | None] = mapped_column(Timestamp)
