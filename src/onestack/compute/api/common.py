@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from onestack.compute import policies
 from onestack.compute.api import microversion
@@ -15,7 +15,6 @@ from onestack.core.errors import BadRequest
 from onestack.core.http import Call, Reply
 from onestack.core.platform import Platform
 
-T = TypeVar("T")
 PREFIX = "/compute"
 ROOT = PREFIX + "/v2.1"
 # Where the negotiated microversion is kept on a call (``Call`` has no slot for it).
@@ -24,6 +23,10 @@ _VERSION_ATTR = "_compute_microversion"
 
 @dataclass
 class Compute(Transactions):
+    """What every compute route module is built with: the platform, the bus, the highest
+    microversion served, and ``deps`` for the resource use cases. Creating one registers
+    the resource policy defaults (skipping any already registered)."""
+
     platform: Platform
     bus: Bus
     max_version: tuple[int, int] = microversion.MAX_VERSION
