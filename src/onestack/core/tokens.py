@@ -16,7 +16,8 @@ from typing import Callable
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-METHODS = ("password", "token", "application_credential", "totp", "external", "oauth1", "mapped")
+METHODS = ("password", "token", "application_credential", "totp", "external", "oauth1", "mapped",
+           "ec2credential")  # at most 8: the mask is one byte; append only (bits are stored)
 SCOPES = ("unscoped", "project", "domain", "system", "trust")
 _VERSION = 1
 

@@ -67,4 +67,6 @@ RULES: list[tuple[str, str]] = [
     ("identity:read_admin_resource", ADMIN_OR_SYS_READER),
     ("identity:manage_admin_resource", ADMIN),
     ("identity:list_revoke_events", ADMIN_OR_SYS_READER),
+    # An S3 front end (a service user) asks who signed a request; nobody else needs to.
+    ("identity:s3tokens_validate", f"{ADMIN} or role:service"),
 ]
