@@ -8,7 +8,10 @@ the code has the flag, the port answering and the first token as the client sees
 
 ``--before-src DIR`` also runs the code in DIR (a ``git worktree`` of an older commit, via
 PYTHONPATH=DIR with this venv), alternating with the current code run by run, so that a
-busy machine slows both alike; the JSON then holds both and the ratio.
+busy machine slows both alike; the JSON then holds both and the ratio. ``--src DIR``
+measures another checkout as the current code. The CPU the server used until the first
+token (with its reaped children) is recorded too: on a shared machine it varies less than
+wall time.
 
     .venv/bin/python benchmarks/startup.py                        # 3 runs, current code
     .venv/bin/python benchmarks/startup.py --before-src /tmp/before/src
@@ -140,10 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--port", type=int, default=8185)
+    p.add_argument("--src", default=str(REPO / "src"),
+                   help="src dir of the code to measure (default: this checkout)")
     p.add_argument("--before-src", help="src dir of the code to compare against")
     p.add_argument("--json", help="output path (default benchmarks/results/startup-<date>.json)")
     a = p.parse_args(argv)
-    variants = {"current": REPO / "src"}
+    variants = {"current": Path(a.src).resolve()}
     if a.before_src:
         variants["before"] = Path(a.before_src).resolve()
     flags = {name: has_timings(src) for name, src in variants.items()}

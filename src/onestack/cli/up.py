@@ -1,9 +1,10 @@
 """``onestack up``: migrate, bootstrap, write client config, serve, start the agents.
 
-Start-up runs in parallel where it is safe: the schema migrates in a forked child while
-the parent imports and builds the API and hashes the admin password in a thread. Bootstrap
-waits for both, so no login is accepted before the admin's hash exists; the registered
-agents start once the API answers."""
+Start-up runs in parallel where it is safe: a forked child migrates the schema (hashing
+the admin password in a thread meanwhile), bootstraps identity and seeds every service,
+while the parent imports and builds the API. The port opens only after the child is done,
+so no login is accepted before the admin's hash exists; the registered agents start once
+the API answers."""
 from __future__ import annotations
 
 import logging
@@ -62,18 +63,19 @@ def quiet_alembic() -> None:
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-class Migration:
-    """The schema upgrade in a forked child, so the long-running server never carries
-    Alembic (~12 MiB resident) and the parent keeps importing meanwhile — a fork costs
+class InChild:
+    """``work`` in a forked child, so that the long-running server never carries Alembic
+    (~12 MiB resident) and keeps importing meanwhile on the other core — a fork costs
     milliseconds, a fresh interpreter a second. Fork before any thread is started."""
 
-    def __init__(self, url: str):
-        self.url = url
+    def __init__(self, work: Callable[[], None], what: str):
+        self.work = work
+        self.what = what
         self.pid = 0
 
-    def start(self) -> Migration:
+    def start(self) -> InChild:
         if not hasattr(os, "fork"):
-            return self  # migrated in wait()
+            return self  # done in wait()
         self.pid = os.fork()
         if self.pid == 0:
             self._child()
@@ -82,13 +84,10 @@ class Migration:
     def _child(self) -> None:
         code = 1
         try:
-            quiet_alembic()
-            from onestack.migrations import upgrade
-
-            upgrade(self.url)
+            self.work()
             code = 0
         except BaseException:  # noqa: BLE001 - reported, and the exit code tells the parent
-            log.exception("database migration failed")
+            log.exception("%s failed", self.what)
         finally:
             sys.stdout.flush()
             sys.stderr.flush()
@@ -96,15 +95,12 @@ class Migration:
 
     def wait(self) -> None:
         if not self.pid:
-            quiet_alembic()
-            from onestack.migrations import upgrade
-
-            upgrade(self.url)
+            self.work()
             return
         _, status = os.waitpid(self.pid, 0)
         code = os.waitstatus_to_exitcode(status)
         if code != 0:
-            raise SystemExit(f"database migration failed (exit code {code})")
+            raise SystemExit(f"{self.what} failed (exit code {code})")
 
 
 class BackgroundHash:
@@ -123,6 +119,29 @@ class BackgroundHash:
         """The hash, or None if hashing failed (bootstrap then hashes itself)."""
         self._thread.join()
         return self._result[0] if self._result else None
+
+
+def prepare_database(settings: Settings, password: str, registry, clock: PhaseClock) -> None:
+    """Schema, admin and every service's seed data. The admin's bcrypt hash is computed in
+    a thread while Alembic migrates (bcrypt releases the GIL)."""
+    hashing = BackgroundHash(password, settings.password_hash_rounds)
+    quiet_alembic()
+    from onestack.migrations import upgrade
+
+    upgrade(settings.database_url)
+    clock.mark("schema")
+    from onestack.core.db import Database
+    from onestack.identity.bootstrap import bootstrap
+
+    db = Database(settings.database_url)
+    try:
+        bootstrap(db, admin_password=password, public_url=settings.base_url,
+                  region=settings.region, password_hash_rounds=settings.password_hash_rounds,
+                  services=registry.catalog_entries(), admin_password_hash=hashing.result())
+        registry.seed(db)
+    finally:
+        db.dispose()
+    clock.mark("bootstrap")
 
 
 def start_agents_later(settings: Settings, db, bus, data_dir: Path,
@@ -148,8 +167,9 @@ def run_up(settings: Settings, data_dir: Path, password: str, timings: bool = Fa
 
     registry = default_registry()
     registry.import_models()  # before the fork: the child inherits them
-    migration = Migration(settings.database_url).start()
-    hashing = BackgroundHash(password, settings.password_hash_rounds)
+    preparing = InChild(lambda: prepare_database(settings, password, registry, clock),
+                        "preparing the database").start()
+    from onestack.cli.serve import serve
     from onestack.core.bus import InProcessBus
     from onestack.core.db import Database
     from onestack.server import build_app
@@ -158,15 +178,7 @@ def run_up(settings: Settings, data_dir: Path, password: str, timings: bool = Fa
     bus = InProcessBus()
     app = build_app(settings, db, bus, registry)
     clock.mark("import")
-    migration.wait()
-    clock.mark("schema")
-    from onestack.identity.bootstrap import bootstrap
-
-    bootstrap(db, admin_password=password, public_url=settings.base_url,
-              region=settings.region, password_hash_rounds=settings.password_hash_rounds,
-              services=registry.catalog_entries(), admin_password_hash=hashing.result())
-    registry.seed(db)
-    clock.mark("bootstrap")
+    preparing.wait()  # no login before the admin exists: the port opens after this
     auth_url = settings.base_url + "/identity/v3"
     write_client_config(data_dir, auth_url, password, settings.region)
     stops: list[Callable[[], None]] = []
@@ -177,8 +189,6 @@ def run_up(settings: Settings, data_dir: Path, password: str, timings: bool = Fa
         print(f"onestack is up: auth URL {auth_url}\n"
               f"  export OS_CLIENT_CONFIG_FILE={data_dir / 'clouds.yaml'}; "
               "openstack --os-cloud onestack token issue", flush=True)
-
-    from onestack.cli.serve import serve
 
     try:
         return serve(settings, on_ready=ready, app=app)
