@@ -14,7 +14,7 @@ UUID_PATTERN = ("^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F
                 "-([0-9a-fA-F]){12}$")
 CONTAINER_FORMATS = ["ami", "ari", "aki", "bare", "ovf", "ova", "docker", "compressed"]
 DISK_FORMATS = ["ami", "ari", "aki", "vhd", "vhdx", "vmdk", "raw", "qcow2", "vdi", "iso",
-                "ploop"]
+                "ploop", "gpt"]  # gpt: a whole disk with a partition table (Glance 2024.2)
 MAX_INT = 2**31 - 1
 
 # What a caller may set on an image, beyond custom (string) properties.

@@ -1,6 +1,7 @@
 """``GET /v2/images``: filters, sorting, pagination and who sees what."""
 from __future__ import annotations
 
+import struct
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -8,17 +9,22 @@ import pytest
 from tests.functional.image.conftest import assert_glance_fault
 from tests.support.api import assert_status
 
+MAGIC = {"qcow2": b"QFI\xfb" + struct.pack(">IQIIQ", 3, 0, 0, 16, 1 << 20) + b"\0" * 64,
+         "vhd": b"conectix"}
+
 
 @pytest.fixture
 def five(glance, owner):
-    """Five images of one project with distinct sizes, names and formats."""
+    """Five images of one project with distinct sizes, names and formats (the bytes begin
+    as their format does: uploads are format-inspected)."""
     made = []
     for i, (disk, size) in enumerate([("raw", 300), ("qcow2", 100), ("raw", 500),
-                                      ("iso", 200), ("raw", 400)]):
+                                      ("vhd", 200), ("raw", 400)]):
         image = glance.create(owner.token, name=f"img-{i}", disk_format=disk,
                               container_format="bare", tags=[f"t{i}", "all"],
                               os_distro="debian" if i % 2 else "fedora")
-        assert_status(glance.upload(owner.token, image["id"], b"x" * size), 204)
+        data = (MAGIC.get(disk, b"") + b"x" * size)[:size]
+        assert_status(glance.upload(owner.token, image["id"], data), 204)
         made.append(image["id"])
     return made
 

@@ -2,7 +2,8 @@
 (``PUT …/stage``) and import (``POST …/import``, method ``glance-direct``).
 
 Bytes stream from the request straight into the store, chunk by chunk; size, md5 and sha512
-are computed on the way, and the qcow2 header is read from the first bytes. The image row
+are computed on the way, and the format inspector (``image.inspector``) reads the head as
+it passes, refusing unsafe or mislabelled content before it is stored. The image row
 moves through its statuses in short transactions around the streaming, never during it.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ from onestack.core.errors import (BadRequest, Conflict, Forbidden, Gone, NotFoun
 from onestack.image import models as m
 from onestack.image import states
 from onestack.image.drivers.base import DataNotFound
-from onestack.image.formats import HeadCapture
+from onestack.image.inspector import FormatRefused, Inspection
 from onestack.image.service.common import Deps, set_properties, visible_image
 from onestack.image.service.quotas import COUNT_UPLOADING, SIZE_TOTAL, STAGE_TOTAL, Quotas
 
@@ -110,14 +111,14 @@ class ImageData:
     def upload(self, ctx: RequestContext, image_id: str, chunks: Iterable[bytes],
                content_length: int | None = None) -> None:
         """queued → saving → active; killed if the bytes could not be stored, back to
-        queued when they were refused (size cap, quota)."""
-        budget = self._begin(ctx, image_id, content_length, states.SAVING)
-        capture = HeadCapture(_Budget(chunks, budget))
+        queued when they were refused (size cap, quota, format inspection)."""
+        budget, disk_format = self._begin(ctx, image_id, content_length, states.SAVING)
+        capture = Inspection(_Budget(chunks, budget), disk_format)
         try:
             size, md5, sha512 = self.deps.store.write(image_id, capture)
         except BaseException as exc:
             self.deps.store.delete(image_id)
-            refused = isinstance(exc, _TooBig)
+            refused = isinstance(exc, (_TooBig, FormatRefused))
             self._revert(image_id, states.SAVING, states.QUEUED if refused else states.KILLED)
             _reraise(exc, budget)
 
@@ -128,7 +129,7 @@ class ImageData:
             row.status = states.ACTIVE
             row.size, row.checksum = size, md5
             row.os_hash_algo, row.os_hash_value = HASH_ALGO, sha512
-            row.virtual_size = _virtual_size(row, capture)
+            row.virtual_size = capture.virtual_size()
             row.stores = self.deps.store.name
             row.updated_at = utcnow()
             return True
@@ -139,9 +140,9 @@ class ImageData:
                        "have been deleted during the upload.")
 
     def _begin(self, ctx: RequestContext, image_id: str, content_length: int | None,
-               to: str) -> int:
+               to: str) -> tuple[int, str | None]:
         """Check and claim the image for an upload (``to`` is saving or uploading); the
-        byte budget of the stream."""
+        byte budget of the stream and the declared disk format."""
         staging = to == states.UPLOADING
 
         def work(s: Session) -> int:
@@ -166,7 +167,7 @@ class ImageData:
                                       f"{budget} bytes this upload may store.")
             row.status = to
             row.updated_at = utcnow()
-            return budget
+            return budget, row.disk_format
 
         return self.deps.db.write(work)
 
@@ -214,9 +215,10 @@ class ImageData:
         """queued → uploading; the bytes go to the staging store."""
         if "glance-direct" not in self.deps.import_methods:
             raise NotFound("The glance-direct import method is not enabled.")
-        budget = self._begin(ctx, image_id, content_length, states.UPLOADING)
+        budget, disk_format = self._begin(ctx, image_id, content_length, states.UPLOADING)
+        inspected = Inspection(_Budget(chunks, budget), disk_format)
         try:
-            size, _, _ = self.deps.staging.write(image_id, _Budget(chunks, budget))
+            size, _, _ = self.deps.staging.write(image_id, inspected)
         except BaseException as exc:
             self.deps.staging.delete(image_id)
             self._revert(image_id, states.UPLOADING, states.QUEUED)
@@ -242,7 +244,7 @@ class ImageData:
         task_id = str(uuid.uuid4())
         now = utcnow()
 
-        def begin(s: Session) -> None:
+        def begin(s: Session) -> str:
             row = visible_image(s, self.deps, ctx, image_id, lock=True)
             self.deps.enforce("image:import_image", ctx, row)
             if row.status != states.UPLOADING or row.staged_size is None:
@@ -265,10 +267,11 @@ class ImageData:
                          input={"image_id": image_id, "import_req": body,
                                 "backend": list(stores)},
                          result=None, message="", created_at=now, updated_at=now))
+            return row.disk_format
 
-        self.deps.db.write(begin)
+        disk_format = self.deps.db.write(begin)
         try:
-            capture = HeadCapture(self.deps.staging.read(image_id))
+            capture = Inspection(self.deps.staging.read(image_id), disk_format)
             size, md5, sha512 = self.deps.store.write(image_id, capture)
         except Exception as exc:  # noqa: BLE001 - any failure fails the task, not the API
             log.warning("import of image %s failed: %s", image_id, exc)
@@ -291,7 +294,7 @@ class ImageData:
             if alive and result is not None:
                 row.status = states.ACTIVE
                 row.size, row.checksum, row.os_hash_value = result[0], result[1], result[2]
-                row.virtual_size = result[3] if row.disk_format == "qcow2" else None
+                row.virtual_size = result[3]
                 row.os_hash_algo = HASH_ALGO
                 row.stores = store.name
                 failed = ""
@@ -338,17 +341,13 @@ class ImageData:
         return method, tuple(stores) or self.deps.stores
 
 
-def _virtual_size(row: m.Image, capture: HeadCapture) -> int | None:
-    """Only a qcow2 image has a virtual size read from its header: bytes that merely look
-    like qcow2 in an image declared raw are raw to every consumer."""
-    return capture.virtual_size() if row.disk_format == "qcow2" else None
-
-
 def _reraise(exc: BaseException, budget: int) -> None:
     """Raise the API error for a failed upload (``exc`` is being handled)."""
     if isinstance(exc, _TooBig):
         raise PayloadTooLarge(f"Image exceeds the storage quota or size limit "
                               f"({budget} bytes).") from exc
+    if isinstance(exc, FormatRefused):
+        raise BadRequest(str(exc)) from exc
     if isinstance(exc, _BodyError):
         raise BadRequest(f"Error reading the image data from the request: {exc}") from exc
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
