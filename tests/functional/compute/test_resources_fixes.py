@@ -246,3 +246,18 @@ def test_schema_cache_stays_bounded_over_1000_requests(api: Api, admin_token: st
     for i in range(1000):
         assert kinds[i % 3](versions[i % 96]).status_code == 400
     assert len(schemas._validators) == size
+
+
+def test_another_projects_server_group_is_404(api: Api, make_project_member):
+    """Another project's resources answer 404 (a forbidden action on one's own is 403)."""
+    owner, other = make_project_member(), make_project_member()
+    reader = make_project_member(role="reader", project=owner.project)
+    made = nova(api, owner.token, "POST", "/os-server-groups",
+                json={"server_group": {"name": unique("g"), "policies": ["affinity"]}})
+    assert made.status_code == 200, made.text
+    gid = made.json()["server_group"]["id"]
+    fault(nova(api, other.token, "GET", f"/os-server-groups/{gid}"), 404)
+    fault(nova(api, other.token, "DELETE", f"/os-server-groups/{gid}"), 404)
+    fault(nova(api, reader.token, "DELETE", f"/os-server-groups/{gid}"), 403)
+    assert nova(api, reader.token, "GET", f"/os-server-groups/{gid}").status_code == 200
+    assert nova(api, owner.token, "DELETE", f"/os-server-groups/{gid}").status_code == 204

@@ -37,10 +37,14 @@ def live_members(s: Session, groups: list[cm.ServerGroup]) -> dict[str, list[str
 
 def _get(deps: ResourceDeps, s: Session, ctx: RequestContext, group_id: str,
          rule: str) -> cm.ServerGroup:
+    """The group, checked against ``rule``: another project's group that the rule does not
+    open to the caller is a 404 (it is not shown to exist), one's own a 403."""
     g = s.get(cm.ServerGroup, group_id)
-    if g is None:
+    target = {"project_id": g.project_id} if g is not None else {}
+    if g is None or (g.project_id != ctx.project_id
+                     and not deps.allowed(ctx, RULE + rule, target)):
         raise NotFound(f"Instance group {group_id} could not be found.")
-    deps.enforce(ctx, RULE + rule, {"project_id": g.project_id})
+    deps.enforce(ctx, RULE + rule, target)
     return g
 
 
