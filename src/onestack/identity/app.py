@@ -20,7 +20,7 @@ CATALOG = [("identity", "keystone", PREFIX)]
 # Route modules under onestack.identity.api, each with ``routes(identity) -> RouteTable``;
 # misc before projects: /v3/domains/config/... must win over /v3/domains/{id}/config.
 ROUTE_MODULES = ["auth", "misc", "projects", "users", "roles", "catalog", "credentials",
-                 "trusts", "federation", "s3tokens"]
+                 "trusts", "federation", "s3tokens", "oauth1"]
 
 
 def build_identity(db: Database, settings: Settings, policy: Policy) -> Identity:
