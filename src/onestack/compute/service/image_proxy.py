@@ -5,8 +5,8 @@ community or shared with the project in any member status; anything else is a 40
 owner (or an admin) changes or deletes an image it can see (403 otherwise, as Glance
 refuses). An image's Nova ``metadata`` is its custom properties (``ImageProperty`` rows).
 
-These still read the image service's rows directly (the image service's seam for visibility
-and delete is the next step)."""
+Who sees an image is decided by the image service's one rule (``image.visibility``); the
+proxy still reads and writes the image rows itself for listing, metadata and delete."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -22,6 +22,7 @@ from onestack.core.context import RequestContext
 from onestack.core.db import utcnow
 from onestack.core.errors import BadRequest, Forbidden, NotFound
 from onestack.image import models as im
+from onestack.image import visibility
 from onestack.image.stores import filesystem_stores
 
 RULE = "os_compute_api:images:"
@@ -41,28 +42,19 @@ class Filters:
 
 def visible_clause(project_id: str, admin: bool) -> Any:
     """What a list shows (Glance's default list): own, public and accepted shared images,
-    hidden ones (``os_hidden``) left out."""
+    hidden ones (``os_hidden``) left out; built from the image service's visibility rule."""
     shown = im.Image.os_hidden.is_not(True)
     if admin:
         return shown
-    project = project_id or "\x00none"
-    accepted = sa.select(im.ImageMember.image_id).where(im.ImageMember.member == project,
-                                                        im.ImageMember.status == "accepted")
-    return sa.and_(shown, sa.or_(
-        im.Image.owner == project, im.Image.visibility == "public",
-        sa.and_(im.Image.visibility == "shared", im.Image.id.in_(accepted))))
+    return sa.and_(shown, sa.or_(visibility.owned_by(project_id or None),
+                                 im.Image.visibility == "public",
+                                 visibility.shared_with(project_id or None, "accepted")))
 
 
 def can_see(s: Session, row: im.Image, project_id: str, admin: bool) -> bool:
-    """What a single read finds: a list's images, community ones and shared ones in any
-    member status."""
-    if admin or (row.owner and row.owner == project_id):
-        return True
-    if row.visibility in ("public", "community"):
-        return True
-    if row.visibility == "shared" and project_id:
-        return s.get(im.ImageMember, (row.id, project_id)) is not None
-    return False
+    """What a single read finds: the image service's one rule (a list's images, community
+    ones and shared ones in any member status)."""
+    return visibility.may_see_row(s, row, project_id or None, admin)
 
 
 def filter_clauses(f: Filters) -> list[Any]:
