@@ -8,7 +8,7 @@ from typing import Any
 from onestack.compute import policies
 from onestack.compute.api import microversion
 from onestack.compute.policies import resources as resource_policies
-from onestack.compute.service.deps import ResourceDeps, Transactions
+from onestack.compute.service.deps import ResourceDeps
 from onestack.core.bus import Bus
 from onestack.core.db import Database
 from onestack.core.errors import BadRequest
@@ -22,7 +22,7 @@ _VERSION_ATTR = "_compute_microversion"
 
 
 @dataclass
-class Compute(Transactions):
+class Compute:
     """What every compute route module is built with: the platform, the bus, the highest
     microversion served, and ``deps`` for the resource use cases. Creating one registers
     the resource policy defaults (skipping any already registered)."""

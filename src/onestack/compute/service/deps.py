@@ -35,15 +35,3 @@ class ResourceDeps:
                 target: dict[str, Any] | None = None) -> bool:
         return self.policy.allowed(rule, ctx, target)
 
-
-class Transactions:
-    """``read``/``write`` for a container that has a ``platform`` (the compute API's
-    ``Compute``), so route code that still runs its own transactions goes through here."""
-
-    platform: Any
-
-    def read(self, fn: Callable[[Session], T]) -> T:
-        return self.platform.db.read(fn)
-
-    def write(self, fn: Callable[[Session], T]) -> T:
-        return self.platform.db.write(fn)
