@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from onestack.compute import models as cm
-from onestack.compute import orphans
+from onestack.compute import claims
 from onestack.compute import records
 from onestack.compute import states as st
 from onestack.core.bus import Bus
@@ -119,8 +119,8 @@ class Scheduler:
         """The periodic pass: release what deleted instances still hold in placement (a
         delete that raced a claim, a crash between the two), then list the pending work."""
         released = []
-        if self.db.read(orphans.deleted_consumers):  # a read first: writes are rare
-            released = self.db.write(orphans.release_deleted)
+        if self.db.read(claims.deleted_consumers):  # a read first: writes are rare
+            released = self.db.write(claims.release_deleted)
         if released:
             log.info("released the allocations of %d deleted instances", len(released))
         return self.pending()
@@ -168,6 +168,7 @@ class Scheduler:
         between the two; the claim replaces whatever the consumer held (a crashed earlier
         attempt's claim). None: it does not fit; False: the instance changed meanwhile."""
         def work(s: Session) -> bool:
+            claims.lock_provider(s, view.uuid)
             row = s.get(cm.Instance, inst.id, with_for_update=True)
             if not _still_placing(row, inst.task_state):
                 return self._placed(s, inst.id, inst.task_state, view, req)
@@ -202,7 +203,7 @@ class Scheduler:
         inst = s.get(cm.Instance, instance_id)
         if inst is not None and inst.deleted:
             placement.release(s, instance_id)
-            placement.release(s, orphans.move_consumer(instance_id))
+            placement.release(s, claims.move_consumer(instance_id))
             return False
         if not _still_placing(inst, expected_task):
             return False
@@ -256,15 +257,15 @@ def _park_source_allocation(s: Session, instance_id: str) -> None:
     """A move keeps the source allocation under the move consumer until confirm/revert;
     when a crashed attempt already parked it, the instance's own allocation is that
     attempt's claim, which the next claim replaces."""
-    parked = orphans.move_consumer(instance_id)
-    if not orphans.holds(s, parked):
+    parked = claims.move_consumer(instance_id)
+    if not claims.holds(s, parked):
         placement.move(s, instance_id, parked)
 
 
 def _restore_source_allocation(s: Session, instance_id: str) -> None:
     """No host for the move: the instance keeps only its source allocation."""
-    parked = orphans.move_consumer(instance_id)
-    if orphans.holds(s, parked):
+    parked = claims.move_consumer(instance_id)
+    if claims.holds(s, parked):
         placement.release(s, instance_id)
         placement.move(s, parked, instance_id)
 

@@ -15,7 +15,7 @@ from onestack.compute import states as st
 from onestack.compute.agent.spec import spec_of
 from onestack.compute.drivers.base import (RUNNING, SHUTDOWN, LiveMigratable, Pausable,
                                            Resizable, require)
-from onestack.compute.orphans import move_consumer
+from onestack.compute.claims import move_consumer
 from onestack.core.db import utcnow
 from onestack.placement import service as placement
 

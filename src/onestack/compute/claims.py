@@ -1,8 +1,8 @@
-"""Placement allocations seen from compute's side: whether a consumer holds any, and the
-release of those whose consumer is a deleted instance (or the ``mig-<id>`` consumer of one's
-move). A delete racing the scheduler's claim, or a crash between the two, can leave such an
-allocation behind; the scheduler's resync releases it. Consumers that are not instances
-(anything placement's own API created) are never touched."""
+"""Placement allocations seen from compute's side: the lock a claim takes on its provider,
+whether a consumer holds any, and the release of those whose consumer is a deleted instance
+(or the ``mig-<id>`` consumer of one's move). A delete racing the scheduler's claim can
+leave such an allocation behind; the scheduler's resync releases it. Consumers that are
+not instances (anything placement's own API created) are never touched."""
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -18,6 +18,15 @@ MOVE_PREFIX = "mig-"
 def move_consumer(instance_id: str) -> str:
     """The consumer that keeps a moving instance's source allocation until confirm/revert."""
     return MOVE_PREFIX + instance_id
+
+
+def lock_provider(s: Session, provider_uuid: str) -> None:
+    """Take the provider's row lock before claiming on it. Claims on one provider then
+    queue instead of deadlocking (on InnoDB an allocation insert share-locks its provider
+    through the foreign key, and the generation bump then needs it exclusively); taken
+    before the instance's row, as a delete takes them. A no-op on SQLite."""
+    s.execute(sa.select(pm.ResourceProvider.id).where(pm.ResourceProvider.uuid == provider_uuid)
+              .with_for_update())
 
 
 def holds(s: Session, consumer: str) -> bool:
