@@ -17,7 +17,7 @@ Contract, for every driver (checked by ``tests/contract/test_virt_driver.py``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Protocol, runtime_checkable
+from typing import Iterator, Protocol, TypeVar, runtime_checkable
 
 # Nova's power states, as the API reports them.
 NOSTATE, RUNNING, PAUSED, SHUTDOWN, CRASHED, SUSPENDED = 0, 1, 3, 4, 6, 7
@@ -194,3 +194,14 @@ class InterfaceAttaching(Protocol):
 
     def detach_interface(self, instance_id: str, port_id: str) -> None:
         """Succeeds when the interface is not attached."""
+
+
+Capability = TypeVar("Capability")
+
+
+def require(driver: object, capability: type[Capability], what: str) -> Capability:
+    """The driver as ``capability``, or a ``DriverError`` the agent records as the
+    action's fault when the hypervisor does not offer it."""
+    if not isinstance(driver, capability):
+        raise DriverError(f"this hypervisor cannot {what}")
+    return driver
