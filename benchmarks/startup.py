@@ -113,6 +113,9 @@ def one_run(src: Path, port: int, timings: bool) -> dict:
             try:
                 port_open, token = wait_for_token(port, proc, 120)
                 cpu = cpu_seconds(proc.pid)
+            except RuntimeError as exc:
+                tail = log_path.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"{exc} ({src}):\n{tail}") from exc
             finally:
                 stop(proc)
         output = log_path.read_text(errors="replace")

@@ -8,6 +8,7 @@ import re
 import signal
 import socket
 import subprocess
+import threading
 import sys
 import time
 from pathlib import Path
@@ -150,3 +151,34 @@ def test_a_failed_migration_stops_start_up(tmp_path):
                                             PhaseClock()), "preparing the database")
     with pytest.raises(SystemExit, match="preparing the database failed"):
         work.start().wait()
+
+
+def test_deferred_work_waits_for_the_first_login():
+    """Agents and policy parsing start after the first login is answered, not before."""
+    import anyio
+
+    from onestack.cli.serve import AfterFirstLogin
+
+    ran = threading.Event()
+
+    async def app(scope, receive, send) -> None:
+        return None
+
+    deferred = AfterFirstLogin(app, [ran.set], limit=60)
+
+    async def call(method: str, path: str) -> None:
+        await deferred({"type": "http", "method": method, "path": path}, None, None)
+
+    anyio.run(call, "GET", "/identity/v3")
+    assert not ran.wait(0.2)
+    anyio.run(call, "POST", "/identity/v3/auth/tokens")
+    assert ran.wait(5)
+
+
+def test_deferred_work_starts_by_the_limit_without_any_request():
+    from onestack.cli.serve import AfterFirstLogin
+
+    ran = threading.Event()
+    deferred = AfterFirstLogin(None, [ran.set], limit=0.1)
+    deferred.arm()
+    assert ran.wait(5)

@@ -4,7 +4,7 @@ Start-up runs in parallel where it is safe: a forked child migrates the schema (
 the admin password in a thread meanwhile), bootstraps identity and seeds every service,
 while the parent imports and builds the API. The port opens only after the child is done,
 so no login is accepted before the admin's hash exists; the registered agents start once
-the API answers."""
+the first login is answered (``serve.AfterFirstLogin``)."""
 from __future__ import annotations
 
 import logging
@@ -144,20 +144,17 @@ def prepare_database(settings: Settings, password: str, registry, clock: PhaseCl
     clock.mark("bootstrap")
 
 
-def start_agents_later(settings: Settings, db, bus, data_dir: Path,
-                       stops: list[Callable[[], None]]) -> None:
-    """Every registered agent runner, in a thread: the API answers meanwhile."""
+def agents_starter(settings: Settings, db, bus, data_dir: Path, registry,
+                   stops: list[Callable[[], None]]) -> Callable[[], None]:
+    """Starts every registered agent runner (the fake hosts of ``up``); run once the API
+    answers, the stop function lands in ``stops``."""
     from onestack.core.registry import AgentContext
-    from onestack.server import default_registry
 
-    def run() -> None:
+    def start() -> None:
         ctx = AgentContext(db, bus, settings, hosts=tuple(fake_host_zones(settings.fake_hosts)),
                            driver="fake", state_dir=data_dir)
-        try:
-            stops.append(default_registry().start_agents(ctx))
-        except Exception:  # noqa: BLE001 - the API keeps serving; the log says why
-            log.exception("starting the agents failed")
-    threading.Thread(target=run, name="onestack-agents-start", daemon=True).start()
+        stops.append(registry.start_agents(ctx))
+    return start
 
 
 def run_up(settings: Settings, data_dir: Path, password: str, timings: bool = False) -> int:
@@ -185,13 +182,13 @@ def run_up(settings: Settings, data_dir: Path, password: str, timings: bool = Fa
 
     def ready() -> None:
         clock.mark("listening")
-        start_agents_later(settings, db, bus, data_dir, stops)
         print(f"onestack is up: auth URL {auth_url}\n"
               f"  export OS_CLIENT_CONFIG_FILE={data_dir / 'clouds.yaml'}; "
               "openstack --os-cloud onestack token issue", flush=True)
 
     try:
-        return serve(settings, on_ready=ready, app=app)
+        return serve(settings, on_ready=ready, app=app,
+                     later=agents_starter(settings, db, bus, data_dir, registry, stops))
     finally:
         for stop in stops:
             stop()
