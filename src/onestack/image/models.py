@@ -36,8 +36,19 @@ class Image(Base):
     os_hidden: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     stores: Mapped[str | None] = mapped_column(sa.String(255))  # where the data is, if any
     staged_size: Mapped[int | None] = mapped_column(sa.BigInteger)  # bytes in staging
+    # Bytes an in-flight write may still add (quota reservation): counted in the stage
+    # total while uploading, in the size total while saving or importing.
+    reserved_bytes: Mapped[int | None] = mapped_column(sa.BigInteger)
     created_at: Mapped[datetime] = mapped_column(Timestamp, index=True)
     updated_at: Mapped[datetime] = mapped_column(Timestamp)
+
+
+class QuotaLock(Base):
+    """One row per project, locked (``FOR UPDATE``) while its quota is checked and its
+    bytes reserved, so that parallel uploads see each other's reservations."""
+
+    __tablename__ = "image_quota_locks"
+    project_id: Mapped[str] = mapped_column(PROJECT, primary_key=True)
 
 
 class ImageProperty(Base):

@@ -126,7 +126,7 @@ class ImageData:
             row = s.get(m.Image, image_id)
             if row is None or row.status != states.SAVING:
                 return False
-            row.status = states.ACTIVE
+            row.status, row.reserved_bytes = states.ACTIVE, None
             row.size, row.checksum = size, md5
             row.os_hash_algo, row.os_hash_value = HASH_ALGO, sha512
             row.virtual_size = capture.virtual_size()
@@ -155,16 +155,10 @@ class ImageData:
             if row.status != states.QUEUED:
                 raise Conflict(f"Image status transition from {row.status} to {to} is not "
                                "allowed")
-            budget = self.deps.size_cap
             if row.owner:
                 self.quotas.check_count(s, row.owner, COUNT_UPLOADING)
-                left = self.quotas.bytes_left(s, row.owner,
-                                              STAGE_TOTAL if staging else SIZE_TOTAL)
-                if left is not None:
-                    budget = min(budget, left)
-            if content_length is not None and content_length > budget:
-                raise PayloadTooLarge(f"Image data of {content_length} bytes exceeds the "
-                                      f"{budget} bytes this upload may store.")
+            budget = self.quotas.reserve(s, row, STAGE_TOTAL if staging else SIZE_TOTAL,
+                                         content_length, self.deps.size_cap)
             row.status = to
             row.updated_at = utcnow()
             return budget, row.disk_format
@@ -175,7 +169,7 @@ class ImageData:
         def work(s: Session) -> None:
             row = s.get(m.Image, image_id)
             if row is not None and row.status == expected:
-                row.status = to
+                row.status, row.reserved_bytes = to, None
                 row.updated_at = utcnow()
 
         self.deps.db.write(work)
@@ -228,7 +222,7 @@ class ImageData:
             row = s.get(m.Image, image_id)
             if row is None or row.status != states.UPLOADING:
                 return False
-            row.staged_size = size
+            row.staged_size, row.reserved_bytes = size, None
             row.updated_at = utcnow()
             return True
 
@@ -254,8 +248,7 @@ class ImageData:
             if not row.disk_format or not row.container_format:
                 raise Conflict("'disk_format' and 'container_format' need to be set before "
                                "import.")
-            if row.owner:
-                self.quotas.bytes_left(s, row.owner, SIZE_TOTAL)
+            self.quotas.reserve(s, row, SIZE_TOTAL, row.staged_size, self.deps.size_cap)
             row.status = states.IMPORTING
             row.updated_at = now
             set_properties(s, image_id, {"os_glance_import_task": task_id,
@@ -302,7 +295,7 @@ class ImageData:
                 row.status = states.QUEUED
                 failed = store.name
             if alive:
-                row.staged_size = None
+                row.staged_size, row.reserved_bytes = None, None
                 row.updated_at = now
                 set_properties(s, image_id, {"os_glance_import_task": None,
                                              "os_glance_importing_to_stores": "",

@@ -5,10 +5,17 @@ service's registered default; with neither, the resource is unlimited. Sizes are
 MiB, as Glance does: ``image_size_total`` (bytes of active images), ``image_stage_total``
 (bytes in staging); counts: ``image_count_total`` and ``image_count_uploading``.
 Going over a limit is a 413, as in Glance.
+
+Checks are atomic: ``lock`` takes the project's row in ``image_quota_locks`` (``FOR
+UPDATE``; SQLite's write transactions are serial anyway), and an upload reserves its bytes
+on its image row (``reserved_bytes``) in that same transaction, so a parallel upload sees
+the reservation and cannot spend the same budget. A reservation lives on the image row:
+it ends when the upload ends (replaced by the stored size) or when the image is deleted.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onestack.core.errors import PayloadTooLarge
@@ -57,9 +64,15 @@ class Quotas:
         """Bytes for the size resources, a count for the others."""
         mine = m.Image.owner == project_id
         if resource == SIZE_TOTAL:
-            q = sa.select(sa.func.coalesce(sa.func.sum(m.Image.size), 0)).where(mine)
+            reserving = m.Image.status.in_((states.SAVING, states.IMPORTING))
+            q = sa.select(sa.func.coalesce(sa.func.sum(m.Image.size), 0)
+                          + sa.func.coalesce(sa.func.sum(sa.case(
+                              (reserving, m.Image.reserved_bytes), else_=0)), 0)).where(mine)
         elif resource == STAGE_TOTAL:
-            q = sa.select(sa.func.coalesce(sa.func.sum(m.Image.staged_size), 0)).where(
+            reserving = m.Image.status == states.UPLOADING
+            q = sa.select(sa.func.coalesce(sa.func.sum(m.Image.staged_size), 0)
+                          + sa.func.coalesce(sa.func.sum(sa.case(
+                              (reserving, m.Image.reserved_bytes), else_=0)), 0)).where(
                 mine, m.Image.status.in_((states.UPLOADING, states.IMPORTING)))
         elif resource == COUNT_TOTAL:
             q = sa.select(sa.func.count()).select_from(m.Image).where(mine)
@@ -68,20 +81,51 @@ class Quotas:
                 mine, m.Image.status.in_(states.IN_FLIGHT))
         return int(s.scalar(q) or 0)
 
+    @staticmethod
+    def lock(s: Session, project_id: str) -> None:
+        """Serialise this project's quota checks until ``s`` ends."""
+        query = sa.select(m.QuotaLock.project_id).where(
+            m.QuotaLock.project_id == project_id).with_for_update()
+        if s.scalar(query) is not None:
+            return
+        try:
+            with s.begin_nested():
+                s.add(m.QuotaLock(project_id=project_id))
+        except IntegrityError:
+            pass  # another transaction made it first; the select below waits for it
+        s.scalar(query)
+
     def check_count(self, s: Session, project_id: str, resource: str = COUNT_TOTAL) -> None:
         """Refuse one more image (or one more upload in flight) beyond the limit."""
         limit = self.limit(s, project_id, resource)
         if limit is None:
             return
+        self.lock(s, project_id)
         usage = self.usage(s, project_id, resource)
         if usage + 1 > limit:
             raise QuotaExceeded(project_id, resource, limit, usage, 1)
 
+    def reserve(self, s: Session, row: m.Image, resource: str, want: int | None,
+                cap: int) -> int:
+        """Reserve bytes on ``row`` for a write of ``want`` bytes (None: not known, so all
+        that is left); the byte budget the write may use. 413 when it does not fit."""
+        budget = cap
+        left = self.bytes_left(s, row.owner, resource) if row.owner else None
+        if left is not None:
+            budget = min(budget, left)
+        if want is not None and want > budget:
+            raise PayloadTooLarge(f"Image data of {want} bytes exceeds the {budget} bytes "
+                                  "this upload may store.")
+        row.reserved_bytes = (budget if want is None else want) if left is not None else None
+        return budget
+
     def bytes_left(self, s: Session, project_id: str, resource: str) -> int | None:
-        """How many more bytes may be stored (None: unlimited); 413 when none may."""
+        """How many more bytes may be stored (None: unlimited); 413 when none may. Takes
+        the project's quota lock when a limit applies."""
         limit = self.limit(s, project_id, resource)
         if limit is None:
             return None
+        self.lock(s, project_id)
         usage = self.usage(s, project_id, resource)
         left = limit * MiB - usage
         if left <= 0:
