@@ -11,7 +11,7 @@ import jsonschema
 
 from onestack.core.errors import ValidationError
 
-_name = {"type": "string", "minLength": 1, "maxLength": 255,
+_name = {"type": "string", "minLength": 1, "maxLength": 255, "format": "printable",
          "pattern": r"^(?!\s)[\s\S]*(?<!\s)$"}
 _metadata = {"type": "object",  # the item count is a quota (403), not a schema rule
              "patternProperties": {"^[a-zA-Z0-9-_:. /]{1,255}$": {

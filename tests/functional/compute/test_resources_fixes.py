@@ -261,3 +261,13 @@ def test_another_projects_server_group_is_404(api: Api, make_project_member):
     fault(nova(api, reader.token, "DELETE", f"/os-server-groups/{gid}"), 403)
     assert nova(api, reader.token, "GET", f"/os-server-groups/{gid}").status_code == 200
     assert nova(api, owner.token, "DELETE", f"/os-server-groups/{gid}").status_code == 204
+
+
+@pytest.mark.parametrize("name", ["vm\x00", "vm\x1b[31m"])
+def test_server_names_with_control_characters_are_400(api: Api, member: Member, name: str):
+    """The server schemas share Nova's printable-name rule (checked before anything is
+    looked up, so no image or flavor is needed to see it)."""
+    r = nova(api, member.token, "POST", "/servers",
+             json={"server": {"name": name, "flavorRef": "1",
+                              "imageRef": "70a599e0-31e7-49b7-b260-868f441e862b"}})
+    assert "server/name" in fault(r, 400)
