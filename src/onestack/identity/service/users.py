@@ -150,9 +150,9 @@ def delete(ident: Identity, ctx: RequestContext, user_id: str) -> None:
 def change_password(ident: Identity, user_id: str, original: str, password: str) -> None:
     """Self-service change: the original password proves who is asking (no token needed)."""
     sc = ident.settings.security_compliance
-    current = ident.read(lambda s: store.get_user(s, user_id))
-    if not check_secret(original, current.password_hash):
-        raise Unauthorized()
+    # through the authenticator: unknown, disabled, locked or wrong all answer 401, and a
+    # wrong original password counts toward lockout (issue 7, F9)
+    current = ident.auth.check_original_password(user_id, original)
     if sc.minimum_password_age and current.password_created_at and \
             current.password_created_at + timedelta(days=sc.minimum_password_age) > utcnow():
         raise BadRequest("You cannot change your password at this time due to the "
