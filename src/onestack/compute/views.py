@@ -129,10 +129,3 @@ def updated(call: Call, inst: cm.Instance, admin: bool, version: tuple[int, int]
     if version >= (2, 75):
         return detail(call, inst, None, admin, version, groups)
     return common(call, inst, None, admin, version, groups)
-
-
-def server_groups_of(s: Any, instance_id: str) -> list[str]:
-    import sqlalchemy as sa
-
-    return [g.id for g in s.scalars(sa.select(cm.ServerGroup))
-            if instance_id in (g.members or [])]

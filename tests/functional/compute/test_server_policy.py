@@ -170,3 +170,19 @@ def test_projectless_tokens_are_refused(nova: Nova, team, sql, cloud: Cloud, rol
     orphans = sql.read(lambda s: s.query(cm.Instance).filter(
         cm.Instance.project_id == "").count())
     assert orphans == 0
+
+
+def test_an_operator_policy_file_overrides_an_action_rule(nova: Nova, team, sql, make_api,
+                                                          tmp_path) -> None:
+    """Each rule goes through the policy engine by its Nova name: a policy file that lets
+    readers stop servers does exactly that, and nothing more."""
+    member, reader, image_id = team
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text('"os_compute_api:servers:stop": "role:reader and '
+                           'project_id:%(target.project_id)s"\n')
+    custom = Nova(make_api(policy_file=str(policy_file)))
+    sid = boot(nova, member.token, image_id)
+    arrange(sql, sid, "active")
+    assert custom.action(sid, reader.token, {"os-stop": None}).status_code == 202
+    arrange(sql, sid, "stopped")
+    assert custom.action(sid, reader.token, {"os-start": None}).status_code == 403
