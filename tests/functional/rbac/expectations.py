@@ -13,7 +13,8 @@ of B (``other``), on a resource of project A named in the path:
 - ``ADMIN``   admin only; member and reader get 403; other 403 (or 404)
 - ``SELF``    the user named in the path (the member) and admin; reader, other 403/404
 - ``OWNER``   the member only (per-user resources: admin sees just its own, so 404)
-- ``EXEMPT``  not decided by the token (password change is authenticated by password)
+- ``EXEMPT``  not decided by the token (password change is authenticated by password,
+              OAuth1 request and access tokens by the consumer's signature)
 
 The nova-network routes answer 410 Gone to everyone, as Nova does: ``ANY`` (not refused).
 """
@@ -166,6 +167,35 @@ SELF GET /identity/v3/OS-TRUST/trusts/{trust_id}
 SELF DELETE /identity/v3/OS-TRUST/trusts/{trust_id}
 SELF GET /identity/v3/OS-TRUST/trusts/{trust_id}/roles
 SELF GET /identity/v3/OS-TRUST/trusts/{trust_id}/roles/{role_id}
+ADMIN GET /identity/v3/OS-FEDERATION/identity_providers
+ADMIN GET /identity/v3/OS-FEDERATION/identity_providers/{idp_id}
+ADMIN PUT /identity/v3/OS-FEDERATION/identity_providers/{idp_id}
+ADMIN PATCH /identity/v3/OS-FEDERATION/identity_providers/{idp_id}
+ADMIN DELETE /identity/v3/OS-FEDERATION/identity_providers/{idp_id}
+ADMIN GET /identity/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols
+ADMIN GET /identity/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}
+ADMIN PUT /identity/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}
+ADMIN PATCH /identity/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}
+ADMIN DELETE /identity/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}
+ADMIN GET /identity/v3/OS-FEDERATION/mappings
+ADMIN GET /identity/v3/OS-FEDERATION/mappings/{item_id}
+ADMIN PUT /identity/v3/OS-FEDERATION/mappings/{item_id}
+ADMIN PATCH /identity/v3/OS-FEDERATION/mappings/{item_id}
+ADMIN DELETE /identity/v3/OS-FEDERATION/mappings/{item_id}
+ADMIN GET /identity/v3/OS-FEDERATION/service_providers
+ADMIN GET /identity/v3/OS-FEDERATION/service_providers/{item_id}
+ADMIN PUT /identity/v3/OS-FEDERATION/service_providers/{item_id}
+ADMIN PATCH /identity/v3/OS-FEDERATION/service_providers/{item_id}
+ADMIN DELETE /identity/v3/OS-FEDERATION/service_providers/{item_id}
+EXEMPT POST /identity/v3/OS-OAUTH1/request_token
+EXEMPT POST /identity/v3/OS-OAUTH1/access_token
+ANY PUT /identity/v3/OS-OAUTH1/authorize/{request_token_id}
+SELF GET /identity/v3/users/{user_id}/OS-OAUTH1/access_tokens
+SELF GET /identity/v3/users/{user_id}/OS-OAUTH1/access_tokens/{token_id}
+SELF DELETE /identity/v3/users/{user_id}/OS-OAUTH1/access_tokens/{token_id}
+SELF GET /identity/v3/users/{user_id}/OS-OAUTH1/access_tokens/{token_id}/roles
+SELF GET /identity/v3/users/{user_id}/OS-OAUTH1/access_tokens/{token_id}/roles/{role_id}
+ADMIN POST /identity/v3/s3tokens
 """
 
 ASSIGNMENT_TARGETS = ["/projects/{target_id}", "/OS-INHERIT/projects/{target_id}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.functional.rbac.world import World, new_uuid
+from tests.functional.rbac.world import World, call, new_uuid
 from tests.support.identity import unique
 
 PARAM = re.compile(r"\{(\w+)\}")
@@ -14,8 +14,10 @@ PARAM = re.compile(r"\{(\w+)\}")
 def fill(world: World, method: str, path: str) -> tuple[str, dict[str, str]]:
     """The concrete path, and the values used (fresh resources made for this case)."""
     values: dict[str, str] = {}
+    PARAM_VALUES.clear()
     for name in PARAM.findall(path):
         values[name] = value(world, method, path, name, values)
+        PARAM_VALUES[name] = values[name]
     return PARAM.sub(lambda m: values[m.group(1)], path), values
 
 
@@ -37,6 +39,10 @@ def value(world: World, method: str, path: str, name: str, done: dict[str, str])
 
 def _identity(w: World, method: str, path: str, name: str, seg: str) -> str:
     a = w.project_a["id"]
+    if "OS-FEDERATION" in path and name in ("idp_id", "protocol_id", "item_id"):
+        return _federation(w, method, path, name, seg)
+    if name in ("request_token_id", "token_id"):
+        return new_uuid().replace("-", "")
     if name == "item_id":
         kinds = {"policies": "policy", "consumers": "consumer", "registered_limits":
                  "registered_limit", "limits": "limit", "services": "service",
@@ -79,6 +85,21 @@ def _identity(w: World, method: str, path: str, name: str, seg: str) -> str:
     if name == "trust_id":
         return w.trust()
     return {"tag": "t1", "group": "ldap", "option": "url"}[name]
+
+
+def _federation(w: World, method: str, path: str, name: str, seg: str) -> str:
+    """A fresh one, or for a PUT (create) of the last segment a new name."""
+    last = path.endswith("{" + name + "}")
+    if method == "PUT" and last:
+        return unique("new")
+    if name == "idp_id":
+        return w.federation("idp")
+    if name == "protocol_id":
+        return w.federation("protocol", idp=PARAM_VALUES.get("idp_id"))
+    return w.federation("mapping" if seg == "mappings" else "sp")
+
+
+PARAM_VALUES: dict[str, str] = {}
 
 
 def _compute(w: World, method: str, path: str, name: str, seg: str) -> str:
@@ -167,6 +188,23 @@ _ACTION_BODIES: dict[str, Any] = {
 }
 
 
+def _s3_request(w: World) -> dict:
+    """A correctly signed S3 (AWS v1) request of the member's EC2 credential."""
+    import base64
+    import hashlib
+    import hmac
+
+    r = call(w.api, "POST", f"/identity/v3/users/{w.member.user_id}/credentials/OS-EC2",
+             w.member.token, {"tenant_id": w.project_a["id"]})
+    assert r.status_code == 201, r.text
+    cred = r.json()["credential"]
+    to_sign = b"GET\n\n\nTue, 11 Jul 2025 10:00:00 GMT\n/bucket"
+    signature = base64.b64encode(hmac.new(cred["secret"].encode(), to_sign,
+                                          hashlib.sha1).digest()).decode()
+    return {"credentials": {"access": cred["access"], "signature": signature,
+                            "token": base64.urlsafe_b64encode(to_sign).decode()}}
+
+
 def _registered_limit_body(w: World, v: dict) -> dict:
     return {"registered_limits": [{"service_id": w.identity("service"),
                                    "resource_name": unique("res"), "default_limit": 5}]}
@@ -238,6 +276,24 @@ _BODIES: dict[str, Any] = {
         "trustee_user_id": w.identity("user"),
         "project_id": w.project_a["id"], "impersonation": False,
         "roles": [{"name": "member"}]}},
+    "PUT /identity/v3/OS-FEDERATION/identity_providers/{idp_id}": {
+        "identity_provider": {"enabled": True}},
+    "PATCH /identity/v3/OS-FEDERATION/identity_providers/{idp_id}": {
+        "identity_provider": {"description": "d"}},
+    "PUT /identity/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}":
+        lambda w, v: {"protocol": {"mapping_id": w.federation("mapping")}},
+    "PATCH /identity/v3/OS-FEDERATION/identity_providers/{idp_id}/protocols/{protocol_id}":
+        lambda w, v: {"protocol": {"mapping_id": w.federation("mapping")}},
+    "PUT /identity/v3/OS-FEDERATION/mappings/{item_id}": {"mapping": {
+        "rules": World.MAPPING_RULES}},
+    "PATCH /identity/v3/OS-FEDERATION/mappings/{item_id}": {"mapping": {
+        "rules": World.MAPPING_RULES}},
+    "PUT /identity/v3/OS-FEDERATION/service_providers/{item_id}": {"service_provider": {
+        "auth_url": "https://sp.example.test/v3/auth", "sp_url": "https://sp.example.test/e"}},
+    "PATCH /identity/v3/OS-FEDERATION/service_providers/{item_id}": {"service_provider": {
+        "description": "d"}},
+    "PUT /identity/v3/OS-OAUTH1/authorize/{request_token_id}": {"roles": [{"name": "member"}]},
+    "POST /identity/v3/s3tokens": lambda w, v: _s3_request(w),
     # compute
     "POST /compute/v2.1/servers": lambda w, v: {"server": {
         "name": unique("vm"), "imageRef": w.public_image, "flavorRef": "42"}},

@@ -184,6 +184,28 @@ class World:
             "service_id": service, "project_id": self.project_a["id"],
             "resource_name": resource, "resource_limit": 3}]})["limits"][0]["id"]
 
+    MAPPING_RULES = [{"local": [{"user": {"name": "{0}"}}],
+                      "remote": [{"type": "REMOTE_USER"}]}]
+
+    def federation(self, kind: str, idp: str | None = None) -> str:
+        """A fresh identity provider, mapping, protocol (of ``idp``) or service provider."""
+        ident = unique(kind)
+        base = "/identity/v3/OS-FEDERATION"
+        path, body = {
+            "idp": (f"{base}/identity_providers/{ident}",
+                    {"identity_provider": {"enabled": True}}),
+            "mapping": (f"{base}/mappings/{ident}", {"mapping": {"rules": self.MAPPING_RULES}}),
+            "sp": (f"{base}/service_providers/{ident}", {"service_provider": {
+                "auth_url": "https://sp.example.test/v3/auth",
+                "sp_url": "https://sp.example.test/ecp"}}),
+            "protocol": (f"{base}/identity_providers/{idp}/protocols/{ident}",
+                         {"protocol": {"mapping_id": self.federation("mapping")
+                                       if kind == "protocol" else ""}}),
+        }[kind]
+        r = call(self.api, "PUT", path, self.cloud.admin_token, body)
+        assert r.status_code == 201, f"{path}: {r.status_code} {r.text[:300]}"
+        return ident
+
     def credential(self) -> str:
         return self.admin_post("/identity/v3/credentials", {"credential": {
             "user_id": self.member.user_id, "type": "cert", "blob": "x"}}
