@@ -234,3 +234,26 @@ def test_kill9_api_mid_create_leaves_no_half_rows(cloud: Cloud) -> None:
     ids = Database(cloud.url).read(lambda s: list(s.scalars(sa.select(cm.Instance.id))))
     wait_for(lambda: all(server(cloud, token, i)["status"] == "ACTIVE" for i in ids),
              timeout=90)
+
+
+def test_guest_lost_while_the_agent_was_down_shows_shutoff(cloud: Cloud) -> None:
+    """``kill -9`` of the agent, then of the guest behind it (its state removed from the
+    fake hypervisor's file): the restarted agent's resync shows the server SHUTOFF."""
+    import json
+
+    token = cloud.token()
+    headers = {"X-Auth-Token": token}
+    r = httpx.post(f"{cloud.base}/compute/v2.1/servers", headers=headers, timeout=10, json={
+        "server": {"name": "lost-guest", "imageRef": IMAGE_ID, "flavorRef": "42"}})
+    assert r.status_code == 202, r.text
+    sid = r.json()["server"]["id"]
+    wait_for(lambda: server(cloud, token, sid)["status"] == "ACTIVE", timeout=90)
+    cloud.kill9("compute")
+    state = cloud.tmp / "fake-crash-host.json"
+    guests = json.loads(state.read_text())
+    assert sid in guests
+    del guests[sid]
+    state.write_text(json.dumps(guests))
+    cloud.start_agent()
+    wait_for(lambda: server(cloud, token, sid)["status"] == "SHUTOFF", timeout=60)
+    assert server(cloud, token, sid)["OS-EXT-STS:power_state"] == 0
