@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any, Iterable
-
-from oslo_config import cfg
-from oslo_policy import policy as oslo_policy
+from typing import TYPE_CHECKING, Any, Iterable
 
 from onestack.core.context import RequestContext
 from onestack.core.errors import Forbidden
+
+if TYPE_CHECKING:  # imported at the first check: a cold start and the first login need none
+    from oslo_policy import policy as oslo_policy
 
 # Reusable check strings.
 ADMIN = "role:admin"
 SYSTEM_READER = "(role:reader and system_scope:all)"
 SYSTEM_ADMIN = "(role:admin and system_scope:all)"
 OWNER = "user_id:%(target.user_id)s"
+
+
+class DuplicatePolicyError(ValueError):
+    """A rule name registered twice (each rule has one default, in one place)."""
 
 
 def flatten(target: dict[str, Any], prefix: str = "target") -> dict[str, Any]:
@@ -59,7 +63,7 @@ class Policy:
             names = set(self._names)
             for name, _ in rules:
                 if name in names:
-                    raise oslo_policy.DuplicatePolicyError(name)
+                    raise DuplicatePolicyError(f"Policy {name} is already registered")
                 names.add(name)
             self._names = names
             self._pending.extend(rules)
@@ -68,6 +72,9 @@ class Policy:
 
     def _ready(self) -> oslo_policy.Enforcer:
         """The enforcer with every registered default and the policy file; under the lock."""
+        from oslo_config import cfg
+        from oslo_policy import policy as oslo_policy
+
         if self._enforcer is None:
             conf = cfg.ConfigOpts()
             conf([], project="onestack", default_config_files=[], default_config_dirs=[])

@@ -115,3 +115,30 @@ def test_start_agents_starts_every_runner_and_stops_them_all():
 ])
 def test_catalog_url_templates(url, project, rendered):
     assert render_url(url, project) == rendered
+
+
+def test_building_policy_defaults_loads_no_oslo_until_a_rule_is_checked():
+    """oslo.policy and oslo.config (with oslo_utils.strutils' regexes) cost a good part of a
+    cold start and the first login checks no rule: they load at the first check."""
+    code = (
+        "import sys\n"
+        "from onestack.core.context import RequestContext\n"
+        "from onestack.core.policy import Policy\n"
+        "import onestack.compute.policies\n"
+        "p = Policy(); p.register([('a:b', 'role:admin')])\n"
+        "before = sorted(m for m in ('oslo_policy', 'oslo_config') if m in sys.modules)\n"
+        "ok = p.allowed('a:b', RequestContext('r', roles=['admin']))\n"
+        "print(before, ok, 'oslo_policy' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "[] True True", out.stderr
+
+
+def test_a_rule_registered_twice_is_refused():
+    from onestack.core.policy import DuplicatePolicyError, Policy
+
+    p = Policy()
+    p.register([("a:b", "role:admin")])
+    with pytest.raises(DuplicatePolicyError):
+        p.register([("a:c", ""), ("a:b", "")])
+    with pytest.raises(DuplicatePolicyError):
+        p.register([("x:y", ""), ("x:y", "")])

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from oslo_policy.policy import DuplicatePolicyError
-
 from onestack.compute.policies import servers
-from onestack.core.policy import Policy
+from onestack.core.policy import DuplicatePolicyError, Policy
 
 RULES: list[tuple[str, str]] = list(servers.RULES)
 try:
