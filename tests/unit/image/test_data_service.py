@@ -18,18 +18,29 @@ def status(g, image_id: str) -> str:
     return g.images.show(ADMIN, image_id)["status"]
 
 
-def test_upload_streams_chunk_by_chunk_into_the_store(glance):
+def test_upload_streams_chunk_by_chunk_into_the_store(glance, monkeypatch):
     image_id = new_image(glance)
     produced: list[int] = []
     store = glance.deps.store
+    made_when_stored: list[int] = []  # how many chunks existed as the store took each one
+    real_write = store.write
+
+    def watching_write(ident, chunks):
+        def watch() -> Iterator[bytes]:
+            for chunk in chunks:
+                made_when_stored.append(len(produced))
+                yield chunk
+        return real_write(ident, watch())
+    monkeypatch.setattr(store, "write", watching_write)
 
     def body() -> Iterator[bytes]:
         for i in range(50):
-            # the store must have consumed every earlier chunk before we make this one
             produced.append(i)
             yield bytes([i]) * 4096
 
     glance.data.upload(OWNER, image_id, body())
+    # the store took chunk n while only n chunks had been made: nothing read ahead or joined
+    assert made_when_stored == list(range(1, 51))
     assert len(store.blobs[image_id]) == 50  # arrived as 50 chunks, never joined
     data = b"".join(bytes([i]) * 4096 for i in range(50))
     image = glance.images.show(OWNER, image_id)
