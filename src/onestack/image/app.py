@@ -2,7 +2,7 @@
 policy defaults, routes under ``/image``."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from onestack.core.registry import CatalogEntry, ServiceSpec, collect_routes
 
@@ -32,7 +32,14 @@ def build(platform: Platform, store: ImageStore | None = None,
         fs_store, fs_staging = filesystem_stores(platform.settings.database_url)
         store, staging = store or fs_store, staging or fs_staging
     return Glance.build(Deps(platform.db, platform.policy, store, staging,
-                             region=platform.settings.region))
+                             region=platform.settings.region, web=web_source(platform)))
+
+
+def web_source(platform: Platform) -> Any:
+    """Where ``web-download`` may fetch from: the ``image_web_download_hosts`` setting."""
+    from onestack.image.service.web_download import WebSource, parse_hosts
+
+    return WebSource(parse_hosts(getattr(platform.settings, "image_web_download_hosts", "")))
 
 
 def routes(platform: Platform) -> list[Route]:

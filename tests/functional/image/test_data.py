@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
+import time
 
 from tests.functional.image.conftest import assert_glance_fault
 from tests.support.api import assert_status
@@ -96,13 +97,22 @@ def test_import_refusals(glance, owner):
     assert_glance_fault(glance.post(path, token=owner.token, json={"method": "x"}), 400)
 
 
-def test_tasks_api_is_admin_only_and_refuses_url_imports(glance, owner, cloud):
+def test_tasks_api_is_admin_only_and_url_imports_fail_later(glance, owner, cloud):
     task = {"type": "import", "input": {"import_from": "http://127.0.0.1:9/x.qcow2",
                                         "import_from_format": "qcow2",
                                         "image_properties": {"disk_format": "qcow2",
                                                              "container_format": "bare"}}}
     assert_glance_fault(glance.post("/v2/tasks", token=owner.token, json=task), 403)
-    assert_glance_fault(glance.post("/v2/tasks", token=cloud.admin_token, json=task), 400)
+    # Glance accepts the task (201) and fails it afterwards, with a message
+    created = assert_status(glance.post("/v2/tasks", token=cloud.admin_token, json=task), 201)
+    assert created["type"] == "import" and created["status"] in ("pending", "processing",
+                                                                 "failure")
+    assert created["input"] == task["input"]
+    failed = wait_for_task(glance, cloud.admin_token, created["id"])
+    assert failed["status"] == "failure" and "does not pass filtering" in failed["message"]
+    for bad in ({"type": "import"}, {"type": "export", "input": {}},
+                {"type": "import", "input": {"import_from": "http://x/"}}, []):
+        assert_glance_fault(glance.post("/v2/tasks", token=cloud.admin_token, json=bad), 400)
     assert_glance_fault(glance.get("/v2/tasks", token=owner.token), 403)
     body = assert_status(glance.get("/v2/tasks", token=cloud.admin_token), 200)
     assert body["schema"] == "/v2/schemas/tasks"
@@ -111,3 +121,13 @@ def test_tasks_api_is_admin_only_and_refuses_url_imports(glance, owner, cloud):
                                          token=cloud.admin_token), 200)
         assert shown["id"] == listed["id"]
     assert_glance_fault(glance.get("/v2/tasks/nope", token=cloud.admin_token), 404)
+
+
+def wait_for_task(glance, token, task_id, seconds=10.0):
+    """The task once it has finished (tasks run after the API answers)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        task = assert_status(glance.get(f"/v2/tasks/{task_id}", token=token), 200)
+        if task["status"] in ("success", "failure") or time.monotonic() > deadline:
+            return task
+        time.sleep(0.05)

@@ -37,7 +37,7 @@ def test_unknown_schema(glance, reader):
 
 def test_info(glance, reader):
     methods = assert_status(glance.get("/v2/info/import", token=reader.token), 200)
-    assert methods["import-methods"]["value"] == ["glance-direct"]
+    assert methods["import-methods"]["value"] == ["glance-direct", "web-download"]
     stores = assert_status(glance.get("/v2/info/stores", token=reader.token), 200)["stores"]
     assert stores == [{"id": "file", "description": "Image store 'file'", "default": True}]
     usage = assert_status(glance.get("/v2/info/usage", token=reader.token), 200)["usage"]

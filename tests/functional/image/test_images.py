@@ -29,7 +29,7 @@ def test_create_defaults_and_shape(glance, owner):
     assert image["created_at"].endswith("Z") and len(image["created_at"]) == 20
     uuid.UUID(image["id"])
     assert response.headers["location"].endswith(f"/image/v2/images/{image['id']}")
-    assert response.headers["openstack-image-import-methods"] == "glance-direct"
+    assert response.headers["openstack-image-import-methods"] == "glance-direct,web-download"
     assert response.headers["openstack-image-store-ids"] == "file"
     assert glance.show(owner.token, image["id"]) == image
 

@@ -29,8 +29,9 @@ class Glance:
     @classmethod
     def build(cls, deps: Deps) -> Glance:
         quotas = Quotas(deps.region)
-        return cls(deps, ImageService(deps, quotas), ImageData(deps, quotas), Members(deps),
-                   Tasks(deps), quotas, Metadefs(deps))
+        images, data = ImageService(deps, quotas), ImageData(deps, quotas)
+        return cls(deps, images, data, Members(deps), Tasks(deps, images, data), quotas,
+                   Metadefs(deps))
 
 
 def parse_bool(name: str, value: str) -> bool:

@@ -2,7 +2,9 @@
 the row → view step that gathers properties and tags."""
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +18,7 @@ from onestack.core.policy import Policy
 from onestack.image import models as m
 from onestack.image import views
 from onestack.image.drivers.base import ImageStore
+from onestack.image.service.web_download import WebSource
 from onestack.image.visibility import may_see_row
 
 # Glance's default per-image limits (image_tag_quota, image_property_quota, image_member_quota).
@@ -26,6 +29,10 @@ MAX_MEMBERS = 128
 IMAGE_SIZE_CAP = 1 << 40
 
 
+def start_thread(work: Callable[[], None]) -> None:
+    threading.Thread(target=work, name="image-import", daemon=True).start()
+
+
 @dataclass
 class Deps:
     db: Database
@@ -33,9 +40,12 @@ class Deps:
     store: ImageStore
     staging: ImageStore
     region: str = "RegionOne"
-    import_methods: tuple[str, ...] = ("glance-direct",)
+    import_methods: tuple[str, ...] = ("glance-direct", "web-download")
     size_cap: int = IMAGE_SIZE_CAP
     stores: tuple[str, ...] = field(default=())
+    web: WebSource = field(default_factory=WebSource)  # where web-download may fetch from
+    # Runs an import's long part (a download) after the API has answered 202.
+    run_later: Callable[[Callable[[], None]], None] = field(default=start_thread)
 
     def __post_init__(self) -> None:
         if not self.stores:

@@ -1,5 +1,5 @@
 """Image data: upload (``PUT …/file``), download (``GET …/file``, with ranges), stage
-(``PUT …/stage``) and import (``POST …/import``, method ``glance-direct``).
+(``PUT …/stage``) and import (``POST …/import``: ``glance-direct``, ``web-download``).
 
 Bytes stream from the request straight into the store, chunk by chunk; size, md5 and sha512
 are computed on the way, and the format inspector (``image.inspector``) reads the head as
@@ -9,9 +9,10 @@ moves through its statuses in short transactions around the streaming, never dur
 from __future__ import annotations
 
 import errno
+import functools
 import logging
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -231,49 +232,54 @@ class ImageData:
             raise Gone(f"Image {image_id} could not be found after staging. The image may "
                        "have been deleted meanwhile.")
 
-    def import_image(self, ctx: RequestContext, image_id: str, body: Any) -> str:
-        """Runs the import to completion before answering (the 202 is Glance's contract;
-        the work is done by then). Returns the task id."""
+    def import_image(self, ctx: RequestContext, image_id: str, body: Any, *,
+                     wait: bool = False) -> str:
+        """``glance-direct`` runs to completion before answering (its bytes are local);
+        ``web-download`` answers at once and fetches afterwards (``deps.run_later``)
+        unless ``wait``. Either way a failure fails the task and requeues the image.
+        Returns the task id."""
         method, stores = self._parse_import(body)
+        uri = self.deps.web.check(body["method"].get("uri")) \
+            if method == "web-download" else None
         task_id = str(uuid.uuid4())
-        now = utcnow()
 
-        def begin(s: Session) -> str:
+        def begin(s: Session) -> tuple[int | None, str | None]:
             row = visible_image(s, self.deps, ctx, image_id, lock=True)
             self.deps.enforce("image:import_image", ctx, row)
-            if row.status != states.UPLOADING or row.staged_size is None:
-                raise Conflict(f"Image {image_id} has no staged data; stage it with PUT "
-                               f"/v2/images/{image_id}/stage before using the '{method}' "
-                               "import method.")
-            if not row.disk_format or not row.container_format:
-                raise Conflict("'disk_format' and 'container_format' need to be set before "
-                               "import.")
-            self.quotas.reserve(s, row, SIZE_TOTAL, row.staged_size, self.deps.size_cap)
-            row.status = states.IMPORTING
-            row.updated_at = now
-            set_properties(s, image_id, {"os_glance_import_task": task_id,
-                                         "os_glance_importing_to_stores": ",".join(stores),
-                                         "os_glance_failed_import": ""})
-            s.add(m.Task(id=task_id, type="api_image_import", status=states.TASK_PROCESSING,
-                         owner=ctx.project_id or None, image_id=image_id,
-                         request_id=ctx.request_id, user_id=ctx.user_id,
-                         input={"image_id": image_id, "import_req": body,
-                                "backend": list(stores)},
-                         result=None, message="", created_at=now, updated_at=now))
-            return row.disk_format
+            _check_importable(row, method)
+            want = None if uri else row.staged_size
+            budget = self.quotas.reserve(s, row, SIZE_TOTAL, want, self.deps.size_cap)
+            _record_import(s, ctx, row, task_id, body, stores)
+            return (budget if uri else None), row.disk_format
 
-        disk_format = self.deps.db.write(begin)
+        budget, disk_format = self.deps.db.write(begin)
+        if uri is None:
+            self._import_from(image_id, task_id, lambda: self.deps.staging.read(image_id),
+                              None, disk_format)
+            return task_id
+        job = functools.partial(self._import_from, image_id, task_id,
+                                lambda: self.deps.web.open(uri), budget, disk_format)
+        if wait:
+            job()
+        else:
+            self.deps.run_later(job)
+        return task_id
+
+    def _import_from(self, image_id: str, task_id: str,
+                     source: Callable[[], Iterable[bytes]], budget: int | None,
+                     disk_format: str | None) -> None:
+        """Store what ``source`` yields as the image, through the budget and the format
+        inspector; the task and the image record the outcome."""
         try:
-            capture = Inspection(self.deps.staging.read(image_id), disk_format)
+            capture = Inspection(_Budget(source(), budget), disk_format)
             size, md5, sha512 = self.deps.store.write(image_id, capture)
         except Exception as exc:  # noqa: BLE001 - any failure fails the task, not the API
             log.warning("import of image %s failed: %s", image_id, exc)
             self.deps.store.delete(image_id)
-            self._finish_import(image_id, task_id, None, str(exc) or type(exc).__name__)
-            return task_id
+            self._finish_import(image_id, task_id, None, _import_error(exc, budget))
+            return
         self._finish_import(image_id, task_id, (size, md5, sha512, capture.virtual_size()),
                             "")
-        return task_id
 
     def _finish_import(self, image_id: str, task_id: str,
                        result: tuple[int, str, str, int | None] | None, error: str) -> None:
@@ -332,6 +338,41 @@ class ImageData:
         if unknown:
             raise Conflict(f"Unknown stores: {', '.join(unknown)}")
         return method, tuple(stores) or self.deps.stores
+
+
+def _check_importable(row: m.Image, method: str) -> None:
+    if method == "web-download" and row.status != states.QUEUED:
+        raise Conflict(f"Image {row.id} is not queued (it is {row.status}); the "
+                       "'web-download' import method needs a queued image.")
+    if method != "web-download" and (row.status != states.UPLOADING
+                                     or row.staged_size is None):
+        raise Conflict(f"Image {row.id} has no staged data; stage it with PUT "
+                       f"/v2/images/{row.id}/stage before using the '{method}' "
+                       "import method.")
+    if not row.disk_format or not row.container_format:
+        raise Conflict("'disk_format' and 'container_format' need to be set before import.")
+
+
+def _record_import(s: Session, ctx: RequestContext, row: m.Image, task_id: str, body: Any,
+                   stores: tuple[str, ...]) -> None:
+    """The image is importing; its task (``api_image_import``) is processing."""
+    now = utcnow()
+    row.status = states.IMPORTING
+    row.updated_at = now
+    set_properties(s, row.id, {"os_glance_import_task": task_id,
+                               "os_glance_importing_to_stores": ",".join(stores),
+                               "os_glance_failed_import": ""})
+    s.add(m.Task(id=task_id, type="api_image_import", status=states.TASK_PROCESSING,
+                 owner=ctx.project_id or None, image_id=row.id, request_id=ctx.request_id,
+                 user_id=ctx.user_id, input={"image_id": row.id, "import_req": body,
+                                             "backend": list(stores)},
+                 result=None, message="", created_at=now, updated_at=now))
+
+
+def _import_error(exc: BaseException, budget: int | None) -> str:
+    if isinstance(exc, _TooBig):
+        return f"Image exceeds the storage quota or size limit ({budget} bytes)."
+    return str(exc) or type(exc).__name__
 
 
 def _reraise(exc: BaseException, budget: int) -> None:
