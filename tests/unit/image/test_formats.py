@@ -1,6 +1,7 @@
 import struct
 
-from onestack.image.formats import HeadCapture, qcow2_virtual_size
+from onestack.image.inspector import Inspection
+from onestack.image.inspector.qcow2 import virtual_size
 
 
 def qcow2_header(size: int, version: int = 3) -> bytes:
@@ -8,20 +9,20 @@ def qcow2_header(size: int, version: int = 3) -> bytes:
 
 
 def test_qcow2_virtual_size_is_read_from_the_header():
-    assert qcow2_virtual_size(qcow2_header(10 * 1024**3)) == 10 * 1024**3
-    assert qcow2_virtual_size(qcow2_header(1 << 20, version=2)) == 1 << 20
+    assert virtual_size(qcow2_header(10 * 1024**3)) == 10 * 1024**3
+    assert virtual_size(qcow2_header(1 << 20, version=2)) == 1 << 20
 
 
 def test_not_qcow2():
-    assert qcow2_virtual_size(b"\0" * 512) is None
-    assert qcow2_virtual_size(b"QFI\xfb") is None  # truncated
-    assert qcow2_virtual_size(qcow2_header(5, version=9)) is None
+    assert virtual_size(b"\0" * 512) is None
+    assert virtual_size(b"QFI\xfb") is None  # truncated
+    assert virtual_size(qcow2_header(5, version=9)) is None
 
 
-def test_head_capture_passes_chunks_through_and_keeps_the_head():
+def test_inspection_passes_chunks_through_and_keeps_only_the_head():
     header = qcow2_header(123456)
-    parts = [header[:3], header[3:20], header[20:], b"x" * 4096]
-    capture = HeadCapture(iter(parts))
-    assert list(capture) == parts
-    assert capture.virtual_size() == 123456
-    assert len(capture.head) == 512
+    parts = [header[:3], header[3:20], header[20:], b"x" * 4096] + [b"\0" * 65536] * 4
+    inspection = Inspection(iter(parts), "qcow2")
+    assert list(inspection) == parts
+    assert inspection.virtual_size() == 123456
+    assert len(inspection.head) == 34 * 1024  # the head, not the whole stream
