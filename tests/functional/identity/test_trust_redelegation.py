@@ -168,3 +168,15 @@ def test_deleting_the_parent_disables_the_redelegated_trust(api, cloud, trustor,
         "identity": {"methods": ["token"], "token": {"id": cloud.login(third, "third-pw")}},
         "scope": {"OS-TRUST:trust": {"id": child["id"]}}}})
     assert_fault(response, 401)
+
+
+def test_the_maximum_depth_is_configurable(make_api, cloud, trustor, trustee):
+    shallow = make_api(trust_max_redelegation_count=1)
+    user, _ = trustee
+    assert_fault(create(shallow, trustor.token, trustor.user["id"], user["id"],
+                        trustor.project["id"], ["member"], allow_redelegation=True,
+                        redelegation_count=2), 403)
+    trust = assert_status(create(shallow, trustor.token, trustor.user["id"], user["id"],
+                                 trustor.project["id"], ["member"], allow_redelegation=True),
+                          201)["trust"]
+    assert trust["redelegation_count"] == 1  # the configured maximum, not Keystone's 3
