@@ -88,9 +88,9 @@ def test_redelegated_roles_must_be_a_subset(api, cloud, trustor, trustee):
     _, token = parent_trust(api, trustor, trustee, roles=("reader",), allow_redelegation=True)
     third = cloud.make_user()
     assert_fault(create(api, token, user["id"], third["id"], trustor.project["id"],
-                        ["member"]), 403)
+                        ["member"]), 403, "not in redelegated trust")
     assert_fault(create(api, token, user["id"], third["id"], trustor.project["id"],
-                        ["admin"]), 403)
+                        ["admin"]), 403, "not in redelegated trust")
 
 
 def test_redelegated_expiry_cannot_outlive_the_parent(api, cloud, trustor, trustee):
@@ -100,7 +100,7 @@ def test_redelegated_expiry_cannot_outlive_the_parent(api, cloud, trustor, trust
     third = cloud.make_user()
     project = trustor.project["id"]
     assert_fault(create(api, token, user["id"], third["id"], project, ["member"],
-                        expires_at="2999-06-01T00:00:00Z"), 403)
+                        expires_at="2999-06-01T00:00:00Z"), 403, "expiration")
     inherited = assert_status(create(api, token, user["id"], third["id"], project,
                                      ["member"]), 201)["trust"]
     assert inherited["expires_at"].startswith("2999-01-01T00:00:00")  # the parent's
@@ -111,7 +111,7 @@ def test_redelegated_trust_cannot_set_remaining_uses(api, cloud, trustor, truste
     _, token = parent_trust(api, trustor, trustee, allow_redelegation=True)
     third = cloud.make_user()
     assert_fault(create(api, token, user["id"], third["id"], trustor.project["id"],
-                        ["member"], remaining_uses=5), 403)
+                        ["member"], remaining_uses=5), 403, "remaining_uses")
 
 
 def test_redelegation_cannot_add_impersonation(api, cloud, trustor, trustee):
@@ -119,7 +119,7 @@ def test_redelegation_cannot_add_impersonation(api, cloud, trustor, trustee):
     _, token = parent_trust(api, trustor, trustee, allow_redelegation=True)
     third = cloud.make_user()
     assert_fault(create(api, token, user["id"], third["id"], trustor.project["id"],
-                        ["member"], impersonation=True), 403)
+                        ["member"], impersonation=True), 403, "Impersonation")
 
 
 def test_redelegation_depth_runs_out(api, cloud, trustor, trustee):
