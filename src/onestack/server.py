@@ -66,6 +66,7 @@ def build_app(settings: Settings, db: Database | None = None, bus: Bus | None = 
     """Without a bus the app gets one that drops notifications: an API-only process has no
     local worker to wake (agents elsewhere find their work by resync)."""
     from onestack.core.app import Mount, OpenStackApp
+    from onestack.core.bodies import BodyLimits
     from onestack.core.bus import NullBus
     from onestack.core.db import Database
     from onestack.core.platform import Platform
@@ -80,6 +81,7 @@ def build_app(settings: Settings, db: Database | None = None, bus: Bus | None = 
     platform = Platform(db, settings, policy, ident, bus or NullBus(), services=registry)
     mounts = [Mount(spec.prefix, spec.routes(platform), spec.fault_style) for spec in registry]
     app = OpenStackApp(mounts, ident.tokens, settings.base_url,
-                       extra_routes=[_healthcheck_route(db)])
+                       extra_routes=[_healthcheck_route(db)],
+                       body_limits=BodyLimits.from_settings(settings))
     app.platform = platform  # type: ignore[attr-defined]
     return app

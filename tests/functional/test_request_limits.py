@@ -4,8 +4,12 @@ Infinity, thousands of query parameters, and a microversion header thousands of 
 """
 from __future__ import annotations
 
+import json
+import time
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import httpx
 import pytest
 
@@ -144,3 +148,132 @@ def test_ordinary_version_header_passes(api: Api, member: Member):
                     headers={"OpenStack-API-Version": "compute 2.96"})
     assert response.status_code == 200, response.text[:300]
 
+
+
+# --- bodies that stop arriving ---------------------------------------------------------
+
+IDLE = 0.5  # the body idle timeout of the apps below
+
+
+@pytest.fixture
+def stall_apps(db_url: str, tmp_path, monkeypatch):
+    """``stall_apps(idle)``: another app over the same database, with the body idle timeout
+    ``idle``; its images go to a temporary directory."""
+    from onestack.core.db import Database
+    from onestack.server import build_app
+    from tests.functional.conftest import settings_for
+
+    monkeypatch.setenv("ONESTACK_IMAGE_DIR", str(tmp_path / "images"))
+    opened: list[Database] = []
+
+    def make(idle: float = IDLE):
+        db = Database(db_url)
+        opened.append(db)
+        return build_app(settings_for(db_url, body_idle_timeout=idle), db).asgi
+
+    try:
+        yield make
+    finally:
+        for db in opened:
+            db.dispose()
+
+
+async def raw_request(app, method: str, path: str, token: str = "",
+                      announced: int = 0, sent: bytes = b"") -> tuple[int, bytes]:
+    """One request straight into the ASGI app: ``announced`` bytes of body declared,
+    ``sent`` delivered, then (if that was less) silence from the client for ever."""
+    headers = [(b"host", b"onestack.test"), (b"content-length", str(announced).encode()),
+               (b"content-type", b"application/octet-stream" if "/file" in path
+                else b"application/json")]
+    if token:
+        headers.append((b"x-auth-token", token.encode()))
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": method, "scheme": "http", "path": path, "raw_path": path.encode(),
+             "query_string": b"", "root_path": "", "headers": headers,
+             "client": ("127.0.0.1", 40000), "server": ("onestack.test", 80)}
+    pending = [sent]
+
+    async def receive():
+        if pending:
+            body = pending.pop()
+            return {"type": "http.request", "body": body, "more_body": len(body) < announced}
+        await anyio.sleep_forever()
+
+    messages = []
+
+    async def send(message):
+        messages.append(message)
+
+    await app(scope, receive, send)
+    status = next(m["status"] for m in messages if m["type"] == "http.response.start")
+    return status, b"".join(m.get("body", b"") for m in messages
+                            if m["type"] == "http.response.body")
+
+
+def queued_image(api: Api, token: str) -> str:
+    response = send(api, "POST", "/image/v2/images", token, json.dumps(
+        {"name": unique("stall"), "disk_format": "raw", "container_format": "bare"}))
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def test_silent_json_body_answers_408(stall_apps):
+    stall_app = stall_apps()
+
+    async def scenario():
+        with anyio.fail_after(IDLE + 5):
+            return await raw_request(stall_app, "POST", "/identity/v3/auth/tokens",
+                                     announced=1000, sent=b'{"auth": {')
+
+    status, body = anyio.run(scenario)
+    assert status == 408
+    assert json.loads(body)["error"]["code"] == 408
+
+
+def test_silent_upload_answers_408_and_leaves_no_saving_image(stall_apps, api: Api,
+                                                              member: Member):
+    stall_app = stall_apps()
+    image_id = queued_image(api, member.token)
+
+    async def scenario():
+        with anyio.fail_after(IDLE + 5):
+            return await raw_request(stall_app, "PUT", f"/image/v2/images/{image_id}/file",
+                                     member.token, announced=1 << 20, sent=b"x" * 100)
+
+    status, body = anyio.run(scenario)
+    # the image service reports a broken body as 400, with the reason
+    assert status in (400, 408) and b"No request body data arrived" in body, body
+    shown = send(api, "GET", f"/image/v2/images/{image_id}", member.token).json()
+    assert shown["status"] != "saving"
+
+
+def test_stalled_uploads_leave_the_handler_pool_free(stall_apps, api: Api, member: Member):
+    """20 uploads stalled at once (more than the 16 handler threads a server runs) and an
+    unrelated request still answers while they wait; then each stalled one is answered."""
+    idle = 4.0
+    stall_app = stall_apps(idle)
+    image_ids = [queued_image(api, member.token) for _ in range(20)]
+    results: dict[str, Any] = {}
+
+    async def stalled(image_id: str) -> None:
+        results[image_id] = await raw_request(
+            stall_app, "PUT", f"/image/v2/images/{image_id}/file", member.token,
+            announced=1 << 20, sent=b"x" * 100)
+
+    async def scenario() -> float:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = 16  # as served
+        async with anyio.create_task_group() as tg:
+            for image_id in image_ids:
+                tg.start_soon(stalled, image_id)
+            await anyio.sleep(1.5)  # every upload is inside its handler by now
+            started = time.perf_counter()
+            with anyio.fail_after(1.5):
+                status, _ = await raw_request(stall_app, "GET", "/identity/v3")
+            assert status == 200
+            return time.perf_counter() - started
+
+    elapsed = anyio.run(scenario)
+    assert elapsed < 1.0
+    assert len(results) == 20
+    assert all(status in (400, 408) and b"No request body data arrived" in body
+               for status, body in results.values()), results

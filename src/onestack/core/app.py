@@ -11,7 +11,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import anyio.from_thread
 import anyio.to_thread
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.applications import Starlette
@@ -23,9 +22,10 @@ from starlette.routing import Route as StarletteRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from onestack.core import access_rules
+from onestack.core.bodies import BodyLimits, UploadLimiter, read_body, thread_chunks
 from onestack.core.context import RequestContext
 from onestack.core.errors import (BadRequest, Conflict, MethodNotAllowed, NotFound,
-                                  OpenStackError, PayloadTooLarge, Unauthorized)
+                                  OpenStackError, Unauthorized)
 from onestack.core.http import Call, Reply, Route
 
 log = logging.getLogger("onestack.api")
@@ -96,10 +96,14 @@ class OpenStackApp:
     """Builds the Starlette app and holds what every request needs."""
 
     def __init__(self, mounts: list[Mount], authenticator: Authenticator, base_url: str,
-                 extra_routes: list[StarletteRoute] | None = None):
+                 extra_routes: list[StarletteRoute] | None = None,
+                 body_limits: BodyLimits | None = None):
         self.mounts = sorted(mounts, key=lambda m: len(m.prefix), reverse=True)
         self.authenticator = authenticator
         self.base_url = base_url
+        self.body_limits = body_limits or BodyLimits(max_buffered=MAX_BODY)
+        # streamed uploads run here, never in the handler pool (see core.bodies)
+        self.uploads = UploadLimiter(self.body_limits.upload_slots)
         routes: list[StarletteRoute] = list(extra_routes or [])
         for mount in mounts:
             for route in mount.routes:
@@ -134,14 +138,14 @@ class OpenStackApp:
         if any("\x00" in v for v in request.path_params.values()):
             raise NotFound("The resource could not be found.")  # no id holds a NUL byte
         check_request_shape(request.scope, request.headers)
-        body = b"" if route.stream else await _read_body(request)
+        body = b"" if route.stream else await read_body(request, self.body_limits)
         token = request.headers.get("x-auth-token", "")
         base = f"{request.url.scheme}://{request.url.netloc}"
         call = Call(RequestContext(request_id, token), request.method, request.url.path,
                     dict(request.path_params), request.query_params, request.headers,
                     body, base)
         if route.stream:
-            call.chunks = _thread_chunks(request)
+            call.chunks = thread_chunks(request, self.body_limits)
         authenticator = self.authenticator
 
         def run() -> Reply:
@@ -159,7 +163,8 @@ class OpenStackApp:
                                    call.method)
             return route.handler(call)
 
-        return await anyio.to_thread.run_sync(run)
+        limiter = self.uploads.get() if route.stream else None
+        return await anyio.to_thread.run_sync(run, limiter=limiter)
 
     def _endpoint(self, route: Route, mount: Mount):
 
@@ -208,38 +213,6 @@ def check_request_shape(scope: Scope, headers: Any) -> None:
         if len(value) > MAX_VERSION_HEADER and _is_version_header(name):
             raise BadRequest(f"The {name} header is longer than {MAX_VERSION_HEADER} "
                              "characters: not a version.")
-
-
-async def _read_body(request: Request) -> bytes:
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > MAX_BODY:
-        raise PayloadTooLarge()
-    chunks = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise PayloadTooLarge()
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _thread_chunks(request: Request):
-    """The request body as a blocking iterator for a handler running in a worker thread."""
-    stream = request.stream().__aiter__()
-
-    async def next_chunk() -> bytes | None:
-        try:
-            return await stream.__anext__()
-        except StopAsyncIteration:
-            return None
-
-    while True:
-        chunk = anyio.from_thread.run(next_chunk)
-        if chunk is None:
-            return
-        if chunk:
-            yield chunk
 
 
 class RequestIdLayer:

@@ -43,6 +43,8 @@ class Settings:
     workers: int = 1
     fake_hosts: int = 3  # fake compute hosts `onestack up` runs (the last in zone az2)
     fake_op_seconds: float = 0.0  # time each fake hypervisor operation takes
+    body_idle_timeout: float = 30.0  # seconds a request body may pause before a 408
+    upload_workers: int = 32  # streamed uploads handled at once, beside the handler pool
     trust_max_redelegation_count: int = 3  # Keystone's [trust] max_redelegation_count
     image_web_download_hosts: str = ""  # hosts (or host:port) web-download may fetch from
     security_compliance: SecurityCompliance = field(default_factory=SecurityCompliance)

@@ -85,6 +85,13 @@ class NotAcceptable(OpenStackError):
     status, title, nova_name = 406, "Not Acceptable", "notAcceptable"
 
 
+class RequestTimeout(OpenStackError):
+    """The client stopped sending the body it announced."""
+
+    status, title, nova_name = 408, "Request Timeout", "requestTimeout"
+    default_message = "The request body did not arrive in time."
+
+
 class Conflict(OpenStackError):
     status, title, nova_name = 409, "Conflict", "conflictingRequest"
     default_message = "Conflict occurred attempting to store the resource."
