@@ -105,3 +105,13 @@ def test_access_rules_come_back_in_the_order_given(api, cloud, member):
     assert [r["path"] for r in shown["access_rules"]] == expect
     token = assert_status(cloud.validate(app_token(api, cred)), 200)["token"]
     assert [r["path"] for r in token["application_credential"]["access_rules"]] == expect
+
+
+def test_restricted_app_credential_cannot_delete_app_credentials(api, cloud, member):
+    other = app_credential(api, member)
+    token = app_token(api, app_credential(api, member))
+    path = f"/v3/users/{member.user['id']}/application_credentials/{other['id']}"
+    assert_fault(api.delete(path, token=token), 403)
+    assert_status(api.get(path, token=member.token), 200)  # still there
+    unrestricted = app_token(api, app_credential(api, member, unrestricted=True))
+    assert_status(api.delete(path, token=unrestricted), 204)

@@ -25,6 +25,8 @@ from onestack.identity import models as m
 from onestack.identity.passwords import hash_secret
 from onestack.identity.service import store
 
+MANAGE_RESTRICTED = ("Using method 'application_credential' is not allowed for managing "
+                     "additional application credentials.")
 SECRET_HASH_ROUNDS_CAP = 10  # secrets are 64 random characters: no need for a slow hash
 
 
@@ -133,8 +135,7 @@ class AppCredentials:
         self.require_self(ctx, user_id)
         if ctx.trust_id:
             raise Forbidden("A trust-scoped token cannot create application credentials.")
-        refuse_restricted(ctx, "Using method 'application_credential' is not allowed for "
-                               "managing additional application credentials.")
+        refuse_restricted(ctx, MANAGE_RESTRICTED)
         if not ctx.project_id and not ctx.system_scope:
             raise Forbidden("Application credentials need a project-scoped token.")
         if req.system and not ctx.system_scope:
@@ -189,6 +190,7 @@ class AppCredentials:
 
     def delete(self, ctx: RequestContext, user_id: str, cred_id: str) -> None:
         self._owner(ctx, user_id, "identity:owner_or_admin")
+        refuse_restricted(ctx, MANAGE_RESTRICTED)
 
         def work(s: Session) -> None:
             c = self._get(s, user_id, cred_id)
