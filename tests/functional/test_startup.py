@@ -182,3 +182,31 @@ def test_deferred_work_starts_by_the_limit_without_any_request():
     deferred = AfterFirstLogin(None, [ran.set], limit=0.1)
     deferred.arm()
     assert ran.wait(5)
+
+
+def test_sqlite_upgrade_is_one_transaction(tmp_path, monkeypatch):
+    """A fresh schema used to be ~100 separate commits (pysqlite runs DDL outside any
+    transaction): ~2 s of fsyncs on a cold start, and a failure halfway left half a schema.
+    Now a failure leaves no table behind."""
+    import sqlite3
+
+    from alembic.ddl.impl import DefaultImpl
+
+    from onestack.migrations import upgrade
+
+    calls = {"n": 0}
+    original = DefaultImpl.create_index
+
+    def failing_create_index(self, index, **kw):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise RuntimeError("the disk is full")
+        return original(self, index, **kw)
+
+    monkeypatch.setattr(DefaultImpl, "create_index", failing_create_index)
+    path = tmp_path / "half.db"
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        upgrade(f"sqlite:///{path}")
+    with sqlite3.connect(path) as conn:
+        tables = conn.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+    assert tables == []
