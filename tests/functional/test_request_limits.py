@@ -277,3 +277,12 @@ def test_stalled_uploads_leave_the_handler_pool_free(stall_apps, api: Api, membe
     assert len(results) == 20
     assert all(status in (400, 408) and b"No request body data arrived" in body
                for status, body in results.values()), results
+
+
+def test_deep_json_inside_an_ec2_credential_blob(api: Api, cloud: Cloud, admin_project_id):
+    """The EC2 blob is JSON inside a JSON string: decoded with the same limits."""
+    user_id = api.get("/v3/auth/tokens", token=cloud.admin_token,
+                      headers={"X-Subject-Token": cloud.admin_token}).json()["token"]["user"]["id"]
+    body = {"credential": {"type": "ec2", "user_id": user_id, "project_id": admin_project_id,
+                           "blob": DEEP}}
+    assert_fault(api.post("/v3/credentials", token=cloud.admin_token, json=body), 400)

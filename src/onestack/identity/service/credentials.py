@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, MultiFernet
 from sqlalchemy.orm import Session
 
+from onestack.core import json_limits
 from onestack.core.context import RequestContext
 from onestack.core.db import Database, new_id
 from onestack.core.errors import BadRequest, Forbidden, conflict, not_found
@@ -37,7 +38,7 @@ def _credential_id(body: dict[str, Any]) -> str:
     if body["type"] != "ec2":
         return new_id()
     try:
-        access = json.loads(body["blob"])["access"]
+        access = json_limits.loads(body["blob"])["access"]  # bounded: no RecursionError
     except (ValueError, KeyError, TypeError) as exc:
         raise BadRequest("EC2 credential blob must be JSON with an 'access' key.") from exc
     if not isinstance(access, str) or not access:
