@@ -23,7 +23,7 @@ _boolean = {"enum": [True, False, "True", "TRUE", "true", "1", "ON", "On", "on",
                      "Yes", "yes", "False", "FALSE", "false", "0", "OFF", "Off", "off", "NO",
                      "No", "no"]}
 _hostname = {"type": "string", "minLength": 1, "maxLength": 255,
-             "pattern": r"^[a-zA-Z0-9][a-zA-Z0-9._-]*$"}
+             "pattern": r"^[a-zA-Z0-9._-]+$"}
 _user_data = {"type": ["string", "null"], "format": "base64", "maxLength": 65535}
 _uuid_list = {"oneOf": [{"type": "string", "maxLength": 255},
                         {"type": "array", "maxItems": 1000,
