@@ -122,7 +122,10 @@ class HostAgent(TaskSteps, MoveSteps):
         per-id backoff): returns the ids it reconciled."""
         ids = self.drifted()
         for instance_id in ids:
-            self.reconcile(instance_id)
+            try:
+                self.reconcile(instance_id)
+            except DriverError:  # one guest the hypervisor refuses must not stop the pass
+                log.exception("%s: reconcile of %s failed", self.host, instance_id)
         return ids
 
     # --- one instance ------------------------------------------------------------
