@@ -114,8 +114,10 @@ def create(compute: Compute, call: Call) -> Reply:
 
 def listing_reply(compute: Compute, call: Call, detailed: bool) -> Reply:
     version = compute.version(call)
-    query = listing.ListQuery(dict(call.query), int_query(call, "limit"), call.q("marker"),
-                              detailed)
+    filters = dict(call.query)
+    if version < (2, 26):  # tag filters came with server tags
+        filters = {k: v for k, v in filters.items() if k not in listing.TAG_FILTERS}
+    query = listing.ListQuery(filters, int_query(call, "limit"), call.q("marker"), detailed)
     page = listing.list_servers(deps(compute), call.ctx, query)
     admin = is_admin(compute, call)
     if detailed:
