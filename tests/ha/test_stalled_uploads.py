@@ -96,11 +96,14 @@ def test_stalled_uploads_do_not_starve_the_api(cloud):
                   f"{statistics.median(during):.1f} max {max(during):.1f}")
             assert statistics.median(during) < 50 and max(during) < 50, during
             answers = [s.recv(4096).split(b"\r\n", 1)[0] for s in sockets]
+            answered_after = time.monotonic() - stalled_at
         finally:
             for s in sockets:
                 s.close()
         assert {a.split(b" ")[1] for a in answers} <= {b"400", b"408"}, answers
         assert len(answers) == STALLED
+        # the configured idle timeout (not the 30 s default) freed them
+        assert IDLE_TIMEOUT <= answered_after < IDLE_TIMEOUT + 8, answered_after
         left = [client.get(f"/image/v2/images/{i}", headers={"X-Auth-Token": token}
                            ).json()["status"] for i in image_ids]
         assert "saving" not in left, left
