@@ -45,9 +45,16 @@ TOKEN_BODY = {"auth": {"identity": {"methods": ["password"], "password": {"user"
     "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}
 
 
+PYCACHE = Path(tempfile.gettempdir()) / "onestack-startup-pycache"
+
+
 def environment(src: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONESTACK_")}
+    """No ONESTACK_* settings; byte-code cached as an installed package has it (the warm-up
+    run writes it, outside the source tree) even where PYTHONDONTWRITEBYTECODE is set."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("ONESTACK_") and k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPATH"] = str(src)
+    env["PYTHONPYCACHEPREFIX"] = str(PYCACHE)
     return env
 
 

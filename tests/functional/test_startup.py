@@ -33,7 +33,7 @@ def free_port() -> int:
 class Up:
     """One ``onestack up`` process on a data dir, stopped by its own process group."""
 
-    def __init__(self, data_dir: Path, log: Path):
+    def __init__(self, data_dir: Path, log: Path, *extra: str):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = log
@@ -43,7 +43,7 @@ class Up:
         with open(log, "wb") as out:
             self.proc = subprocess.Popen(
                 [str(onestack), "up", "--data-dir", str(data_dir), "--port", str(self.port),
-                 "--admin-password", PASSWORD, "--fake-hosts", "1", "--timings"],
+                 "--admin-password", PASSWORD, "--fake-hosts", "1", "--timings", *extra],
                 env=env, stdout=out, stderr=out, start_new_session=True)
 
     def token(self, timeout: float = 60) -> tuple[str, str]:
@@ -128,6 +128,17 @@ def test_fresh_up_answers_quietly_in_phase_order_and_runs_its_agents(data_dir, t
              if "level=INFO" in line and "logger=onestack" not in line]
     assert noisy == [], noisy  # before: seven Alembic plugin lines and uvicorn's own
     assert "onestack is up" in out
+
+
+def test_up_with_worker_processes_still_runs_its_agents(data_dir, tmp_path):
+    """With ``--workers 2`` no app lives in the ``up`` process to wait behind: the agents
+    start right away (found by resync, the workers' bus being their own)."""
+    up = Up(data_dir, tmp_path / "workers.log", "--workers", "2")
+    try:
+        token, _ = up.token()
+        wait_status(up, token, boot_server(up, token), "ACTIVE")
+    finally:
+        up.stop()
 
 
 def test_restart_on_the_same_data_dir_keeps_the_cloud(data_dir, tmp_path):

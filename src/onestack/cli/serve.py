@@ -83,6 +83,8 @@ def serve(settings: Settings, on_ready=None, db=None, bus=None, app=None,
                   access_log=False, server_header=False, proxy_headers=True,
                   timeout_keep_alive=30)
     if settings.workers > 1:
+        if later is not None:  # no app in this process to wait behind: start it now
+            later()
         os.environ[SETTINGS_ENV] = json.dumps(dataclasses.asdict(settings))
         uvicorn.run("onestack.cli.serve:create_app", factory=True, workers=settings.workers,
                     **common)
