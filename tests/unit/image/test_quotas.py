@@ -75,3 +75,16 @@ def test_usage_report(db, glance):
     assert report["image_count_total"] == {"limit": 10, "usage": 1}
     assert report["image_size_total"] == {"limit": -1, "usage": 1}  # MiB, rounded up
     assert report["image_count_uploading"] == {"limit": -1, "usage": 0}
+
+
+def test_an_upload_may_not_outgrow_its_reservation(db, glance):
+    """A stream longer than the length it announced (and reserved) is cut off: otherwise
+    it spends budget a parallel upload was promised (F18)."""
+    add_limits(db, project={"p1": {"image_size_total": 10}})  # MiB
+    image_id = new_image(glance)
+    with pytest.raises(PayloadTooLarge):
+        glance.data.upload(OWNER, image_id, [b"x" * MiB, b"x" * MiB], MiB)
+    assert glance.images.show(OWNER, image_id)["status"] == "queued"
+    assert image_id not in glance.deps.store.blobs
+    glance.data.upload(OWNER, image_id, [b"x" * MiB], MiB)
+    assert glance.images.show(OWNER, image_id)["size"] == MiB

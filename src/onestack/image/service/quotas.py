@@ -108,7 +108,8 @@ class Quotas:
     def reserve(self, s: Session, row: m.Image, resource: str, want: int | None,
                 cap: int) -> int:
         """Reserve bytes on ``row`` for a write of ``want`` bytes (None: not known, so all
-        that is left); the byte budget the write may use. 413 when it does not fit."""
+        that is left); the byte budget the write may use — never more than it reserved.
+        413 when it does not fit."""
         budget = cap
         left = self.bytes_left(s, row.owner, resource) if row.owner else None
         if left is not None:
@@ -116,8 +117,11 @@ class Quotas:
         if want is not None and want > budget:
             raise PayloadTooLarge(f"Image data of {want} bytes exceeds the {budget} bytes "
                                   "this upload may store.")
-        row.reserved_bytes = (budget if want is None else want) if left is not None else None
-        return budget
+        if left is None:
+            row.reserved_bytes = None
+            return budget
+        row.reserved_bytes = budget if want is None else want
+        return row.reserved_bytes
 
     def bytes_left(self, s: Session, project_id: str, resource: str) -> int | None:
         """How many more bytes may be stored (None: unlimited); 413 when none may. Takes
