@@ -117,7 +117,8 @@ class Inspection:
         room = self._head_limit() - len(self.head)
         if room > 0:
             self.head += chunk[:room]
-        self.tail = (self.tail + chunk)[-vmdk.FOOTER_BYTES:]
+        keep = vmdk.FOOTER_BYTES
+        self.tail = chunk[-keep:] if len(chunk) >= keep else (self.tail + chunk)[-keep:]
 
     def virtual_size(self) -> int | None:
         """The guest disk size the content states, when it is the declared format."""
