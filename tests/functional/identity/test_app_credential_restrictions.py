@@ -93,6 +93,16 @@ def test_ec2_credentials_need_a_role_on_the_project(api, cloud, member):
                            json={"tenant_id": member.project["id"]}), 201)
 
 
+def test_the_admin_registers_ec2_credentials_for_anyone(api, cloud, member):
+    """As Keystone (and Tempest's credential tests) expect: the role check is for users
+    making their own EC2 credentials, not for the cloud admin."""
+    elsewhere = cloud.make_project()
+    blob = '{"access": "%s", "secret": "s"}' % unique("acc")
+    assert_status(api.post("/v3/credentials", token=cloud.admin_token, json={"credential": {
+        "type": "ec2", "user_id": member.user["id"], "project_id": elsewhere["id"],
+        "blob": blob}}), 201)
+
+
 def test_access_rules_come_back_in_the_order_given(api, cloud, member):
     rules = [{"service": "compute", "path": f"/v2.1/servers/{n}", "method": "GET"}
              for n in ("f", "b", "e", "a", "d", "c")]
