@@ -19,7 +19,6 @@ import sqlalchemy as sa
 from onestack.image import models as m
 
 EVERYONE = ("public", "community")
-NO_PROJECT = "\x00none"  # matches no owner and no member: a caller without a project
 
 
 def may_see(*, visibility: str, owner: str | None, project_id: str | None, admin: bool,
@@ -51,16 +50,18 @@ def may_see_row(s: Any, row: m.Image, project_id: str | None, admin: bool) -> bo
 
 
 def shared_with(project_id: str | None, member_status: str = "all") -> Any:
-    """SQL: shared images the project is a member of (in ``member_status``, or any)."""
-    members = sa.select(m.ImageMember.image_id).where(
-        m.ImageMember.member == (project_id or NO_PROJECT))
+    """SQL: shared images the project is a member of (in ``member_status``, or any); a
+    caller without a project is nobody's member (no sentinel id: PostgreSQL refuses NUL)."""
+    if not project_id:
+        return sa.false()
+    members = sa.select(m.ImageMember.image_id).where(m.ImageMember.member == project_id)
     if member_status != "all":
         members = members.where(m.ImageMember.status == member_status)
     return sa.and_(m.Image.visibility == "shared", m.Image.id.in_(members))
 
 
 def owned_by(project_id: str | None) -> Any:
-    return m.Image.owner == (project_id or NO_PROJECT)
+    return m.Image.owner == project_id if project_id else sa.false()
 
 
 def visible_clause(project_id: str | None, admin: bool) -> Any:
