@@ -258,7 +258,7 @@ AUTH = {
         "identity": {
             "type": "object",
             "properties": {
-                "methods": {"type": "array", "items": _str, "minItems": 1},
+                "methods": {"type": "array", "items": _str},  # empty: 401, as Keystone
                 "password": {"type": "object", "properties": {"user": _auth_user}},
                 "token": {"type": "object", "properties": {"id": _str}, "required": ["id"]},
                 "application_credential": {"type": "object", "properties": {

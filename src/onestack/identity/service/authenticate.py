@@ -105,6 +105,10 @@ class Authenticator:
                     d = s.scalar(sa.select(m.Project).where(m.Project.is_domain.is_(True),
                                                             m.Project.name == dom["name"]))
                     domain_id = d.id if d else None
+                if ref.get("name") and not dom:
+                    raise ValidationError("Expecting to find domain in project. The server "
+                                          "could not comply with the request since it is "
+                                          "either malformed or otherwise incorrect.")
                 if not ref.get("name") or not domain_id:
                     raise Unauthorized()
                 p = s.scalar(sa.select(m.Project).where(m.Project.domain_id == domain_id,
@@ -128,7 +132,7 @@ class Authenticator:
             return "domain", d.id
         if "system" in scope:
             if (scope["system"] or {}).get("all") is not True:
-                raise ValidationError("Invalid system scope.")
+                raise Unauthorized()  # the only system there is is "all"
             return "system", "all"
         if "OS-TRUST:trust" in scope:
             return "trust", (scope["OS-TRUST:trust"] or {}).get("id", "")
@@ -143,9 +147,10 @@ class Authenticator:
         if not isinstance(identity, dict):
             raise ValidationError("'identity' is a required property")
         methods = identity.get("methods")
-        if not isinstance(methods, list) or not methods or \
-                not all(isinstance(x, str) for x in methods):
-            raise ValidationError("'methods' must be a non-empty list of strings")
+        if not isinstance(methods, list) or not all(isinstance(x, str) for x in methods):
+            raise ValidationError("'methods' must be a list of strings")
+        if not methods:
+            raise Unauthorized()  # nothing to authenticate with
         supported = {"password", "token", "application_credential"}
         if not set(methods) <= supported:
             raise Unauthorized("Attempted to authenticate with an unsupported method.")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from onestack.core.config import Settings
 from onestack.core.db import Database, utcnow
-from onestack.core.errors import Unauthorized
+from onestack.core.errors import ValidationError, Unauthorized
 from onestack.identity import models as m
 from onestack.identity import passwords
 
@@ -32,6 +32,10 @@ def find_user(s: Session, ref: dict[str, Any]) -> m.User | None:
     name, dom = ref.get("name"), ref.get("domain") or {}
     if not isinstance(name, str) or not isinstance(dom, dict):
         return None
+    if not dom:
+        raise ValidationError("Expecting to find domain in user. The server could not comply "
+                              "with the request since it is either malformed or otherwise "
+                              "incorrect.")
     domain_id = dom.get("id")
     if not domain_id and dom.get("name"):
         domain_id = s.scalar(sa.select(m.Project.id).where(m.Project.is_domain.is_(True),
