@@ -40,18 +40,35 @@ def test_registered_limit_in_use_cannot_be_deleted(api, cloud, service_id):
     assert_fault(api.get(f"/v3/registered_limits/{registered['id']}", token=t), 404)
 
 
-def test_registered_limit_in_use_keeps_its_reference(api, cloud, service_id):
+def test_registered_limit_in_use_cannot_be_updated(api, cloud, service_id):
+    # Keystone refuses any update of a registered limit that project limits refer to.
     t = cloud.admin_token
     project = cloud.make_project()
     registered = _registered(api, t, service_id, "ram")
-    _limit(api, t, service_id, project["id"], "ram")
+    limit = _limit(api, t, service_id, project["id"], "ram")
     url = f"/v3/registered_limits/{registered['id']}"
-    assert_fault(api.patch(url, token=t, json={"registered_limit": {
-        "resource_name": "ram2"}}), 403)
-    # The default itself may still change.
+    for change in ({"resource_name": "ram2"}, {"default_limit": 20}):
+        assert_fault(api.patch(url, token=t, json={"registered_limit": change}), 403)
+    shown = assert_status(api.get(url, token=t), 200)["registered_limit"]
+    assert (shown["resource_name"], shown["default_limit"]) == ("ram", 10)
+    assert_status(api.delete(f"/v3/limits/{limit['id']}", token=t), 204)
     patched = assert_status(api.patch(url, token=t, json={"registered_limit": {
         "default_limit": 20}}), 200)["registered_limit"]
-    assert (patched["resource_name"], patched["default_limit"]) == ("ram", 20)
+    assert patched["default_limit"] == 20
+
+
+def test_limit_needs_a_registered_limit(api, cloud, service_id):
+    t = cloud.admin_token
+    project = cloud.make_project()
+    response = api.post("/v3/limits", token=t, json={"limits": [
+        {"service_id": service_id, "project_id": project["id"], "region_id": "RegionOne",
+         "resource_name": "unregistered", "resource_limit": 4}]})
+    assert_fault(response, 403)
+    # Registered for another region only: still none for this one.
+    _registered(api, t, service_id, "regional")
+    assert_fault(api.post("/v3/limits", token=t, json={"limits": [
+        {"service_id": service_id, "project_id": project["id"],
+         "resource_name": "regional", "resource_limit": 4}]}), 403)
 
 
 def test_unused_registered_limit_deletes(api, cloud, service_id):

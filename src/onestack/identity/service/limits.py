@@ -1,6 +1,7 @@
 """Unified limits: registered limits (a service's default per resource and region) and the
 project or domain limits that override them. A registered limit that limits refer to can be
-neither deleted nor re-pointed (403, as Keystone answers), or those limits would dangle."""
+neither updated nor deleted, and a limit needs a registered limit to override (403 both, as
+Keystone answers), so no limit dangles."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,7 +20,6 @@ from onestack.identity.service.container import Identity
 MANAGE, READ = "identity:manage_limits", "identity:get_limit"
 MODEL = {"name": "flat", "description": (
     "Limit enforcement and validation does not take project hierarchy into consideration.")}
-REFERENCE = ("service_id", "region_id", "resource_name")
 
 
 def registered_limit_view(x: cm.RegisteredLimit, base: str) -> dict[str, Any]:
@@ -60,9 +60,10 @@ def create_registered(ident: Identity, ctx: RequestContext, items: list[dict],
     ident.check(ctx, MANAGE)
 
     def work(s: Session) -> list[dict]:
-        out = []
         for item in items:
             _check_refs(s, item)
+        out = []
+        for item in items:
             if s.scalar(sa.select(cm.RegisteredLimit.id).where(
                     cm.RegisteredLimit.service_id == item["service_id"],
                     cm.RegisteredLimit.region_id == item.get("region_id"),
@@ -80,13 +81,19 @@ def create_limits(ident: Identity, ctx: RequestContext, items: list[dict],
     ident.check(ctx, MANAGE)
 
     def work(s: Session) -> list[dict]:
-        out = []
-        for item in items:
+        for item in items:  # as Keystone: every reference is checked before anything else
             _check_refs(s, item)
             if bool(item.get("project_id")) == bool(item.get("domain_id")):
                 raise BadRequest("A limit names a project or a domain.")
             if item.get("project_id"):
                 store.get_project(s, item["project_id"])
+        out = []
+        for item in items:
+            if not s.scalar(sa.select(cm.RegisteredLimit.id).where(*_same_reference(
+                    cm.RegisteredLimit, item["service_id"], item.get("region_id"),
+                    item["resource_name"])).limit(1)):
+                raise Forbidden("A limit needs a registered limit for the same service, "
+                                "region and resource first.")
             if s.scalar(sa.select(cm.Limit.id).where(
                     cm.Limit.service_id == item["service_id"],
                     cm.Limit.region_id == item.get("region_id"),
@@ -129,17 +136,22 @@ def show(ident: Identity, ctx: RequestContext, kind: Kind, item_id: str, base: s
     return ident.read(lambda s: kind.view(_get(s, kind, item_id), base))
 
 
+def _same_reference(model: type, service_id: str, region_id: str | None,
+                    resource_name: str) -> list[Any]:
+    """Conditions matching rows of ``model`` for this service, region and resource."""
+    return [model.service_id == service_id, model.resource_name == resource_name,
+            model.region_id.is_(None) if region_id is None else model.region_id == region_id]
+
+
 def _in_use(s: Session, r: cm.RegisteredLimit) -> bool:
     """Whether any project or domain limit overrides this registered limit."""
-    return bool(s.scalar(sa.select(cm.Limit.id).where(
-        cm.Limit.service_id == r.service_id, cm.Limit.resource_name == r.resource_name,
-        cm.Limit.region_id.is_(None) if r.region_id is None
-        else cm.Limit.region_id == r.region_id).limit(1)))
+    return bool(s.scalar(sa.select(cm.Limit.id).where(*_same_reference(
+        cm.Limit, r.service_id, r.region_id, r.resource_name)).limit(1)))
 
 
 def _refuse_in_use(r: cm.RegisteredLimit) -> Forbidden:
-    return Forbidden(f"Unable to update or delete registered limit {r.id} because there are "
-                     "project limits associated with it.")
+    return Forbidden(f"Registered limit {r.id} is referred to by project limits: it can be "
+                     "neither updated nor deleted.")
 
 
 def update(ident: Identity, ctx: RequestContext, kind: Kind, item_id: str,
@@ -148,8 +160,7 @@ def update(ident: Identity, ctx: RequestContext, kind: Kind, item_id: str,
 
     def work(s: Session) -> dict:
         x = _get(s, kind, item_id)
-        moves = any(k in body and body[k] != getattr(x, k) for k in REFERENCE)
-        if kind is REGISTERED and moves and _in_use(s, x):
+        if kind is REGISTERED and _in_use(s, x):
             raise _refuse_in_use(x)
         for k, v in body.items():
             setattr(x, k, v)
