@@ -119,3 +119,20 @@ def test_create_snapshot_registers_a_queued_private_image(db):
     row = db.read(lambda s: s.get(m.Image, image_id))
     assert (row.status, row.visibility, row.owner, row.min_disk) == \
         ("queued", "private", "p1", 3)
+
+
+def test_a_snapshot_streams_from_its_source_into_a_new_active_image(db, stores):
+    store, _ = stores
+    source = add_image(db)
+    store.write(source, (bytes([i]) * 65536 for i in range(8)))
+    inst = SimpleNamespace(id=str(uuid.uuid4()), image_ref=source, flavor={"disk": 1},
+                           user_id="u1")
+    snap = db.write(lambda s: seam.create_snapshot(s, inst, "snap", {}, "p1"))
+    handy = ImageSeam.for_database(db)
+    assert handy.store_snapshot(snap, handy.open_bytes(source)) is True
+    row = db.read(lambda s: s.get(m.Image, snap))
+    assert (row.status, row.size, row.os_hash_algo) == ("active", 8 * 65536, "sha512")
+    assert b"".join(handy.open_bytes(snap)) == b"".join(handy.open_bytes(source))
+    handy.delete(snap)
+    assert handy.store_snapshot(snap, [b"late"]) is False  # gone: nothing stored
+    assert handy.open_bytes(snap) is None
