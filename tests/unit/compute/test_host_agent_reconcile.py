@@ -257,3 +257,25 @@ def test_a_confirmed_migration_leaves_no_copy_through_the_worker(db: Database) -
         wait_for(lambda: ident not in source.driver.list_instances())
     finally:
         running.stop()
+
+
+def test_a_failed_live_migration_stays_on_the_source_and_leaves_no_copy(db: Database,
+                                                                        pair) -> None:
+    agents, zone = pair
+    ident = add_instance(db, zone, metadata_={"fake:fail": "live_migrate"})
+    Scheduler(db, agents[0].bus).reconcile(ident)
+    source = next(a for a in agents if a.host == instance(db, ident).host)
+    dest = next(a for a in agents if a is not source)
+    source.reconcile(ident)
+    ask(db, ident, st.MIGRATING, migration="live-migration", live=True,
+        source_host=source.host)
+    Scheduler(db, source.bus).reconcile(ident)
+    dest.resync()
+    source.resync()  # the hypervisor refuses to send the guest
+    dest.resync()  # its prepared copy is now a stray
+    row = instance(db, ident)
+    assert (row.host, row.vm_state, row.task_state) == (source.host, st.ACTIVE, None)
+    assert source.driver.list_instances() == {ident: RUNNING}
+    assert dest.driver.list_instances() == {}
+    assert [p for p, _, _ in allocations(db, ident)] == [provider_of(db, source.host)] * 3
+    assert allocations(db, "mig-" + ident) == []
