@@ -146,7 +146,7 @@ class ImageData:
         byte budget of the stream and the declared disk format."""
         staging = to == states.UPLOADING
 
-        def work(s: Session) -> int:
+        def work(s: Session) -> tuple[int, str | None]:
             row = visible_image(s, self.deps, ctx, image_id, lock=True)
             self.deps.enforce("image:import_image" if staging else "image:upload_image",
                               ctx, row)
