@@ -29,7 +29,6 @@ from onestack.core.errors import (BadRequest, Conflict, MethodNotAllowed, NotFou
 from onestack.core.http import Call, Reply, Route
 
 log = logging.getLogger("onestack.api")
-MAX_BODY = 1 << 20
 
 
 class Authenticator(Protocol):
@@ -101,7 +100,7 @@ class OpenStackApp:
         self.mounts = sorted(mounts, key=lambda m: len(m.prefix), reverse=True)
         self.authenticator = authenticator
         self.base_url = base_url
-        self.body_limits = body_limits or BodyLimits(max_buffered=MAX_BODY)
+        self.body_limits = body_limits or BodyLimits()
         # streamed uploads run here, never in the handler pool (see core.bodies)
         self.uploads = UploadLimiter(self.body_limits.upload_slots)
         routes: list[StarletteRoute] = list(extra_routes or [])

@@ -29,7 +29,7 @@ class BodyLimits:
     thread)."""
 
     idle_timeout: float = 30.0
-    max_buffered: int = 1 << 20
+    max_buffered: int = 1 << 20  # JSON bodies; uploads are streamed and never buffered
     upload_slots: int = 32
 
     @classmethod

@@ -8,8 +8,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 from starlette.datastructures import Headers, QueryParams
 
-from onestack.core.context import RequestContext
 from onestack.core import json_limits
+from onestack.core.context import RequestContext
 from onestack.core.errors import BadRequest, MalformedJSON
 
 
