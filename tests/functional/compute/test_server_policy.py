@@ -186,3 +186,24 @@ def test_an_operator_policy_file_overrides_an_action_rule(nova: Nova, team, sql,
     assert custom.action(sid, reader.token, {"os-stop": None}).status_code == 202
     arrange(sql, sid, "stopped")
     assert custom.action(sid, reader.token, {"os-start": None}).status_code == 403
+
+
+@pytest.mark.parametrize("body,vm_state,version", [
+    ({"migrate": None}, "active", "2.1"),
+    ({"os-migrateLive": {"host": None, "block_migration": "auto"}}, "active", "2.25"),
+    ({"evacuate": {}}, "active", "2.29"),
+    ({"os-resetState": {"state": "error"}}, "active", "2.1"),
+    ({"shelveOffload": None}, "shelved", "2.1"),
+    ({"injectNetworkInfo": None}, "active", "2.1"),
+    ({"unshelve": {"host": "somewhere"}}, "shelved_offloaded", "2.91"),
+])
+def test_admin_actions_are_the_admins(nova: Nova, team, sql, cloud: Cloud,
+                                      body: dict[str, Any], vm_state: str,
+                                      version: str) -> None:
+    member, _, image_id = team
+    sid = boot(nova, member.token, image_id)
+    arrange(sql, sid, vm_state)
+    r = nova.action(sid, member.token, body, version=version)
+    assert r.status_code == 403, r.text
+    assert sql.read(lambda s: (s.get(cm.Instance, sid).vm_state,
+                               s.get(cm.Instance, sid).task_state)) == (vm_state, None)
