@@ -117,10 +117,23 @@ def private_sqlite_file(url: str) -> None:
         tighten(path.with_name(path.name + suffix))
 
 
+# What ``onestack up`` keeps in its data dir. Only these are tightened on start: the data dir
+# may be a directory the user keeps other files in (``--data-dir ~``), and those are theirs.
+OWN_FILES = ("onestack.db*", "clouds.yaml", "openrc", "admin-password", ".*.tmp", "fake-*")
+OWN_TREES = ("images",)
+
+
 def prepare_data_dir(data_dir: Path, database_url: str) -> list[Path]:
-    """The state directory of ``onestack up``, private, with everything already in it
-    tightened and its SQLite database created private; returns what was tightened."""
+    """The state directory of ``onestack up``, private (an older, looser one tightened:
+    the directory, the files onestack keeps in it, its image tree), with its SQLite database
+    created private; returns what was tightened."""
+    changed = [data_dir] if data_dir.is_dir() and tighten(data_dir) else []
     private_dir(data_dir)
-    changed = tighten_tree(data_dir)
+    for pattern in OWN_FILES:
+        changed.extend(p for p in sorted(data_dir.glob(pattern)) if tighten(p))
+    for name in OWN_TREES:
+        tree = data_dir / name
+        if tree.is_dir() and not tree.is_symlink():
+            changed.extend(tighten_tree(tree))
     private_sqlite_file(database_url)
     return changed

@@ -94,27 +94,41 @@ def test_private_dir_made_and_tightened(tmp_path, open_umask):
 
 def test_existing_installation_is_tightened(tmp_path, open_umask):
     data = tmp_path / "data"
-    (data / "images").mkdir(parents=True)
-    for d in (data, data / "images"):
+    (data / "images" / "staging").mkdir(parents=True)
+    for d in (data, data / "images", data / "images" / "staging"):
         d.chmod(0o755)
-    for name, perm in (("onestack.db", 0o644), ("admin-password", 0o644),
-                       ("images/abc", 0o664), ("run.sh", 0o755), ("ok", 0o600)):
+    for name, perm in (("onestack.db", 0o644), ("onestack.db-wal", 0o644),
+                       ("admin-password", 0o644), ("clouds.yaml", 0o640), ("openrc", 0o644),
+                       ("fake-compute1.json", 0o644), ("images/abc", 0o664),
+                       ("images/staging/def", 0o644), ("ok-0600", 0o600),
+                       ("notes.txt", 0o644), ("run.sh", 0o755)):
         (data / name).write_text(name)
         (data / name).chmod(perm)
     outside = tmp_path / "outside"
     outside.write_text("not ours")
     outside.chmod(0o644)
-    (data / "link").symlink_to(outside)
+    (data / "images" / "link").symlink_to(outside)
 
     changed = files.prepare_data_dir(data, f"sqlite:///{data / 'onestack.db'}")
 
-    assert mode(data) == mode(data / "images") == 0o700
-    assert mode(data / "onestack.db") == mode(data / "admin-password") == 0o600
-    assert mode(data / "images" / "abc") == 0o600
-    assert mode(data / "run.sh") == 0o700  # the owner keeps what was the owner's
+    assert {mode(data / d) for d in ("", "images", "images/staging")} == {0o700}
+    assert {mode(data / f) for f in ("onestack.db", "onestack.db-wal", "admin-password",
+                                     "clouds.yaml", "openrc", "fake-compute1.json",
+                                     "images/abc", "images/staging/def")} == {0o600}
     assert mode(outside) == 0o644  # a symlink is not followed
-    assert data / "ok" not in changed and data / "onestack.db" in changed
-    assert files.tighten_tree(data) == []  # nothing left to do
+    # the user's own files in a shared directory are theirs (behind a 0700 dir now)
+    assert mode(data / "notes.txt") == 0o644 and mode(data / "run.sh") == 0o755
+    assert data / "onestack.db" in changed and data / "ok-0600" not in changed
+    assert files.prepare_data_dir(data, f"sqlite:///{data / 'onestack.db'}") == []
+
+
+def test_tighten_tree_keeps_the_owner_bits(tmp_path, open_umask):
+    (tmp_path / "t" / "sub").mkdir(parents=True)
+    (tmp_path / "t" / "sub" / "tool").write_text("#!/bin/sh\n")
+    (tmp_path / "t" / "sub" / "tool").chmod(0o755)
+    files.tighten_tree(tmp_path / "t")
+    assert mode(tmp_path / "t" / "sub" / "tool") == 0o700
+    assert mode(tmp_path / "t" / "sub") == 0o700
 
 
 def test_sqlite_database_and_companions_private(tmp_path, open_umask):
