@@ -32,6 +32,10 @@ class BodyLimits:
     max_buffered: int = 1 << 20  # JSON bodies; uploads are streamed and never buffered
     upload_slots: int = 32
 
+    def __post_init__(self) -> None:
+        if self.idle_timeout <= 0 or self.upload_slots < 1 or self.max_buffered < 1:
+            raise ValueError(f"body limits must be positive: {self}")
+
     @classmethod
     def from_settings(cls, settings: Settings) -> BodyLimits:
         return cls(idle_timeout=settings.body_idle_timeout,
