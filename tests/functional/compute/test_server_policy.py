@@ -207,3 +207,13 @@ def test_admin_actions_are_the_admins(nova: Nova, team, sql, cloud: Cloud,
     assert r.status_code == 403, r.text
     assert sql.read(lambda s: (s.get(cm.Instance, sid).vm_state,
                                s.get(cm.Instance, sid).task_state)) == (vm_state, None)
+
+
+def test_all_tenants_is_the_admins(nova: Nova, team, cloud: Cloud) -> None:
+    member, _, image_id = team
+    sid = boot(nova, member.token, image_id)
+    other = cloud.make_project_member()
+    listed = nova("GET", "/servers", cloud.admin_token, params={"all_tenants": "1"})
+    assert sid in {s["id"] for s in listed.json()["servers"]}
+    listed = nova("GET", "/servers/detail", other.token, params={"all_tenants": "1"})
+    assert listed.status_code == 200 and listed.json()["servers"] == []

@@ -4,6 +4,7 @@ for an admin who asks), filtered, sorted and paged. The name filter is the bound
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime, timezone
 from typing import Any
 
@@ -86,10 +87,13 @@ def _since(value: str) -> datetime:
     return since
 
 
-def build_query(f: dict[str, str], ctx: RequestContext, admin: bool) -> sa.Select | None:
-    """The SQL part of the filters; None when the filters can match nothing."""
+def build_query(f: dict[str, str], ctx: RequestContext, all_tenants: bool,
+                admin: bool) -> sa.Select | None:
+    """The SQL part of the filters; None when the filters can match nothing. Every
+    project's servers need ``all_tenants`` (and its rule); ``deleted`` and ``host`` are
+    filters for ``admin`` callers only (``allow_all_filters``)."""
     q = sa.select(cm.Instance)
-    if f.get("all_tenants") is not None and admin:
+    if f.get("all_tenants") is not None and all_tenants:
         project = f.get("project_id") or f.get("tenant_id")
         if project:
             q = q.where(cm.Instance.project_id == project)
@@ -123,13 +127,16 @@ def list_servers(deps: Deps, ctx: RequestContext, query: ListQuery) -> Page:
         "os_compute_api:servers:index"
     require_project_scope(ctx, rule)
     deps.enforce(rule, ctx)
-    admin = deps.is_admin(ctx)
+    allowed = partial(deps.policy.allowed, ctx=ctx,
+                      target={"project_id": ctx.project_id, "user_id": ctx.user_id})
+    all_tenants = allowed(rule + ":get_all_tenants")
+    admin = allowed("os_compute_api:servers:allow_all_filters")
     f = query.filters
     match = name_matcher(f["name"]) if f.get("name") else None
     tags = tag_sets(f)
 
     def work(s: Session) -> Page:
-        q = build_query(f, ctx, admin)
+        q = build_query(f, ctx, all_tenants, admin)
         if q is None or f.get("ip"):
             return Page([], None)
         rows = [i for i in s.scalars(q) if (match is None or match(i.name)) and
