@@ -97,6 +97,13 @@ ACTIONS: dict[str, dict[str, Any]] = {
                         nullable=True),
 }
 
+# Actions whose body carries nothing: null, or an empty object as some clients send.
+_NOTHING = {"type": ["null", "object"], "properties": {}, "additionalProperties": False}
+ACTIONS.update({name: _NOTHING for name in (
+    "os-stop", "os-start", "pause", "unpause", "suspend", "resume", "unrescue", "unlock",
+    "shelve", "shelveOffload", "confirmResize", "revertResize", "forceDelete", "restore",
+    "injectNetworkInfo", "os-resetNetwork")})
+
 SERVER_CREATE_EXTRA = _object({
     "server": _object({"hostname": _hostname, "config_drive": {"oneOf": [
         _boolean, {"type": "string", "enum": [""]}]}}, closed=False),
@@ -108,7 +115,8 @@ SERVER_UPDATE_EXTRA = _object({"server": _object({"hostname": _hostname}, closed
 
 
 def validate_action(name: str, args: Any) -> Any:
-    """``args`` of action ``name`` against its schema (actions without one take anything)."""
+    """``args`` of action ``name`` against its schema (an unknown action is refused by the
+    service, with Nova's message)."""
     schema = ACTIONS.get(name)
     if schema is not None:
         schemas.validate(_WRAPPED[name], {name: args})

@@ -56,6 +56,8 @@ def assert_400(response) -> None:
     {"resize": {"flavorRef": {"id": "1"}}},
     {"os-getConsoleOutput": {"length": {"x": 1}}},
     {"createImage": {"name": "snap", "metadata": "not-a-dict"}},
+    {"os-stop": {"padding": BIG}},
+    {"unlock": "junk"},
 ])
 def test_bad_action_bodies_are_400(nova: Nova, owner: Member, server, sql,
                                    body: dict[str, Any]) -> None:
