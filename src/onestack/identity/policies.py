@@ -17,6 +17,9 @@ def _domain_admin(path: str) -> str:
 
 
 OWNER = "user_id:%(target.user_id)s"
+DOMAIN_MANAGER = "(role:manager and not domain_id:None)"  # a domain-scoped manager
+ASSIGNABLE_BY_MANAGER = " or ".join(f"'{name}':%(target.role.name)s"
+                                    for name in ("manager", "member", "reader"))
 
 RULES: list[tuple[str, str]] = [
     ("identity:get_project", f"{ADMIN_OR_SYS_READER} or {_domain_reader('project.domain_id')} "
@@ -46,8 +49,13 @@ RULES: list[tuple[str, str]] = [
                                       f"{_domain_reader('user.domain_id')} or "
                                       "user_id:%(target.user.id)s"),
     ("identity:manage_group", f"{ADMIN} or {_domain_admin('group.domain_id')}"),
-    ("identity:get_role", f"{ADMIN_OR_SYS_READER} or role:reader"),
-    ("identity:list_roles", f"{ADMIN_OR_SYS_READER} or role:reader"),
+    # A domain manager reads the roles it may hand out; nothing above manager.
+    ("identity:get_role", f"{ADMIN_OR_SYS_READER} or ({DOMAIN_MANAGER} and "
+                          f"({ASSIGNABLE_BY_MANAGER}))"),
+    ("identity:list_roles", f"{ADMIN_OR_SYS_READER} or {DOMAIN_MANAGER}"),
+    ("identity:get_implied_role", ADMIN_OR_SYS_READER),
+    ("identity:list_implied_roles", ADMIN_OR_SYS_READER),
+    ("identity:list_role_inference_rules", ADMIN_OR_SYS_READER),
     ("identity:manage_role", ADMIN),
     ("identity:manage_grants", ADMIN),
     ("identity:list_grants", ADMIN_OR_SYS_READER),
@@ -62,7 +70,12 @@ RULES: list[tuple[str, str]] = [
     ("identity:revoke_token", f"{ADMIN} or user_id:%(target.token.user_id)s"),
     ("identity:owner_or_admin", f"{ADMIN} or {OWNER}"),
     ("identity:owner_or_reader", f"{ADMIN_OR_SYS_READER} or {OWNER}"),
-    ("identity:get_limit", ""),
+    ("identity:get_limit", f"{ADMIN_OR_SYS_READER} or domain_id:%(target.limit.domain.id)s or "
+                           "domain_id:%(target.limit.project.domain_id)s or "
+                           "project_id:%(target.limit.project_id)s"),
+    ("identity:list_limits", ""),  # the listing itself keeps a project to its own limits
+    ("identity:get_registered_limit", ""),
+    ("identity:list_registered_limits", ""),
     ("identity:manage_limits", ADMIN),
     ("identity:read_admin_resource", ADMIN_OR_SYS_READER),
     ("identity:manage_admin_resource", ADMIN),

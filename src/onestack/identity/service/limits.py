@@ -14,6 +14,7 @@ from onestack.core.context import RequestContext
 from onestack.core.db import new_id
 from onestack.core.errors import BadRequest, Conflict, Forbidden, not_found
 from onestack.identity import catalog_models as cm
+from onestack.identity import models as m
 from onestack.identity.service import store
 from onestack.identity.service.container import Identity
 
@@ -110,7 +111,8 @@ def create_limits(ident: Identity, ctx: RequestContext, items: list[dict],
 
 def list_(ident: Identity, ctx: RequestContext, kind: Kind, query: Mapping[str, str],
           base: str) -> list[dict]:
-    ident.check(ctx, READ)
+    ident.check(ctx, "identity:list_registered_limits" if kind is REGISTERED
+                else "identity:list_limits")
     own_only = kind is LIMIT and not ident.may(ctx, "identity:read_admin_resource")
 
     def work(s: Session) -> list[dict]:
@@ -131,9 +133,24 @@ def _get(s: Session, kind: Kind, item_id: str) -> Any:
     return x
 
 
+def _target(s: Session, x: cm.Limit) -> dict[str, Any]:
+    """What the read rule matches: the limit's project (and that project's domain) or
+    domain."""
+    project = s.get(m.Project, x.project_id) if x.project_id else None
+    return {"limit": {"project_id": x.project_id, "domain": {"id": x.domain_id},
+                      "project": {"domain_id": project.domain_id if project else None}}}
+
+
 def show(ident: Identity, ctx: RequestContext, kind: Kind, item_id: str, base: str) -> dict:
-    ident.check(ctx, READ)
-    return ident.read(lambda s: kind.view(_get(s, kind, item_id), base))
+    if kind is REGISTERED:  # a registered limit is a public default
+        ident.check(ctx, "identity:get_registered_limit")
+        return ident.read(lambda s: kind.view(_get(s, kind, item_id), base))
+
+    def work(s: Session) -> dict:
+        x = _get(s, kind, item_id)
+        ident.check(ctx, READ, _target(s, x))
+        return kind.view(x, base)
+    return ident.read(work)
 
 
 def _same_reference(model: type, service_id: str, region_id: str | None,

@@ -59,8 +59,11 @@ def list_(ident: Identity, ctx: RequestContext, query: Mapping[str, str], base: 
 
 
 def show(ident: Identity, ctx: RequestContext, role_id: str, base: str) -> dict:
-    ident.check(ctx, READ)
-    return ident.read(lambda s: views.role(store.get_role(s, role_id), base))
+    def work(s: Session) -> dict:
+        role = store.get_role(s, role_id)
+        ident.check(ctx, READ, {"role": {"id": role.id, "name": role.name}})
+        return views.role(role, base)
+    return ident.read(work)
 
 
 def update(ident: Identity, ctx: RequestContext, role_id: str, body: dict[str, Any],
@@ -121,7 +124,7 @@ def create_implied(ident: Identity, ctx: RequestContext, prior_id: str, implied_
 
 def show_implied(ident: Identity, ctx: RequestContext, prior_id: str, implied_id: str,
                  base: str) -> dict:
-    ident.check(ctx, READ)
+    ident.check(ctx, "identity:get_implied_role")
 
     def work(s: Session) -> dict:
         prior = store.get_role(s, prior_id)
@@ -146,7 +149,7 @@ def delete_implied(ident: Identity, ctx: RequestContext, prior_id: str,
 
 
 def list_implied(ident: Identity, ctx: RequestContext, prior_id: str, base: str) -> dict:
-    ident.check(ctx, READ)
+    ident.check(ctx, "identity:list_implied_roles")
 
     def work(s: Session) -> dict:
         prior = store.get_role(s, prior_id)
@@ -159,7 +162,7 @@ def list_implied(ident: Identity, ctx: RequestContext, prior_id: str, base: str)
 
 
 def list_inferences(ident: Identity, ctx: RequestContext, base: str) -> list[dict]:
-    ident.check(ctx, READ)
+    ident.check(ctx, "identity:list_role_inference_rules")
 
     def work(s: Session) -> list[dict]:
         rules = list(s.scalars(sa.select(m.ImpliedRole)))
