@@ -13,7 +13,7 @@ from onestack.compute.policies import register, servers as server_rules
 from onestack.compute.service import create as creating
 from onestack.compute.service import listing, server_metadata
 from onestack.compute.service import servers as service
-from onestack.compute.service.servers import Deps, server_not_found  # noqa: F401 (re-export)
+from onestack.compute.service.servers import Deps
 from onestack.core.errors import BadRequest, NotFound
 from onestack.core.http import Call, Reply, RouteTable
 
@@ -32,12 +32,6 @@ def deps(compute: Compute) -> Deps:
 
 def is_admin(compute: Compute, call: Call) -> bool:
     return compute.allowed(call, service.ADMIN_RULE)
-
-
-def get_instance(s: Any, call: Call, compute: Compute, ident: str) -> Any:
-    """The caller's instance inside the caller's transaction ``s`` (another project's or
-    a deleted one is a 404); kept for the diagnostics and migrations routes."""
-    return service.find_instance(s, call.ctx, is_admin(compute, call), ident)
 
 
 def _to_int(value: Any, name: str) -> int:
