@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from onestack.compute import models as cm
 from onestack.compute.flavors import ensure_default_flavors
 from onestack.core.db import Database
 from tests.support.api import Api
-from tests.support.identity import unique
+from tests.support.identity import Cloud, Member, unique
 
 ROOT = "/compute/v2.1"
 
@@ -73,3 +74,16 @@ def arrange(sql: Database, server_id: str, vm_state: str = "active",
         for name, value in columns.items():
             setattr(inst, name, value)
     sql.write(work)
+
+
+@pytest.fixture(scope="module")
+def nova(api: Api) -> Nova:
+    """A compute client on the module's app (import this fixture into a test module)."""
+    return Nova(api)
+
+
+@pytest.fixture
+def owner(cloud: Cloud, db_url: str) -> Member:
+    """A member of a fresh project, with the default flavors in place."""
+    ensure_flavors(db_url)
+    return cloud.make_project_member()

@@ -11,22 +11,11 @@ from typing import Any
 import pytest
 
 from onestack.compute import models as cm
-from tests.functional.compute.servers_support import (Nova, arrange, boot, ensure_flavors,
-                                                      make_image)
+from tests.functional.compute.servers_support import (  # noqa: F401 (fixtures)
+    Nova, arrange, boot, make_image, nova, owner)
 from tests.support.identity import Cloud, Member, unique
 
 BIG = "x" * 100_000
-
-
-@pytest.fixture(scope="module")
-def nova(api) -> Nova:
-    return Nova(api)
-
-
-@pytest.fixture
-def owner(cloud: Cloud, db_url: str) -> Member:
-    ensure_flavors(db_url)
-    return cloud.make_project_member()
 
 
 @pytest.fixture

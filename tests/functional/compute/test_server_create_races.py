@@ -11,21 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from onestack.compute import models as cm
-from tests.functional.compute.servers_support import Nova, ensure_flavors, make_image
+from tests.functional.compute.servers_support import (  # noqa: F401 (fixtures)
+    Nova, make_image, nova, owner)
 from tests.support.identity import Cloud, Member, unique
 
 THREADS = 8
-
-
-@pytest.fixture(scope="module")
-def nova(api) -> Nova:
-    return Nova(api)
-
-
-@pytest.fixture
-def owner(cloud: Cloud, db_url: str) -> Member:
-    ensure_flavors(db_url)
-    return cloud.make_project_member()
 
 
 def boot_all_at_once(nova: Nova, token: str, bodies: list[dict[str, Any]]) -> list[int]:
