@@ -18,6 +18,7 @@ def _domain_admin(path: str) -> str:
 
 OWNER = "user_id:%(target.user_id)s"
 DOMAIN_MANAGER = "(role:manager and not domain_id:None)"  # a domain-scoped manager
+FEDERATION_NOUNS = ("identity_provider", "protocol", "mapping", "service_provider")
 ASSIGNABLE_BY_MANAGER = " or ".join(f"'{name}':%(target.role.name)s"
                                     for name in ("manager", "member", "reader"))
 
@@ -82,4 +83,12 @@ RULES: list[tuple[str, str]] = [
     ("identity:list_revoke_events", ADMIN_OR_SYS_READER),
     # An S3 front end (a service user) asks who signed a request; nobody else needs to.
     ("identity:s3tokens_validate", f"{ADMIN} or role:service"),
+    # OAuth1 delegation is managed by admins (Keystone's defaults), besides holding the roles.
+    *[(f"identity:{action}", ADMIN) for action in (
+        "authorize_request_token", "list_access_tokens", "get_access_token",
+        "list_access_token_roles", "get_access_token_role", "delete_access_token")],
+    # OS-FEDERATION, one rule per action as Keystone names them.
+    *[(f"identity:{verb}_{noun}{'s' if verb == 'list' else ''}",
+       ADMIN_OR_SYS_READER if verb in ("get", "list") else ADMIN)
+      for noun in FEDERATION_NOUNS for verb in ("get", "list", "create", "update", "delete")],
 ]

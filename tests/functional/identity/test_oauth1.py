@@ -97,11 +97,19 @@ def test_request_token_needs_a_project(api, consumer):
     assert_fault(request_token(api, consumer, uuid.uuid4().hex), 404)
 
 
-def test_authorize_and_access_token(api, cloud, consumer, member):
+@pytest.fixture
+def authorizer(cloud, member):
+    """Keystone lets admins authorize request tokens, for roles they hold on the project."""
+    return cloud.make_project_member("admin", project=member.project)
+
+
+def test_authorize_and_access_token(api, cloud, consumer, member, authorizer):
     req = form(request_token(api, consumer, member.project["id"]))
     member_role = cloud.role_id("member")
+    assert_fault(api.put(f"{OAUTH}/authorize/{req['oauth_token']}", token=member.token,
+                         json={"roles": [{"id": member_role}]}), 403)
     authorized = assert_status(api.put(f"{OAUTH}/authorize/{req['oauth_token']}",
-                                       token=member.token,
+                                       token=authorizer.token,
                                        json={"roles": [{"id": member_role}]}), 200)
     verifier = authorized["token"]["oauth_verifier"]
     assert verifier
@@ -122,19 +130,28 @@ def test_authorize_and_access_token(api, cloud, consumer, member):
     # A request token is good for one access token only (then it is gone, as in Keystone).
     assert_fault(trade(req["oauth_token_secret"]), 404)
 
-    tokens = assert_status(api.get(f"/v3/users/{member.user['id']}/OS-OAUTH1/access_tokens",
-                                   token=member.token), 200)["access_tokens"]
-    (listed,) = tokens
+    mine = f"/v3/users/{authorizer.user['id']}/OS-OAUTH1/access_tokens"
+    assert_fault(api.get(mine, token=member.token), 403)
+    (listed,) = assert_status(api.get(mine, token=authorizer.token), 200)["access_tokens"]
     assert (listed["id"], listed["consumer_id"], listed["project_id"]) == \
         (access["oauth_token"], consumer["id"], member.project["id"])
-    assert_status(api.delete(f"/v3/users/{member.user['id']}/OS-OAUTH1/access_tokens/"
-                             f"{listed['id']}", token=member.token), 204)
+    roles = assert_status(api.get(f"{mine}/{listed['id']}/roles", token=authorizer.token),
+                          200)["roles"]
+    assert [r["id"] for r in roles] == [member_role]
+    # Another user's path does not show it.
+    assert_fault(api.get(f"/v3/users/{member.user['id']}/OS-OAUTH1/access_tokens/"
+                         f"{listed['id']}", token=cloud.admin_token), 404)
+    assert_status(api.delete(f"{mine}/{listed['id']}", token=authorizer.token), 204)
+    assert_fault(api.get(f"{mine}/{listed['id']}", token=authorizer.token), 404)
 
 
-def test_authorize_needs_roles_the_user_has(api, cloud, consumer, member):
+def test_authorize_needs_roles_the_user_has(api, cloud, consumer, member, authorizer):
     req = form(request_token(api, consumer, member.project["id"]))
-    admin_role = cloud.role_id("admin")
-    assert_fault(api.put(f"{OAUTH}/authorize/{req['oauth_token']}", token=member.token,
-                         json={"roles": [{"id": admin_role}]}), 401)
-    assert_fault(api.put(f"{OAUTH}/authorize/{uuid.uuid4().hex}", token=member.token,
+    unheld = cloud.make_role()
+    assert_fault(api.put(f"{OAUTH}/authorize/{req['oauth_token']}", token=authorizer.token,
+                         json={"roles": [{"id": unheld["id"]}]}), 401)
+    # The cloud admin holds no role on the member's project.
+    assert_fault(api.put(f"{OAUTH}/authorize/{req['oauth_token']}", token=cloud.admin_token,
+                         json={"roles": [{"name": "member"}]}), 401)
+    assert_fault(api.put(f"{OAUTH}/authorize/{uuid.uuid4().hex}", token=authorizer.token,
                          json={"roles": [{"name": "member"}]}), 404)

@@ -189,12 +189,12 @@ ADMIN PATCH /identity/v3/OS-FEDERATION/service_providers/{item_id}
 ADMIN DELETE /identity/v3/OS-FEDERATION/service_providers/{item_id}
 EXEMPT POST /identity/v3/OS-OAUTH1/request_token
 EXEMPT POST /identity/v3/OS-OAUTH1/access_token
-ANY PUT /identity/v3/OS-OAUTH1/authorize/{request_token_id}
-SELF GET /identity/v3/users/{user_id}/OS-OAUTH1/access_tokens
-SELF GET /identity/v3/users/{user_id}/OS-OAUTH1/access_tokens/{token_id}
-SELF DELETE /identity/v3/users/{user_id}/OS-OAUTH1/access_tokens/{token_id}
-SELF GET /identity/v3/users/{user_id}/OS-OAUTH1/access_tokens/{token_id}/roles
-SELF GET /identity/v3/users/{user_id}/OS-OAUTH1/access_tokens/{token_id}/roles/{role_id}
+ADMIN PUT /identity/v3/OS-OAUTH1/authorize/{request_token_id}
+ADMIN GET /identity/v3/users/{user_id}/OS-OAUTH1/access_tokens
+ADMIN GET /identity/v3/users/{user_id}/OS-OAUTH1/access_tokens/{token_id}
+ADMIN DELETE /identity/v3/users/{user_id}/OS-OAUTH1/access_tokens/{token_id}
+ADMIN GET /identity/v3/users/{user_id}/OS-OAUTH1/access_tokens/{token_id}/roles
+ADMIN GET /identity/v3/users/{user_id}/OS-OAUTH1/access_tokens/{token_id}/roles/{role_id}
 ADMIN POST /identity/v3/s3tokens
 """
 

@@ -18,8 +18,12 @@ from onestack.identity.service.container import Identity
 from onestack.identity.service.domains import create_domain_row
 from onestack.identity.service.filters import parse_bool
 
-READ, WRITE = "identity:read_admin_resource", "identity:manage_admin_resource"
 FED = "/OS-FEDERATION"
+
+
+def rule(verb: str, noun: str) -> str:
+    """Keystone's policy name for an OS-FEDERATION action: ``identity:list_mappings`` …"""
+    return f"identity:{verb}_{noun}{'s' if verb == 'list' else ''}"
 
 
 # --- views ------------------------------------------------------------------------------
@@ -86,7 +90,7 @@ def _idp_domain(s: Session, idp_id: str, domain_id: str | None) -> str:
 
 def create_idp(ident: Identity, ctx: RequestContext, idp_id: str, body: dict[str, Any],
                base: str) -> dict:
-    ident.check(ctx, WRITE)
+    ident.check(ctx, rule("create", "identity_provider"))
 
     def work(s: Session) -> dict:
         if s.get(cm.IdentityProvider, idp_id) is not None:
@@ -105,7 +109,7 @@ def create_idp(ident: Identity, ctx: RequestContext, idp_id: str, body: dict[str
 
 def list_idps(ident: Identity, ctx: RequestContext, query: Mapping[str, str],
               base: str) -> list[dict]:
-    ident.check(ctx, READ)
+    ident.check(ctx, rule("list", "identity_provider"))
 
     def work(s: Session) -> list[dict]:
         q = sa.select(cm.IdentityProvider)
@@ -119,14 +123,14 @@ def list_idps(ident: Identity, ctx: RequestContext, query: Mapping[str, str],
 
 
 def show_idp(ident: Identity, ctx: RequestContext, idp_id: str, base: str) -> dict:
-    ident.check(ctx, READ)
+    ident.check(ctx, rule("get", "identity_provider"))
     return ident.read(lambda s: idp_view(
         s, _get(s, cm.IdentityProvider, idp_id, "identity_provider", idp_id), base))
 
 
 def update_idp(ident: Identity, ctx: RequestContext, idp_id: str, body: dict[str, Any],
                base: str) -> dict:
-    ident.check(ctx, WRITE)
+    ident.check(ctx, rule("update", "identity_provider"))
 
     def work(s: Session) -> dict:
         idp = _get(s, cm.IdentityProvider, idp_id, "identity_provider", idp_id)
@@ -141,7 +145,7 @@ def update_idp(ident: Identity, ctx: RequestContext, idp_id: str, body: dict[str
 
 
 def delete_idp(ident: Identity, ctx: RequestContext, idp_id: str) -> None:
-    ident.check(ctx, WRITE)
+    ident.check(ctx, rule("delete", "identity_provider"))
 
     def work(s: Session) -> None:
         idp = _get(s, cm.IdentityProvider, idp_id, "identity_provider", idp_id)
@@ -165,7 +169,7 @@ def _protocol(s: Session, idp_id: str, protocol_id: str) -> cm.FederationProtoco
 
 def create_protocol(ident: Identity, ctx: RequestContext, idp_id: str, protocol_id: str,
                     body: dict[str, Any], base: str) -> dict:
-    ident.check(ctx, WRITE)
+    ident.check(ctx, rule("create", "protocol"))
 
     def work(s: Session) -> dict:
         _get(s, cm.IdentityProvider, idp_id, "identity_provider", idp_id)
@@ -180,7 +184,7 @@ def create_protocol(ident: Identity, ctx: RequestContext, idp_id: str, protocol_
 
 
 def list_protocols(ident: Identity, ctx: RequestContext, idp_id: str, base: str) -> list[dict]:
-    ident.check(ctx, READ)
+    ident.check(ctx, rule("list", "protocol"))
 
     def work(s: Session) -> list[dict]:
         _get(s, cm.IdentityProvider, idp_id, "identity_provider", idp_id)
@@ -192,13 +196,13 @@ def list_protocols(ident: Identity, ctx: RequestContext, idp_id: str, base: str)
 
 def show_protocol(ident: Identity, ctx: RequestContext, idp_id: str, protocol_id: str,
                   base: str) -> dict:
-    ident.check(ctx, READ)
+    ident.check(ctx, rule("get", "protocol"))
     return ident.read(lambda s: protocol_view(_protocol(s, idp_id, protocol_id), base))
 
 
 def update_protocol(ident: Identity, ctx: RequestContext, idp_id: str, protocol_id: str,
                     body: dict[str, Any], base: str) -> dict:
-    ident.check(ctx, WRITE)
+    ident.check(ctx, rule("update", "protocol"))
 
     def work(s: Session) -> dict:
         p = _protocol(s, idp_id, protocol_id)
@@ -213,5 +217,5 @@ def update_protocol(ident: Identity, ctx: RequestContext, idp_id: str, protocol_
 
 def delete_protocol(ident: Identity, ctx: RequestContext, idp_id: str,
                     protocol_id: str) -> None:
-    ident.check(ctx, WRITE)
+    ident.check(ctx, rule("delete", "protocol"))
     ident.write(lambda s: s.delete(_protocol(s, idp_id, protocol_id)))

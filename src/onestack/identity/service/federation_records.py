@@ -12,14 +12,14 @@ from onestack.core.context import RequestContext
 from onestack.core.errors import conflict, not_found
 from onestack.identity import catalog_models as cm
 from onestack.identity.service.container import Identity
-from onestack.identity.service.federation import READ, WRITE, mapping_view, sp_view
+from onestack.identity.service.federation import mapping_view, rule, sp_view
 from onestack.identity.service.filters import parse_bool
 
 
 @dataclass(frozen=True)
 class Record:
     model: type
-    kind: str  # the word in "Could not find X" and "Conflict occurred attempting to store X"
+    kind: str  # the noun of messages ("Could not find X") and of policy rules
     view: Callable[[Any, str], dict]
     defaults: dict[str, Any]
     filters: tuple[str, ...] = ()
@@ -40,7 +40,7 @@ def _get(s: Session, rec: Record, item_id: str) -> Any:
 
 def create(ident: Identity, ctx: RequestContext, rec: Record, item_id: str,
            body: dict[str, Any], base: str) -> dict:
-    ident.check(ctx, WRITE)
+    ident.check(ctx, rule("create", rec.kind))
 
     def work(s: Session) -> dict:
         if s.get(rec.model, item_id) is not None:
@@ -54,7 +54,7 @@ def create(ident: Identity, ctx: RequestContext, rec: Record, item_id: str,
 
 def list_(ident: Identity, ctx: RequestContext, rec: Record, query: Mapping[str, str],
           base: str) -> list[dict]:
-    ident.check(ctx, READ)
+    ident.check(ctx, rule("list", rec.kind))
 
     def work(s: Session) -> list[dict]:
         q = sa.select(rec.model)
@@ -70,13 +70,13 @@ def list_(ident: Identity, ctx: RequestContext, rec: Record, query: Mapping[str,
 
 
 def show(ident: Identity, ctx: RequestContext, rec: Record, item_id: str, base: str) -> dict:
-    ident.check(ctx, READ)
+    ident.check(ctx, rule("get", rec.kind))
     return ident.read(lambda s: rec.view(_get(s, rec, item_id), base))
 
 
 def update(ident: Identity, ctx: RequestContext, rec: Record, item_id: str,
            body: dict[str, Any], base: str) -> dict:
-    ident.check(ctx, WRITE)
+    ident.check(ctx, rule("update", rec.kind))
 
     def work(s: Session) -> dict:
         row = _get(s, rec, item_id)
@@ -88,5 +88,5 @@ def update(ident: Identity, ctx: RequestContext, rec: Record, item_id: str,
 
 
 def delete(ident: Identity, ctx: RequestContext, rec: Record, item_id: str) -> None:
-    ident.check(ctx, WRITE)
+    ident.check(ctx, rule("delete", rec.kind))
     ident.write(lambda s: s.delete(_get(s, rec, item_id)))

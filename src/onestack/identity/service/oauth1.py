@@ -82,6 +82,7 @@ def authorize(ident: Identity, ctx: RequestContext, request_token_id: str,
               roles: list[dict[str, str]]) -> str:
     """The calling user authorizes the request token for ``roles`` (which the user must hold on
     the requested project); returns the verifier."""
+    ident.check(ctx, "identity:authorize_request_token")
     if ctx.trust_id or ctx.app_cred_id:
         raise Forbidden("Cannot authorize a request token with a token issued via delegation.")
 

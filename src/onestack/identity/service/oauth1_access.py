@@ -1,5 +1,5 @@
-"""A user's OAuth1 access tokens: what consumers hold on the user's behalf, and their revocation.
-Another user's tokens answer 404, as if they did not exist."""
+"""A user's OAuth1 access tokens: what consumers hold on the user's behalf, and their revocation
+(admins only by default, as in Keystone). A token that is not the named user's answers 404."""
 from __future__ import annotations
 
 from typing import Any
@@ -14,7 +14,6 @@ from onestack.identity import models as m
 from onestack.identity import views
 from onestack.identity.service.container import Identity
 
-READ, WRITE = "identity:owner_or_reader", "identity:owner_or_admin"
 
 
 def view(t: cm.OAuthAccessToken, base: str) -> dict[str, Any]:
@@ -32,7 +31,7 @@ def _owned(s: Session, user_id: str, token_id: str) -> cm.OAuthAccessToken:
 
 
 def list_(ident: Identity, ctx: RequestContext, user_id: str, base: str) -> list[dict]:
-    ident.check(ctx, READ, {"user_id": user_id})
+    ident.check(ctx, "identity:list_access_tokens", {"user_id": user_id})
 
     def work(s: Session) -> list[dict]:
         rows = s.scalars(sa.select(cm.OAuthAccessToken).where(
@@ -44,18 +43,18 @@ def list_(ident: Identity, ctx: RequestContext, user_id: str, base: str) -> list
 
 def show(ident: Identity, ctx: RequestContext, user_id: str, token_id: str,
          base: str) -> dict:
-    ident.check(ctx, READ, {"user_id": user_id})
+    ident.check(ctx, "identity:get_access_token", {"user_id": user_id})
     return ident.read(lambda s: view(_owned(s, user_id, token_id), base))
 
 
 def delete(ident: Identity, ctx: RequestContext, user_id: str, token_id: str) -> None:
-    ident.check(ctx, WRITE, {"user_id": user_id})
+    ident.check(ctx, "identity:delete_access_token", {"user_id": user_id})
     ident.write(lambda s: s.delete(_owned(s, user_id, token_id)))
 
 
 def roles(ident: Identity, ctx: RequestContext, user_id: str, token_id: str,
           base: str) -> list[dict]:
-    ident.check(ctx, READ, {"user_id": user_id})
+    ident.check(ctx, "identity:list_access_token_roles", {"user_id": user_id})
 
     def work(s: Session) -> list[dict]:
         t = _owned(s, user_id, token_id)
@@ -67,7 +66,7 @@ def roles(ident: Identity, ctx: RequestContext, user_id: str, token_id: str,
 
 def role(ident: Identity, ctx: RequestContext, user_id: str, token_id: str, role_id: str,
          base: str) -> dict:
-    ident.check(ctx, READ, {"user_id": user_id})
+    ident.check(ctx, "identity:get_access_token_role", {"user_id": user_id})
 
     def work(s: Session) -> dict:
         t = _owned(s, user_id, token_id)
