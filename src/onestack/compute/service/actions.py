@@ -90,7 +90,7 @@ def request_action(deps: Deps, ctx: RequestContext, sid: str, spec: ActionSpec,
     """Run one action by its spec; wake whoever carries it out."""
 
     def work(s: Session) -> tuple[Outcome, str | None, bool]:
-        inst = visible_instance(deps, s, ctx, sid, spec.rule)
+        inst = visible_instance(deps, s, ctx, sid, spec.rule, lock=spec.write)
         started = Step(s, deps, ctx, inst, args, version, host=inst.host)
         if spec.precheck is not None:
             spec.precheck(started)

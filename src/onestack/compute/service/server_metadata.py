@@ -26,7 +26,7 @@ def check_items_quota(s: Session, project_id: str, meta: dict[str, Any]) -> None
 def _write(deps: Deps, ctx: RequestContext, ident: str, rule: str,
            change: Callable[[dict[str, Any]], Any]) -> Any:
     def work(s: Session) -> Any:
-        inst = visible_instance(deps, s, ctx, ident, RULE + rule)
+        inst = visible_instance(deps, s, ctx, ident, RULE + rule, lock=True)
         check_lock(deps, ctx, inst)
         meta = dict(inst.metadata_ or {})
         result = change(meta)

@@ -77,10 +77,12 @@ def find_instance(s: Session, ctx: RequestContext, admin: bool, ident: str,
 
 
 def visible_instance(deps: Deps, s: Session, ctx: RequestContext, ident: str,
-                     rule: str) -> cm.Instance:
-    """Project scope, then visibility (404), then ``rule`` against the server (403)."""
+                     rule: str, lock: bool = False) -> cm.Instance:
+    """Project scope, then visibility (404), then ``rule`` against the server (403).
+    ``lock`` holds the row until commit, so two concurrent changes of one server (two
+    actions, two metadata merges) run one after the other instead of losing one."""
     require_project_scope(ctx, rule)
-    inst = find_instance(s, ctx, deps.is_admin(ctx), ident)
+    inst = find_instance(s, ctx, deps.is_admin(ctx), ident, lock)
     deps.enforce(rule, ctx, inst)
     return inst
 
@@ -116,7 +118,7 @@ def update(deps: Deps, ctx: RequestContext, ident: str, changes: dict[str, Any])
     rule = "os_compute_api:servers:update"
 
     def work(s: Session) -> ServerView:
-        inst = visible_instance(deps, s, ctx, ident, rule)
+        inst = visible_instance(deps, s, ctx, ident, rule, lock=True)
         if "name" in changes:
             inst.name = changes["name"]
         if "accessIPv4" in changes:
@@ -144,7 +146,7 @@ def request_delete(deps: Deps, ctx: RequestContext, ident: str, action: str,
     agent is woken to destroy it."""
 
     def work(s: Session) -> str | None:
-        inst = visible_instance(deps, s, ctx, ident, rule)
+        inst = visible_instance(deps, s, ctx, ident, rule, lock=True)
         check_lock(deps, ctx, inst)
         records.start_action(s, inst, action, ctx.request_id, ctx.user_id, ctx.project_id)
         if not inst.host:
