@@ -58,5 +58,5 @@ _rule = {"type": "object", "additionalProperties": False, "required": ["local", 
                             "oneOf": [_bare, *_conditions.values()]}}}}
 MAPPING = {"type": "object", "additionalProperties": False, "required": ["rules"],
            "properties": {"rules": {"type": "array", "minItems": 1, "items": _rule},
-                          "schema_version": {"type": "string", "enum": ["1.0", "2.0"]}}}
+                          "schema_version": {"type": "string", "enum": ["1.0", "2.0", "3.0"]}}}
 MAPPING_UPDATE = MAPPING

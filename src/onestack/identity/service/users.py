@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from onestack.core.context import RequestContext
 from onestack.core.db import new_id, utcnow
-from onestack.core.errors import BadRequest, Unauthorized, conflict
+from onestack.core.errors import BadRequest, conflict
 from onestack.identity import models as m
 from onestack.identity import views
 from onestack.identity.passwords import check_secret, hash_secret
