@@ -5,6 +5,7 @@ begun, so the race is forced, not hoped for."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -96,3 +97,36 @@ def test_parallel_uploads_stay_within_the_size_quota(db, send_length):
     # nothing stays reserved: what is left of the budget can be used
     later = glance.images.create(who, {"disk_format": "raw", "container_format": "bare"})
     glance.data.upload(who, later["id"], [b"y" * MiB], MiB)
+
+
+def test_parallel_creates_stay_within_the_image_count(db, monkeypatch):
+    """The count check and the new row are atomic too: each check is made slow here, so
+    without the project lock every parallel create would see the same count."""
+    project = uuid.uuid4().hex
+    who = RequestContext(request_id="req-race", user_id="u1", project_id=project,
+                         roles=["member", "reader"])
+    add_limits(db, project={project: {"image_count_total": 3}})
+    glance = glance_on(db)
+    slow_usage = glance.quotas.usage
+
+    def usage(s, project_id, resource):
+        found = slow_usage(s, project_id, resource)
+        time.sleep(0.2)
+        return found
+
+    monkeypatch.setattr(glance.quotas, "usage", usage)
+    outcomes: list[str] = []
+
+    def create() -> None:
+        try:
+            glance.images.create(who, {"disk_format": "raw", "container_format": "bare"})
+            outcomes.append("made")
+        except PayloadTooLarge:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=create) for _ in range(UPLOADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(outcomes) == ["made"] * 3 + ["refused"] * 3
