@@ -9,8 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from onestack.compute import models as cm
-from onestack.placement import models as pm
-from onestack.placement import service as placement
+from onestack.placement import seam as placement
 
 MOVE_PREFIX = "mig-"
 
@@ -21,33 +20,29 @@ def move_consumer(instance_id: str) -> str:
 
 
 def lock_provider(s: Session, provider_uuid: str) -> None:
-    """Take the provider's row lock before claiming on it. Claims on one provider then
-    queue instead of deadlocking (on InnoDB an allocation insert share-locks its provider
-    through the foreign key, and the generation bump then needs it exclusively); taken
-    before the instance's row, as a delete takes them. SQLite has one writer anyway."""
-    if s.get_bind().dialect.name == "sqlite":
-        return  # one writer at a time already: spare the round trip
-    s.execute(sa.select(pm.ResourceProvider.id).where(pm.ResourceProvider.uuid == provider_uuid)
-              .with_for_update())
+    """Take the provider's row lock before claiming on it (before the instance's row, as a
+    delete takes them): claims on one provider queue instead of deadlocking."""
+    placement.lock_provider(s, provider_uuid)
 
 
 def holds(s: Session, consumer: str) -> bool:
-    return s.scalar(sa.select(pm.Allocation.consumer_uuid)
-                    .where(pm.Allocation.consumer_uuid == consumer).limit(1)) is not None
+    return placement.holds(s, consumer)
+
+
+def _deleted_among(s: Session, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(ids), 500):
+        found.update(s.scalars(sa.select(cm.Instance.id).where(
+            cm.Instance.id.in_(ids[start:start + 500]), cm.Instance.deleted.is_(True))))
+    return found
 
 
 def deleted_consumers(s: Session) -> list[str]:
     """Consumers with allocations whose instance is deleted, direct or through a move."""
-    direct = set(s.scalars(sa.select(pm.Allocation.consumer_uuid).distinct()
-                           .join(cm.Instance, cm.Instance.id == pm.Allocation.consumer_uuid)
-                           .where(cm.Instance.deleted.is_(True))))
-    moves = {c[len(MOVE_PREFIX):]: c for c in s.scalars(
-        sa.select(pm.Allocation.consumer_uuid).distinct()
-        .where(pm.Allocation.consumer_uuid.like(MOVE_PREFIX + "%")))}
-    if moves:
-        gone = s.scalars(sa.select(cm.Instance.id).where(cm.Instance.id.in_(list(moves)),
-                                                         cm.Instance.deleted.is_(True)))
-        direct.update(moves[i] for i in gone)
+    held = placement.consumers(s)
+    moves = {c[len(MOVE_PREFIX):]: c for c in held if c.startswith(MOVE_PREFIX)}
+    direct = _deleted_among(s, sorted(held - set(moves.values())))
+    direct.update(moves[i] for i in _deleted_among(s, sorted(moves)))
     return sorted(direct)
 
 

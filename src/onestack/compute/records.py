@@ -112,7 +112,7 @@ def mark_deleted(s: Session, inst: cm.Instance) -> None:
     """The last step of every delete: allocations released (the instance's and any move's),
     the row soft-deleted, the instance out of its server groups."""
     from onestack.compute import states as st
-    from onestack.placement import service as placement
+    from onestack.placement import seam as placement
 
     placement.release(s, inst.id)
     placement.release(s, "mig-" + inst.id)

@@ -16,7 +16,7 @@ from onestack.compute import records
 from onestack.compute import states as st
 from onestack.core.bus import Bus
 from onestack.core.db import Database, utcnow
-from onestack.placement import service as placement
+from onestack.placement import seam as placement
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3

@@ -19,7 +19,7 @@ from onestack.compute.agent.tasks import SIMPLE_ACTIONS, TaskSteps
 from onestack.compute.drivers.base import NOSTATE, DriverError, InstanceNotFound, VirtDriver
 from onestack.core.bus import Bus
 from onestack.core.db import Database, new_id, utcnow
-from onestack.placement import service as placement
+from onestack.placement import seam as placement
 
 log = logging.getLogger(__name__)
 # tasks another component carries out (the scheduler); the agent leaves these rows alone

@@ -17,7 +17,7 @@ from onestack.compute.drivers.base import (RUNNING, SHUTDOWN, LiveMigratable, Pa
                                            Resizable, require)
 from onestack.compute.claims import move_consumer
 from onestack.core.db import utcnow
-from onestack.placement import service as placement
+from onestack.placement import seam as placement
 
 if TYPE_CHECKING:
     from onestack.compute.agent.host import HostAgent

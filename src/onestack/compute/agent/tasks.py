@@ -18,7 +18,7 @@ from onestack.compute.drivers.base import (PAUSED, RUNNING, SHUTDOWN, SUSPENDED,
                                            Snapshotting, Suspendable, require)
 from onestack.compute.scheduler import MAX_ATTEMPTS, NO_VALID_HOST
 from onestack.core.db import utcnow
-from onestack.placement import service as placement
+from onestack.placement import seam as placement
 
 if TYPE_CHECKING:
     from onestack.compute.agent.host import HostAgent

@@ -24,8 +24,7 @@ from onestack.compute.service.deps import ResourceDeps
 from onestack.core.context import RequestContext
 from onestack.core.db import utcnow
 from onestack.core.errors import NotFound, NotImplementedFault
-from onestack.placement import models as pm
-from onestack.placement import service as placement
+from onestack.placement import seam as placement
 
 INTERNAL_ZONE = "internal"
 CONTROL_BINARIES = ("nova-conductor", "nova-scheduler")
@@ -114,10 +113,7 @@ class Usage:
 
 def usages(s: Session, hosts: list[cm.ComputeHost]) -> dict[str, Usage]:
     """host name → usage, in one pass over placement and the instances."""
-    used = placement.all_usages(s)
-    reserved: dict[str, dict[str, int]] = {}
-    for inv in s.scalars(sa.select(pm.Inventory)):
-        reserved.setdefault(inv.provider_uuid, {})[inv.resource_class] = inv.reserved
+    used, reserved = placement.all_usages(s), placement.reserved_by_provider(s)
     out: dict[str, Usage] = {}
     for h in hosts:
         u, res = used.get(h.uuid, {}), reserved.get(h.uuid, {})

@@ -15,7 +15,7 @@ from onestack.compute.service.hosts import Service
 from onestack.core.context import RequestContext
 from onestack.core.db import utcnow
 from onestack.core.errors import BadRequest, Conflict, NotFound
-from onestack.placement import models as pm
+from onestack.placement import seam as placement
 
 RULE = "os_compute_api:os-services:"
 
@@ -118,15 +118,11 @@ def remove_host(s: Session, h: cm.ComputeHost) -> None:
     that still hosts instances (or holds allocations) is refused with 409."""
     busy = s.scalar(sa.select(sa.func.count()).select_from(cm.Instance).where(
         cm.Instance.host == h.host, cm.Instance.deleted.is_(False))) or 0
-    allocated = s.scalar(sa.select(sa.func.count()).select_from(pm.Allocation).where(
-        pm.Allocation.provider_uuid == h.uuid)) or 0
-    if busy or allocated:
+    if busy or placement.provider_in_use(s, h.uuid):
         raise Conflict("Unable to delete compute service that is hosting instances. "
                        "Migrate or delete the instances first.")
     for agg in s.scalars(sa.select(cm.Aggregate)):
         if h.host in (agg.hosts or []):
             agg.hosts = [x for x in agg.hosts if x != h.host]
-    for model in (pm.Inventory, pm.ProviderTrait, pm.ProviderAggregate):
-        s.execute(sa.delete(model).where(model.provider_uuid == h.uuid))
-    s.execute(sa.delete(pm.ResourceProvider).where(pm.ResourceProvider.uuid == h.uuid))
+    placement.remove_provider(s, h.uuid)
     s.delete(h)
