@@ -79,6 +79,7 @@ def build_app(settings: Settings, db: Database | None = None, bus: Bus | None = 
     policy.register(registry.policy_rules())
     ident = build_identity(db, settings, policy)
     platform = Platform(db, settings, policy, ident, bus or NullBus(), services=registry)
+    platform.seams.update(registry.build_seams(platform))
     mounts = [Mount(spec.prefix, spec.routes(platform), spec.fault_style) for spec in registry]
     app = OpenStackApp(mounts, ident.tokens, settings.base_url,
                        extra_routes=[_healthcheck_route(db)],

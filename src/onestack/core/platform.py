@@ -3,7 +3,7 @@ identity service (for token validation and project/user lookups), the bus that w
 workers, and the registry of the services mounted beside this one."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # annotations only: importing the platform costs nothing
@@ -21,3 +21,5 @@ class Platform:
     identity: Any  # onestack.identity.api.common.Identity (core does not import services)
     bus: Bus
     services: Any = None  # core.registry.Registry; None when built piecemeal (tests)
+    # service name → the seam it offers its neighbours (``ServiceSpec.seam``)
+    seams: dict[str, Any] = field(default_factory=dict)

@@ -87,6 +87,9 @@ class ServiceSpec:
     agents: tuple[AgentRunner, ...] = ()
     # first-run data the service needs (compute: the m1.* flavors); idempotent
     seed: Callable[[Database], None] | None = None
+    # what the service offers its neighbours (the image service: its stores behind the
+    # compute ↔ image seam), built once per platform before any routes
+    seam: Callable[[Platform], Any] | None = None
 
 
 def collect_routes(modules: tuple[str, ...], container: Any) -> list[Route]:
@@ -136,6 +139,11 @@ class Registry:
         for spec in self.specs:
             for name in spec.models:
                 importlib.import_module(name)
+
+    def build_seams(self, platform: Platform) -> dict[str, Any]:
+        """service name → the seam it offers (services that offer one)."""
+        return {spec.name: spec.seam(platform) for spec in self.specs
+                if spec.seam is not None}
 
     def seed(self, db: Database) -> None:
         """Every service's first-run data (after identity's bootstrap)."""

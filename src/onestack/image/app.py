@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from onestack.core.platform import Platform
     from onestack.image.api.common import Glance
     from onestack.image.drivers.base import ImageStore
+    from onestack.image.seam import ImageSeam
 
 PREFIX = "/image"
 CATALOG = [("image", "glance", PREFIX)]
@@ -42,10 +43,19 @@ def web_source(platform: Platform) -> Any:
     return WebSource(parse_hosts(getattr(platform.settings, "image_web_download_hosts", "")))
 
 
+def seam(platform: Platform) -> ImageSeam:
+    """The compute ↔ image seam over the stores the settings name, chosen now, once; the
+    image API built on this platform (``routes``) shares them."""
+    from onestack.image.seam import ImageSeam
+
+    return ImageSeam.from_settings(platform.db, platform.settings)
+
+
 def routes(platform: Platform) -> list[Route]:
     from onestack.image.api import versions
 
-    glance = build(platform)
+    offered = platform.seams.get(SPEC.name)
+    glance = build(platform, *((offered.store, offered.staging) if offered else ()))
     return (list(versions.routes(PREFIX).routes)
             + collect_routes(tuple(f"onestack.image.api.{n}" for n in ROUTE_MODULES), glance))
 
@@ -56,4 +66,4 @@ SPEC = ServiceSpec(
     route_modules=("onestack.image.api.versions",
                    *(f"onestack.image.api.{n}" for n in ROUTE_MODULES)),
     models=("onestack.image.models",), policies=("onestack.image.policies",),
-    settings_section="image", fault_style="glance")
+    settings_section="image", fault_style="glance", seam=seam)

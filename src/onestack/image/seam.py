@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -21,12 +21,23 @@ from onestack.core.db import Database, utcnow
 from onestack.image import models as m
 from onestack.image import states
 from onestack.image.drivers.base import DataNotFound, ImageStore
+from onestack.image import schemas, stores
 from onestack.image.service.common import is_uuid
+from onestack.image.service.proxy import NovaProxy, ProxyImage  # noqa: F401 - seam types
 from onestack.image.service.removal import discard_after_commit, discard_bytes, drop_rows
-from onestack.image.stores import filesystem_stores
 from onestack.image.visibility import may_see_row
 
+if TYPE_CHECKING:
+    from onestack.core.config import Settings
+
 HASH_ALGO = "sha512"
+# An image's own attributes: never custom properties (Nova's image metadata refuses them).
+ATTRIBUTES = frozenset(("id",) + schemas.SETTABLE + schemas.READ_ONLY + schemas.RESERVED)
+
+
+def is_reserved_key(key: str) -> bool:
+    """Whether ``key`` names an image attribute or a Glance-reserved property."""
+    return key in ATTRIBUTES or key.startswith(schemas.RESERVED_PREFIX)
 
 
 def find_for(s: Session, project_id: str | None, admin: bool, image_id: str
@@ -66,9 +77,10 @@ def create_snapshot(s: Session, inst: Any, name: str, metadata: dict[str, Any],
 
 
 def rotate_backups(s: Session, instance_id: str, backup_type: str, rotation: int,
-                   keep: str) -> list[str]:
+                   keep: str, within: ImageSeam | None = None) -> list[str]:
     """Keep the newest ``rotation`` backups of a server (``keep``, the new one, included);
-    the older ones are deleted — rows now, bytes once ``s`` commits. Returns their ids."""
+    the older ones are deleted — rows now, bytes (from ``within``'s stores; without one,
+    the default stores of the session's database) once ``s`` commits. Returns their ids."""
     def having(name: str, value: str) -> Any:
         return sa.select(m.ImageProperty.image_id).where(m.ImageProperty.name == name,
                                                          m.ImageProperty.value == value)
@@ -81,7 +93,8 @@ def rotate_backups(s: Session, instance_id: str, backup_type: str, rotation: int
     dropped = [row.id for row in rows[max(rotation - 1, 0):]]
     for image_id in dropped:
         drop_rows(s, image_id)
-    discard_after_commit(s, ImageSeam.stores_for_url(_url_of(s)), dropped)
+    discard_after_commit(s, ImageSeam.stores_for_url(_url_of(s)) if within is None
+                         else (within.store, within.staging), dropped)
     return dropped
 
 
@@ -93,12 +106,34 @@ class ImageSeam:
 
     @staticmethod
     def stores_for_url(database_url: str) -> tuple[ImageStore, ImageStore]:
-        return filesystem_stores(database_url)
+        return stores.filesystem_stores(database_url)
 
     @classmethod
     def for_database(cls, db: Database) -> ImageSeam:
         """Over the default (filesystem) stores the image API of this database uses."""
         return cls(db, *cls.stores_for_url(db.url))
+
+    @classmethod
+    def from_settings(cls, db: Database, settings: Settings) -> ImageSeam:
+        """Over the stores the settings name, chosen once, when the service is built."""
+        return cls(db, *stores.filesystem_stores(settings.database_url))
+
+    @property
+    def proxy(self) -> NovaProxy:
+        """Nova's image proxy use cases, over this seam's database and stores."""
+        return NovaProxy(self.db, (self.store, self.staging))
+
+    def find_for(self, s: Session, project_id: str | None, admin: bool, image_id: str
+                 ) -> dict[str, Any] | None:
+        return find_for(s, project_id, admin, image_id)
+
+    def create_snapshot(self, s: Session, inst: Any, name: str, metadata: dict[str, Any],
+                        project_id: str) -> str:
+        return create_snapshot(s, inst, name, metadata, project_id)
+
+    def rotate_backups(self, s: Session, instance_id: str, backup_type: str, rotation: int,
+                       keep: str) -> list[str]:
+        return rotate_backups(s, instance_id, backup_type, rotation, keep, within=self)
 
     def open_bytes(self, image_id: str) -> Iterator[bytes] | None:
         """The image's bytes as a lazy iterator of chunks (the file stays open until it is

@@ -10,13 +10,12 @@ from typing import Any, Callable
 from onestack.compute import schemas
 from onestack.compute.api import microversion, params
 from onestack.compute.api.common import Compute, iso, links
+from onestack.compute.seams import ProxiedImage, image_seam
 from onestack.compute.service import image_proxy as service
-from onestack.compute.service.image_proxy import (  # noqa: F401 - re-exported
-    Filters, can_see, filter_clauses, properties_of, visible_clause)
+from onestack.compute.service.image_proxy import Filters
 from onestack.core.errors import BadRequest, Forbidden, NotFound
 from onestack.core.http import Call, Reply, RouteTable
-from onestack.image import models as im
-from onestack.image import schemas as image_schemas
+from onestack.image.seam import is_reserved_key
 
 IMAGES_GONE = (2, 36)
 METADATA_GONE = (2, 39)
@@ -28,9 +27,6 @@ STATUS: dict[str, tuple[str, int]] = {
     "deleted": ("DELETED", 0), "pending_delete": ("DELETED", 0),
 }
 GLANCE_STATUSES = tuple(STATUS) + ("deactivated",)
-# Keys a metadata item may not use: the image's own attributes, not custom properties.
-ATTRIBUTES = frozenset(("id",) + image_schemas.SETTABLE + image_schemas.READ_ONLY
-                       + image_schemas.RESERVED)
 _metadata = {"type": "object", "patternProperties": {params.METADATA_KEY: {
     "type": "string", "maxLength": 255}}, "additionalProperties": False}
 METADATA = {"type": "object", "properties": {"metadata": _metadata},
@@ -83,11 +79,11 @@ def image_links(call: Call, image_id: str) -> list[dict[str, str]]:
          "href": f"{call.base_url}/image/images/{image_id}"}]
 
 
-def brief_view(call: Call, row: im.Image) -> dict[str, Any]:
+def brief_view(call: Call, row: ProxiedImage) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "links": image_links(call, row.id)}
 
 
-def detail_view(call: Call, row: im.Image, props: dict[str, str]) -> dict[str, Any]:
+def detail_view(call: Call, row: ProxiedImage, props: dict[str, str]) -> dict[str, Any]:
     status, progress = STATUS.get(row.status, ("UNKNOWN", 0))
     out: dict[str, Any] = {
         "id": row.id, "name": row.name, "status": status, "progress": progress,
@@ -107,8 +103,10 @@ def detail_view(call: Call, row: im.Image, props: dict[str, str]) -> dict[str, A
 
 
 def check_keys(metadata: dict[str, str]) -> None:
+    """Keys a metadata item may not use: the image's own attributes (the image service
+    names them), not custom properties."""
     for key in metadata:
-        if key in ATTRIBUTES or key.startswith(image_schemas.RESERVED_PREFIX):
+        if is_reserved_key(key):
             raise Forbidden(f"Attribute '{key}' is reserved.")
 
 
@@ -120,8 +118,14 @@ def negotiate(compute: Compute, call: Call, gone: tuple[int, int]) -> tuple[int,
     return v
 
 
+def proxy_of(compute: Compute) -> service.ImageProxyService:
+    """The use cases over the image service's seam the composition root handed over."""
+    return service.ImageProxyService(compute.deps, image_seam(compute.platform))
+
+
 def routes(compute: Compute) -> RouteTable:
     r = RouteTable()
+    proxy = proxy_of(compute)
     deps = compute.deps
     base = "/v2.1/images"
 
@@ -130,8 +134,8 @@ def routes(compute: Compute) -> RouteTable:
         deps.enforce(call.ctx, service.RULE + "list")
         filters = parse_filters(call)
         limit, marker = params.limit_marker(call)
-        found = service.list_images(deps, call.ctx, filters, limit, marker, detail)
-        images = [detail_view(call, row, found.props[row.id]) if detail
+        found = proxy.list_images(call.ctx, filters, limit, marker, detail)
+        images = [detail_view(call, row, row.properties) if detail
                   else brief_view(call, row) for row in found.rows]
         body: dict[str, Any] = {"images": images}
         nxt = params.next_link(call, images, limit)
@@ -150,13 +154,13 @@ def routes(compute: Compute) -> RouteTable:
     @r.get(base + "/{image_id}")
     def show(call: Call) -> Reply:
         negotiate(compute, call, IMAGES_GONE)
-        row, props = service.show_image(deps, call.ctx, call.params["image_id"])
-        return compute.reply(call, 200, {"image": detail_view(call, row, props)})
+        row = proxy.show_image(call.ctx, call.params["image_id"])
+        return compute.reply(call, 200, {"image": detail_view(call, row, row.properties)})
 
     @r.delete(base + "/{image_id}")
     def delete(call: Call) -> Reply:
         negotiate(compute, call, IMAGES_GONE)
-        service.delete_image(deps, call.ctx, call.params["image_id"])
+        proxy.delete_image(call.ctx, call.params["image_id"])
         return compute.reply(call, 204)
 
     @r.delete(base + "/")
@@ -173,20 +177,20 @@ def routes(compute: Compute) -> RouteTable:
 def metadata_routes(compute: Compute, r: RouteTable, base: str) -> None:
     """Image metadata: the custom properties of an image, read and written as a whole
     (POST merges, PUT replaces) or one key at a time."""
-    deps = compute.deps
+    proxy = proxy_of(compute)
 
     def read_props(call: Call) -> dict[str, str]:
         negotiate(compute, call, METADATA_GONE)
-        return service.read_metadata(deps, call.ctx, call.params["image_id"])
+        return proxy.read_metadata(call.ctx, call.params["image_id"])
 
     def change(call: Call, fn: Callable[[dict[str, str]], dict[str, str]]) -> dict[str, str]:
         negotiate(compute, call, METADATA_GONE)
-        return service.change_metadata(deps, call.ctx, call.params["image_id"], fn)
+        return proxy.change_metadata(call.ctx, call.params["image_id"], fn)
 
     def body_of(call: Call, schema: dict[str, Any], key: str) -> dict[str, str]:
         """The validated ``key`` member (403 first for a caller who may not change)."""
         negotiate(compute, call, METADATA_GONE)
-        service.authorize_metadata_change(deps, call.ctx)
+        proxy.authorize_metadata_change(call.ctx)
         found = schemas.validate(schema, call.body())[key]
         check_keys(found)
         return found
