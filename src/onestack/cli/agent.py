@@ -18,11 +18,12 @@ def run_agent(settings: Settings, kind: str, host: str | None, zone: str, driver
               state_dir: str | None) -> int:
     from onestack.server import default_registry
 
-    runner = default_registry().agent(kind)
+    registry = default_registry()
+    runner = registry.agent(kind)
     db = Database(settings.database_url)
     ctx = AgentContext(db, NullBus(), settings, hosts=((host or socket.gethostname(), zone),),
                        driver=driver, state_dir=Path(state_dir) if state_dir else None)
-    stop = runner.start(ctx)
+    stop = runner.start(registry.with_seams(ctx))
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())

@@ -46,13 +46,14 @@ def start_scheduler(ctx: AgentContext) -> Callable[[], None]:
 
 
 def start_hosts(ctx: AgentContext) -> Callable[[], None]:
-    """One host agent per (host, zone) of ``ctx.hosts``."""
+    """One host agent per (host, zone) of ``ctx.hosts``, each reaching the image service
+    (snapshots, shelved images) through the seam the registry built (``ctx.seams``)."""
     from onestack.agents.compute import Running, start_host
 
     running = Running()
     for host, zone in ctx.hosts:
         start_host(ctx.db, ctx.bus, running, host, zone, ctx.driver, ctx.state_dir,
-                   ctx.settings.fake_op_seconds)
+                   ctx.settings.fake_op_seconds, images=ctx.seams.get("image"))
     return running.stop
 
 

@@ -1,14 +1,13 @@
-"""Compute's adapter to the image service's seam (``onestack.image.seam``): compute asks
-the image service, it never reads image tables itself. With no image service installed
-every image reference is accepted as is and snapshots are refused."""
+"""Compute's adapter to the image service's seam (``onestack.image.seam``) for the calls made
+inside compute's own transactions (boot, rebuild, createImage, createBackup, shelve):
+compute asks the image service, it never reads image tables itself. With no image service
+installed every image reference is accepted as is and snapshots are refused. Bytes move
+through the ``ImageSeam`` object the composition root hands over (``compute.seams``)."""
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy.orm import Session
-
-from onestack.core.db import Database
 
 
 def _seam() -> Any:
@@ -45,16 +44,3 @@ def rotate_backups(s: Session, instance_id: str, backup_type: str, rotation: int
     seam = _seam()
     if seam is not None:
         seam.rotate_backups(s, instance_id, backup_type, rotation, keep)
-
-
-def open_bytes(db: Database, image_id: str) -> Iterator[bytes] | None:
-    """The image's bytes, streamed; None when there are none."""
-    seam = _seam()
-    return None if seam is None else seam.ImageSeam.for_database(db).open_bytes(image_id)
-
-
-def delete_image(db: Database, image_id: str) -> None:
-    """Delete an image the cloud made for itself, through the image service's delete."""
-    seam = _seam()
-    if seam is not None:
-        seam.ImageSeam.for_database(db).delete(image_id)

@@ -9,7 +9,7 @@ function) and imported only when the app is built or an agent starts.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
@@ -57,6 +57,8 @@ class AgentContext:
     hosts: tuple[tuple[str, str], ...] = ()
     driver: str = "fake"
     state_dir: Path | None = None
+    # service name → the seam it offers (``Registry.with_seams`` fills it)
+    seams: dict[str, Any] = field(default_factory=dict)
 
 
 # A runner starts its workers and returns the function that stops them.
@@ -140,10 +142,15 @@ class Registry:
             for name in spec.models:
                 importlib.import_module(name)
 
-    def build_seams(self, platform: Platform) -> dict[str, Any]:
-        """service name → the seam it offers (services that offer one)."""
-        return {spec.name: spec.seam(platform) for spec in self.specs
+    def build_seams(self, platform: Platform | AgentContext) -> dict[str, Any]:
+        """service name → the seam it offers (services that offer one); seams are built
+        from the ``db`` and ``settings`` an API platform and an agent context both have."""
+        return {spec.name: spec.seam(platform) for spec in self.specs  # type: ignore[arg-type]
                 if spec.seam is not None}
+
+    def with_seams(self, ctx: AgentContext) -> AgentContext:
+        """``ctx`` with every service's seam, for agents that reach a neighbour."""
+        return replace(ctx, seams={**self.build_seams(ctx), **ctx.seams})
 
     def seed(self, db: Database) -> None:
         """Every service's first-run data (after identity's bootstrap)."""
@@ -163,6 +170,7 @@ class Registry:
 
     def start_agents(self, ctx: AgentContext) -> Callable[[], None]:
         """Every registered runner (``onestack up``); returns one function stopping all."""
+        ctx = self.with_seams(ctx)
         stops = [runner.start(ctx) for spec in self.specs for runner in spec.agents]
 
         def stop_all() -> None:

@@ -17,6 +17,7 @@ from onestack.compute.agent import observe
 from onestack.compute.agent.moves import MoveSteps
 from onestack.compute.agent.tasks import SIMPLE_ACTIONS, TaskSteps
 from onestack.compute.drivers.base import NOSTATE, DriverError, InstanceNotFound, VirtDriver
+from onestack.compute.seams import ImageSeam
 from onestack.core.bus import Bus
 from onestack.core.db import Database, new_id, utcnow
 from onestack.placement import seam as placement
@@ -32,12 +33,15 @@ SLIM = sa.select(cm.Instance.id, cm.Instance.host, cm.Instance.deleted, cm.Insta
 
 class HostAgent(TaskSteps, MoveSteps):
     def __init__(self, db: Database, bus: Bus, host: str, driver: VirtDriver,
-                 zone: str = "nova"):
+                 zone: str = "nova", images: ImageSeam | None = None):
+        """``images``: the image service's seam (snapshots, shelved images); None when the
+        cloud has no image service: snapshots then store nothing."""
         self.db = db
         self.bus = bus
         self.host = host
         self.driver = driver
         self.zone = zone
+        self.images = images
 
     # --- registration and heartbeat ------------------------------------------
     def register(self) -> str:

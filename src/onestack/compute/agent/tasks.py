@@ -208,22 +208,17 @@ class TaskSteps:
         """Store the guest's disk as the new image. A driver without a disk of its own
         (the fake) gives None: then the image it booted from is stored (or, when that has
         no bytes, a small blob naming the server)."""
-        try:
-            from onestack.image import snapshots
-        except ImportError:
+        if self.images is None:
             return
         chunks = None
         if isinstance(self.driver, Snapshotting) and self._present(inst.id):
             chunks = self.driver.snapshot(inst.id)
         if chunks is None and inst.image_ref:
-            chunks = snapshots.source_bytes(self.db.url, inst.image_ref)
+            chunks = self.images.open_bytes(inst.image_ref)
         if chunks is None:
             chunks = [f"onestack fake disk of server {inst.id}\n".encode()]
-        snapshots.store_snapshot(self.db, image_id, chunks)
+        self.images.store_snapshot(image_id, chunks)
 
     def _drop_image(self: HostAgent, image_id: str) -> None:
-        try:
-            from onestack.image import snapshots
-        except ImportError:
-            return
-        snapshots.delete_image(self.db, image_id)
+        if self.images is not None:
+            self.images.delete(image_id)
