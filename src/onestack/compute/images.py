@@ -37,10 +37,3 @@ def create_snapshot(s: Session, inst: Any, name: str, metadata: dict[str, Any],
         raise Conflict("Snapshots need the image service, which is not available.")
     return seam.create_snapshot(s, inst, name, metadata, project_id)
 
-
-def rotate_backups(s: Session, instance_id: str, backup_type: str, rotation: int,
-                   keep: str) -> None:
-    """Keep the newest ``rotation`` backups of a server (the new one included)."""
-    seam = _seam()
-    if seam is not None:
-        seam.rotate_backups(s, instance_id, backup_type, rotation, keep)

@@ -118,3 +118,41 @@ def test_the_platform_offers_compute_the_image_seam(db: Database, tmp_path) -> N
     offered = seams.image_seam(platform)
     assert isinstance(offered, seams.ImageSeam)
     assert offered.store.directory == tmp_path / "images"
+
+
+def _backup(db: Database, store: MemoryStore, server_id: str, backup_type: str) -> str:
+    image_id = _image(db, b"an older backup", store)
+
+    def work(s) -> None:
+        for key, value in (("instance_uuid", server_id), ("image_type", "backup"),
+                           ("backup_type", backup_type)):
+            s.add(im.ImageProperty(image_id=image_id, name=key, value=value))
+    db.write(work)
+    return image_id
+
+
+def test_backups_rotate_once_stored_with_their_bytes_from_the_seams_store(
+        db: Database) -> None:
+    """As Nova's compute manager does: the backup is stored, then the server's older
+    backups of that type beyond ``rotation`` are deleted — rows and bytes."""
+    store = MemoryStore()
+    images = ImageSeam(db, store, MemoryStore("staging"))
+    agent = _agent(db, images)
+    server = str(uuid.uuid4())
+    older = [_backup(db, store, server, "daily") for _ in range(2)]
+    weekly = _backup(db, store, server, "weekly")
+    inst = SimpleNamespace(id=server, image_ref=None, flavor={"disk": 1}, user_id="u")
+    new = db.write(lambda s: images.create_snapshot(
+        s, inst, "b", {"image_type": "backup", "backup_type": "daily"}, "p1"))
+    add_instance(db, agent.zone, host=agent.host, id=server, vm_state=st.ACTIVE,
+                 task_state=st.IMAGE_SNAPSHOT, request={"snapshot": {
+                     "image_id": new, "rotate": {"backup_type": "daily", "rotation": 1}}})
+
+    agent.reconcile(server)
+
+    assert instance(db, server).task_state is None
+    assert b"".join(store.read(new)).startswith(b"onestack fake disk")
+    for gone in older:
+        assert gone not in store.blobs
+        assert db.read(lambda s, i=gone: s.get(im.Image, i)) is None
+    assert weekly in store.blobs  # another backup type is not rotated

@@ -80,8 +80,10 @@ def create_backup(step: Step) -> None:
     props = {**(args.get("metadata") or {}), "image_type": "backup",
              "backup_type": args["backup_type"]}
     image_id = images.create_snapshot(step.s, inst, args["name"], props, inst.project_id)
-    images.rotate_backups(step.s, inst.id, args["backup_type"], rotation, keep=image_id)
-    inst.request = {**(inst.request or {}), "snapshot": {"image_id": image_id}}
+    # the host agent rotates once the backup is stored (as Nova's compute manager does)
+    rotate = {"backup_type": args["backup_type"], "rotation": rotation}
+    inst.request = {**(inst.request or {}), "snapshot": {"image_id": image_id,
+                                                         "rotate": rotate}}
     inst.task_state = st.IMAGE_SNAPSHOT
     step.data = image_id
 
