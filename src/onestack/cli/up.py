@@ -173,9 +173,11 @@ def run_up(settings: Settings, data_dir: Path, password: str, timings: bool = Fa
 
     db = Database(settings.database_url)
     bus = InProcessBus()
-    app = build_app(settings, db, bus, registry)
-    clock.mark("import")
-    preparing.wait()  # no login before the admin exists: the port opens after this
+    try:
+        app = build_app(settings, db, bus, registry)
+        clock.mark("import")
+    finally:
+        preparing.wait()  # no login before the admin exists; reaped if the build fails too
     auth_url = settings.base_url + "/identity/v3"
     write_client_config(data_dir, auth_url, password, settings.region)
     stops: list[Callable[[], None]] = []
