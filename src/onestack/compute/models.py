@@ -84,6 +84,14 @@ class Instance(Base):
     tags: Mapped[list] = mapped_column(sa.JSON, default=list)
     system_metadata: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     request: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # scheduling hints, retries
+    # desired state the API writes and the host agent only reads: a server evacuated while
+    # stopped comes back stopped; an evacuation's rebuild marks its migration done; the
+    # image a shelve registers is the one the agent stores and, on unshelve, deletes
+    keep_stopped: Mapped[bool] = mapped_column(sa.Boolean, default=False,
+                                               server_default=sa.false())
+    evacuating: Mapped[bool] = mapped_column(sa.Boolean, default=False,
+                                             server_default=sa.false())
+    shelved_image_id: Mapped[str | None] = mapped_column(ID)
     progress: Mapped[int] = mapped_column(sa.Integer, default=0)
     console_log: Mapped[str] = mapped_column(sa.Text, default="")
     launched_at: Mapped[datetime | None] = mapped_column(Timestamp)

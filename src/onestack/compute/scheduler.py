@@ -208,7 +208,7 @@ class Scheduler:
         if not _still_placing(inst, expected_task):
             return False
         if inst.task_state == st.SCHEDULING or inst.task_state == st.UNSHELVING:
-            if req.get("evacuate"):
+            if inst.evacuating:
                 records.set_migration(s, inst, "accepted", view.host)
             inst.host, inst.node = view.host, view.host
             inst.availability_zone = view.zone

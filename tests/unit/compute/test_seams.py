@@ -85,7 +85,7 @@ def test_an_unshelved_servers_image_is_deleted_through_the_seam(db: Database) ->
     agent = _agent(db, images)
     shelved = _image(db, b"shelved disk", store)
     ident = add_instance(db, agent.zone, host=agent.host, vm_state=st.SHELVED_OFFLOADED,
-                         task_state=st.SPAWNING, request={"shelved_image": shelved})
+                         task_state=st.SPAWNING, shelved_image_id=shelved)
 
     agent.reconcile(ident)
 

@@ -98,20 +98,20 @@ class TaskSteps:
         except DriverError as exc:
             self._reschedule(inst, exc)
             return True
-        req = dict(inst.request or {})
-        stopped = req.pop("keep_stopped", False)
+        # the API's desired-state columns are only read here: writing back what was read
+        # before the (slow) spawn would undo whatever was written meanwhile
+        stopped = inst.keep_stopped
         if stopped:
             self.driver.power_off(inst.id)
-        if req.get("evacuate"):
+        if inst.evacuating:
             self.db.write(lambda s: records.set_migration(s, s.get(cm.Instance, inst.id), "done"))
-            req.pop("evacuate")
-        shelved_image = req.pop("shelved_image", None)
+        unshelved = inst.vm_state == st.SHELVED_OFFLOADED and inst.shelved_image_id
         self._finish(inst.id, st.SPAWNING, "build_and_run_instance",
                      vm_state=st.STOPPED if stopped else st.ACTIVE, task_state=None,
                      power_state=SHUTDOWN if stopped else RUNNING,
-                     launched_at=inst.launched_at or utcnow(), progress=100, request=req)
-        if shelved_image:
-            self._drop_image(shelved_image)
+                     launched_at=inst.launched_at or utcnow(), progress=100)
+        if unshelved:
+            self._drop_image(inst.shelved_image_id)
         return True
 
     def _reschedule(self: HostAgent, inst: cm.Instance, exc: Exception) -> None:
@@ -170,7 +170,7 @@ class TaskSteps:
 
     def _shelve(self: HostAgent, inst: cm.Instance) -> bool:
         """Shelving offloads at once, as Nova's default ``shelved_offload_time = 0`` does."""
-        image_id = (inst.request or {}).get("shelved_image")
+        image_id = inst.shelved_image_id
         if image_id:
             self._store_snapshot(inst, image_id)
         if self._present(inst.id):

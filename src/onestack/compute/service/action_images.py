@@ -92,5 +92,5 @@ def shelve(step: Step) -> None:
     inst = step.inst
     image_id = images.create_snapshot(step.s, inst, inst.name + "-shelved", {},
                                       inst.project_id)
-    inst.request = {**(inst.request or {}), "shelved_image": image_id}
+    inst.shelved_image_id = image_id
     inst.task_state = st.SHELVING

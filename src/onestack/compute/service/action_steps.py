@@ -154,8 +154,7 @@ def evacuate(step: Step) -> None:
     records.start_migration(step.s, inst, "evacuation", "accepted")
     req = dict(inst.request or {})
     req["tried_hosts"] = [inst.host] if inst.host else []
-    req["evacuate"] = True
-    req["keep_stopped"] = inst.vm_state == st.STOPPED
+    inst.evacuating, inst.keep_stopped = True, inst.vm_state == st.STOPPED
     if host:
         req["force_host"] = host
     inst.request = req
@@ -185,6 +184,7 @@ def unshelve(step: Step) -> None:
     if host:
         req["force_host"] = host
     inst.request = req
+    inst.evacuating, inst.keep_stopped = False, False  # an earlier evacuation's
     if zone is not None:
         inst.requested_az = zone or None
     inst.task_state = st.UNSHELVING
