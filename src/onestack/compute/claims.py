@@ -29,21 +29,16 @@ def holds(s: Session, consumer: str) -> bool:
     return placement.holds(s, consumer)
 
 
-def _deleted_among(s: Session, ids: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(ids), 500):
-        found.update(s.scalars(sa.select(cm.Instance.id).where(
-            cm.Instance.id.in_(ids[start:start + 500]), cm.Instance.deleted.is_(True))))
-    return found
-
-
 def deleted_consumers(s: Session) -> list[str]:
     """Consumers with allocations whose instance is deleted, direct or through a move."""
-    held = placement.consumers(s)
-    moves = {c[len(MOVE_PREFIX):]: c for c in held if c.startswith(MOVE_PREFIX)}
-    direct = _deleted_among(s, sorted(held - set(moves.values())))
-    direct.update(moves[i] for i in _deleted_among(s, sorted(moves)))
-    return sorted(direct)
+    deleted = sa.select(cm.Instance.id).where(cm.Instance.deleted.is_(True))
+    found = placement.consumers_among(s, deleted)
+    moves = {c[len(MOVE_PREFIX):]: c for c in placement.consumers(s, MOVE_PREFIX)}
+    if moves:
+        gone = s.scalars(sa.select(cm.Instance.id).where(cm.Instance.id.in_(list(moves)),
+                                                         cm.Instance.deleted.is_(True)))
+        found.update(moves[i] for i in gone)
+    return sorted(found)
 
 
 def release_deleted(s: Session) -> list[str]:

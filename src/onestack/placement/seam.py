@@ -8,6 +8,8 @@ provider removal compute's host APIs need.
 """
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -51,6 +53,14 @@ def consumers(s: Session, prefix: str | None = None) -> set[str]:
     if prefix is not None:
         q = q.where(pm.Allocation.consumer_uuid.like(prefix + "%"))
     return set(s.scalars(q))
+
+
+def consumers_among(s: Session, candidates: Any) -> set[str]:
+    """The consumers holding allocations whose id is among ``candidates``: ids, or a
+    one-column SELECT over the caller's own table (the database matches them, so a large
+    cloud's consumers are never read into memory)."""
+    return set(s.scalars(sa.select(pm.Allocation.consumer_uuid).distinct()
+                         .where(pm.Allocation.consumer_uuid.in_(candidates))))
 
 
 def provider_in_use(s: Session, provider_uuid: str) -> bool:
