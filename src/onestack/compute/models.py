@@ -183,7 +183,10 @@ class QuotaLimit(Base):
 
 class Migration(Base):
     """One move of a server (resize, cold or live migration, evacuation), as
-    ``os-migrations`` lists it."""
+    ``os-migrations`` lists it, and the move's state while it runs: the API writes what
+    was asked (type, source, ``new_flavor``), the scheduler the destination
+    (``dest_compute``, ``dest_zone``), the host agents the step reached (``live_step``,
+    ``status``). The instance's newest migration is the one its move task is about."""
 
     __tablename__ = "compute_migrations"
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True, autoincrement=True)
@@ -197,5 +200,8 @@ class Migration(Base):
     dest_compute: Mapped[str | None] = mapped_column(sa.String(255))
     old_flavor_id: Mapped[str | None] = mapped_column(ID)
     new_flavor_id: Mapped[str | None] = mapped_column(ID)
+    new_flavor: Mapped[dict | None] = mapped_column(sa.JSON)  # a resize's flavor snapshot
+    dest_zone: Mapped[str | None] = mapped_column(sa.String(255))
+    live_step: Mapped[str | None] = mapped_column(sa.String(16))
     created_at: Mapped[datetime] = mapped_column(Timestamp)
     updated_at: Mapped[datetime | None] = mapped_column(Timestamp)

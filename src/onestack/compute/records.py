@@ -81,31 +81,50 @@ def host_zones(s: Session) -> dict[str, str]:
 
 
 def start_migration(s: Session, inst: cm.Instance, kind: str, status: str,
-                    new_flavor_id: str | None = None, dest: str | None = None) -> str:
-    """Record a move of ``inst`` and remember it on the instance's request."""
+                    new_flavor: dict[str, Any] | None = None, dest: str | None = None) -> str:
+    """Record a move of ``inst`` (the API's write): it becomes the instance's newest
+    migration, the one ``current_migration`` finds while the move runs."""
     import uuid as _uuid
 
     now = utcnow()
     mig = cm.Migration(uuid=str(_uuid.uuid4()), instance_uuid=inst.id,
                        project_id=inst.project_id, user_id=inst.user_id, migration_type=kind,
                        status=status, source_compute=inst.host, dest_compute=dest,
-                       old_flavor_id=inst.flavor_id, new_flavor_id=new_flavor_id or
-                       inst.flavor_id, created_at=now, updated_at=now)
+                       old_flavor_id=inst.flavor_id,
+                       new_flavor_id=new_flavor["id"] if new_flavor else inst.flavor_id,
+                       new_flavor=new_flavor, created_at=now, updated_at=now)
     s.add(mig)
-    inst.request = {**(inst.request or {}), "migration": mig.uuid}
     return mig.uuid
 
 
-def set_migration(s: Session, inst: cm.Instance, status: str, dest: str | None = None) -> None:
-    ident = (inst.request or {}).get("migration")
-    if not ident:
-        return
-    mig = s.scalar(sa.select(cm.Migration).where(cm.Migration.uuid == ident))
+def current_migration(s: Session, instance_id: str) -> cm.Migration | None:
+    """The instance's newest migration: the one its move task (or a resize awaiting
+    confirm) is about."""
+    return s.scalar(sa.select(cm.Migration).where(cm.Migration.instance_uuid == instance_id)
+                    .order_by(cm.Migration.id.desc()).limit(1))
+
+
+def newest_migration_id() -> sa.ScalarSelect:
+    """``current_migration`` as a correlated subquery of a select over instances."""
+    return (sa.select(sa.func.max(cm.Migration.id))
+            .where(cm.Migration.instance_uuid == cm.Instance.id)
+            .correlate(cm.Instance).scalar_subquery())
+
+
+def is_live(mig: cm.Migration | None) -> bool:
+    return mig is not None and mig.migration_type == "live-migration"
+
+
+def set_migration(s: Session, inst: cm.Instance, status: str, dest: str | None = None,
+                  dest_zone: str | None = None) -> None:
+    mig = current_migration(s, inst.id)
     if mig is None:
         return
     mig.status, mig.updated_at = status, utcnow()
     if dest:
         mig.dest_compute = dest
+    if dest_zone:
+        mig.dest_zone = dest_zone
 
 
 def mark_deleted(s: Session, inst: cm.Instance) -> None:

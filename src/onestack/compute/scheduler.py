@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -128,22 +127,21 @@ class Scheduler:
     def reconcile(self, instance_id: str) -> bool:
         """Place one instance: every step is idempotent, so a scheduler killed anywhere
         in here is simply run again (the claim replaces the consumer's allocations)."""
-        inst = self.db.read(lambda s: s.get(cm.Instance, instance_id))
+        inst, move = self.db.read(lambda s: (s.get(cm.Instance, instance_id),
+                                             records.current_migration(s, instance_id)))
         if inst is None or inst.deleted or inst.task_state not in PLACING:
             return True
         if inst.task_state == st.SCHEDULING and inst.host:
             return True
         if inst.task_state == st.UNSHELVING and inst.vm_state != st.SHELVED_OFFLOADED:
             return True
-        req = dict(inst.request or {})
         moving = inst.task_state in (st.RESIZE_PREP, st.MIGRATING)
-        flavor = req.get("new_flavor") if inst.task_state == st.RESIZE_PREP else inst.flavor
-        wanted = records.flavor_resources(flavor or inst.flavor)
-        exclude = set(req.get("tried_hosts", []))
-        if inst.task_state == st.MIGRATING and not req.get("live") and inst.host:
+        resizing = inst.task_state == st.RESIZE_PREP and move is not None
+        wanted = records.flavor_resources((move.new_flavor if resizing else None)
+                                          or inst.flavor)
+        exclude = set((inst.request or {}).get("tried_hosts", []))
+        if inst.task_state == st.MIGRATING and not records.is_live(move) and inst.host:
             exclude.add(inst.host)
-        if moving:
-            req.setdefault("source_host", inst.host)
         hosts = self.db.read(lambda s: self._hosts(s, inst, wanted, exclude))
         if moving and inst.task_state == st.RESIZE_PREP:
             # same-host resize is allowed; prefer staying when it fits
@@ -151,7 +149,7 @@ class Scheduler:
         if moving:
             self.db.write(lambda s: _park_source_allocation(s, instance_id))
         for view in hosts:
-            placed = self._claim_and_place(inst, view, wanted, req)
+            placed = self._claim_and_place(inst, view, wanted)
             if placed is None:
                 continue  # full meanwhile: the next host
             if placed:
@@ -163,7 +161,7 @@ class Scheduler:
         return True
 
     def _claim_and_place(self, inst: cm.Instance, view: HostView, wanted: dict[str, int],
-                         req: dict[str, Any], attempts: int = 10) -> bool | None:
+                         attempts: int = 10) -> bool | None:
         """Claim on the host and write the host in one transaction, so no crash can come
         between the two; the claim replaces whatever the consumer held (a crashed earlier
         attempt's claim). None: it does not fit; False: the instance changed meanwhile."""
@@ -171,10 +169,10 @@ class Scheduler:
             claims.lock_provider(s, view.uuid)
             row = s.get(cm.Instance, inst.id, with_for_update=True)
             if not _still_placing(row, inst.task_state):
-                return self._placed(s, inst.id, inst.task_state, view, req)
+                return self._placed(s, inst.id, inst.task_state, view)
             placement.replace_allocations(s, inst.id, {view.uuid: wanted}, inst.project_id,
                                           inst.user_id)
-            return self._placed(s, inst.id, inst.task_state, view, req)
+            return self._placed(s, inst.id, inst.task_state, view)
         for _ in range(attempts):
             try:
                 return self.db.write(work)
@@ -197,9 +195,11 @@ class Scheduler:
         return candidates(s, inst, wanted, exclude)
 
     def _placed(self, s: Session, instance_id: str, expected_task: str | None,
-                view: HostView, req: dict[str, Any]) -> bool:
-        """Write the chosen host, unless the instance changed since it was read: a deleted
-        one gives back what it still holds (a claim that raced the API's delete)."""
+                view: HostView) -> bool:
+        """Write the chosen host (on the instance, or on its migration for a move), unless
+        the instance changed since it was read: a deleted one gives back what it still
+        holds (a claim that raced the API's delete). Nothing read before the claim is
+        written back."""
         inst = s.get(cm.Instance, instance_id)
         if inst is not None and inst.deleted:
             placement.release(s, instance_id)
@@ -214,20 +214,13 @@ class Scheduler:
             inst.availability_zone = view.zone
             inst.task_state = st.SPAWNING
         elif inst.task_state == st.RESIZE_PREP:
-            req["dest_host"] = view.host
             inst.task_state = st.RESIZE_MIGRATING
             records.set_migration(s, inst, "migrating", view.host)
         elif inst.task_state == st.MIGRATING:
-            req["dest_host"] = view.host
-            req["dest_zone"] = view.zone
-            if req.get("live"):
-                inst.task_state = st.LIVE_MIGRATING
-                records.set_migration(s, inst, "running", view.host)
-            else:
-                inst.task_state = st.RESIZE_MIGRATING
-                req.setdefault("new_flavor", inst.flavor)
-                records.set_migration(s, inst, "migrating", view.host)
-        inst.request = req
+            live = records.is_live(records.current_migration(s, inst.id))
+            inst.task_state = st.LIVE_MIGRATING if live else st.RESIZE_MIGRATING
+            records.set_migration(s, inst, "running" if live else "migrating", view.host,
+                                  view.zone)
         inst.updated_at = utcnow()
         records.add_event(s, inst.id, "conductor_schedule_and_build_instances", "Success",
                           view.host)

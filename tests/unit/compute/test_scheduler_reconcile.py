@@ -89,7 +89,9 @@ def test_crash_during_a_resize_keeps_one_allocation_per_consumer(
     ident = add_instance(db, zone, host=source, vm_state=st.ACTIVE, task_state=None)
     assert placement.claim(db, ident, "p", "u", provider_of(db, source),
                            records.flavor_resources(TINY))
-    update(db, ident, task_state=st.RESIZE_PREP, request={"new_flavor": dict(SMALL)})
+    db.write(lambda s: records.start_migration(s, s.get(type(instance(db, ident)), ident),
+                                               "resize", "pre-migrating", dict(SMALL)))
+    update(db, ident, task_state=st.RESIZE_PREP)
 
     def die(*args, **kwargs):
         raise Crash()
@@ -100,7 +102,8 @@ def test_crash_during_a_resize_keeps_one_allocation_per_consumer(
     scheduler(db).reconcile(ident)
     row = instance(db, ident)
     assert row.task_state == st.RESIZE_MIGRATING
-    dest = provider_of(db, row.request["dest_host"])
+    dest = provider_of(db, db.read(lambda s: records.current_migration(s, ident))
+                       .dest_compute)
     assert allocations(db, ident) == [(dest, "DISK_GB", 2), (dest, "MEMORY_MB", 1024),
                                       (dest, "VCPU", 2)]
     old = provider_of(db, source)

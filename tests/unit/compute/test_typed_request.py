@@ -4,17 +4,19 @@ blob from what it read before a slow step loses what another wrote meanwhile. An
 migration that moves existing rows' keys into the columns, on every configured backend."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from onestack import migrations
 from onestack.compute import models as cm
+from onestack.compute import records
 from onestack.compute import states as st
 from onestack.compute.drivers.base import RUNNING, SHUTDOWN
 from onestack.compute.scheduler import Scheduler
 from onestack.core.db import Database, utcnow
 from tests.support.databases import TestDatabase
-from tests.unit.compute.reconcile_support import (BACKENDS, add_host, add_instance, db,
-                                                  instance, unique, update)
+from tests.unit.compute.reconcile_support import (BACKENDS, SMALL, add_host, add_instance,
+                                                  db, instance, unique, update)
 
 __all__ = ["db"]  # the fixture, imported for pytest
 
@@ -22,7 +24,8 @@ __all__ = ["db"]  # the fixture, imported for pytest
 def test_a_field_written_during_a_spawn_survives_the_agent_finishing_it(db: Database) -> None:
     """The agent read the row, then spawned (slow on a real hypervisor); meanwhile another
     writer recorded a field. Finishing the build must not write back what it read: before,
-    ``_finish(request=...)`` rewrote the whole JSON and the field written meanwhile was lost."""
+    ``_finish(request=...)`` rewrote the whole JSON and the field written meanwhile was
+    lost."""
     zone = unique("az")
     agent = add_host(db, zone=zone)
     ident = add_instance(db, zone, request={"group": "g-1"})
@@ -66,6 +69,95 @@ def test_a_plain_build_runs(db: Database) -> None:
     assert (row.keep_stopped, row.evacuating, row.shelved_image_id) == (False, False, None)
 
 
+def _resized(db: Database) -> tuple[str, object, object]:
+    """A server cold-migrated to a second host, awaiting confirm or revert."""
+    zone = unique("az")
+    agents = [add_host(db, zone=zone) for _ in range(2)]
+    ident = add_instance(db, zone)
+    Scheduler(db, agents[0].bus).reconcile(ident)
+    source = next(a for a in agents if a.host == instance(db, ident).host)
+    dest = next(a for a in agents if a is not source)
+    source.reconcile(ident)
+
+    def ask_migrate(s) -> None:
+        row = s.get(cm.Instance, ident)
+        records.start_migration(s, row, "migration", "pre-migrating")
+        row.task_state = st.MIGRATING
+    db.write(ask_migrate)
+    Scheduler(db, source.bus).reconcile(ident)
+    dest.reconcile(ident)
+    assert instance(db, ident).vm_state == st.RESIZED
+    return ident, source, dest
+
+
+def test_a_field_written_during_a_revert_survives_the_agent_finishing_it(
+        db: Database) -> None:
+    """The destination read the row, then destroyed its copy; what was written meanwhile
+    stays: before, the revert wrote back the request JSON it had read, minus the move."""
+    ident, source, dest = _resized(db)
+    update(db, ident, task_state=st.RESIZE_REVERTING)
+    stale = instance(db, ident)
+    destroy = dest.driver.destroy
+
+    def slow_destroy(instance_id: str) -> None:
+        update(db, ident, request={**stale.request, "force_host": source.host})
+        destroy(instance_id)
+    dest.driver.destroy = slow_destroy
+    dest._revert(stale)
+    row = instance(db, ident)
+    assert (row.host, row.task_state) == (source.host, None)
+    assert row.request.get("force_host") == source.host
+
+
+def test_a_field_written_while_the_scheduler_filters_survives_its_placement(
+        db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scheduler read the row, then filtered hosts; what was written meanwhile stays:
+    before, the placement wrote back the request JSON read before the filtering."""
+    zone = unique("az")
+    agent = add_host(db, zone=zone)
+    ident = add_instance(db, zone, request={"group": None})
+    hosts = Scheduler._hosts
+
+    def slow_hosts(self, s, inst, wanted, exclude):
+        update(db, ident, request={"group": None, "hints": {"k": "v"}})
+        return hosts(self, s, inst, wanted, exclude)
+    monkeypatch.setattr(Scheduler, "_hosts", slow_hosts)
+    Scheduler(db, agent.bus).reconcile(ident)
+    row = instance(db, ident)
+    assert (row.host, row.task_state) == (agent.host, st.SPAWNING)
+    assert row.request.get("hints") == {"k": "v"}
+
+
+def test_a_resize_takes_its_flavor_from_the_migration_row(db: Database) -> None:
+    """The API writes the new flavor on the migration, the scheduler the destination and
+    zone there, the agent reads both; confirming leaves the row as history."""
+    zone = unique("az")
+    agents = [add_host(db, zone=zone) for _ in range(2)]
+    ident = add_instance(db, zone)
+    Scheduler(db, agents[0].bus).reconcile(ident)
+    host = next(a for a in agents if a.host == instance(db, ident).host)
+    host.reconcile(ident)
+
+    def ask_resize(s) -> None:
+        row = s.get(cm.Instance, ident)
+        records.start_migration(s, row, "resize", "pre-migrating", dict(SMALL))
+        row.task_state = st.RESIZE_PREP
+    db.write(ask_resize)
+    Scheduler(db, host.bus).reconcile(ident)
+    move = db.read(lambda s: records.current_migration(s, ident))
+    assert (move.status, move.new_flavor_id, move.dest_compute) == (
+        "migrating", SMALL["id"], instance(db, ident).host)
+    dest = next(a for a in agents if a.host == move.dest_compute)
+    dest.reconcile(ident)
+    row = instance(db, ident)
+    assert (row.vm_state, row.flavor_id, row.flavor["vcpus"]) == (st.RESIZED, "t2", 2)
+    update(db, ident, task_state=st.RESIZE_CONFIRMING)
+    dest.reconcile(ident)
+    row = instance(db, ident)
+    assert (row.vm_state, row.task_state, row.flavor_id) == (st.ACTIVE, None, "t2")
+    assert db.read(lambda s: records.current_migration(s, ident)).status == "confirmed"
+
+
 INSTANCE_COLUMNS = dict(project_id="p", user_id="u", name="n", image_ref="", flavor_id="t1",
                         flavor={}, vm_state="active", power_state=1, locked=False,
                         metadata={}, tags=[], system_metadata={}, progress=0,
@@ -74,7 +166,8 @@ INSTANCE_COLUMNS = dict(project_id="p", user_id="u", name="n", image_ref="", fla
 # the table as cmp0002 left it, typed as the model types it
 BEFORE = sa.Table("compute_instances", sa.MetaData(), *(
     sa.Column(c.name, c.type) for c in cm.Instance.__table__.c
-    if c.key in {"id", "request", "created_at", "updated_at", *INSTANCE_COLUMNS}))
+    if c.key in {"id", "request", "task_state", "created_at", "updated_at",
+                 *INSTANCE_COLUMNS}))
 
 
 def test_the_migration_moves_request_keys_into_columns(tmp_path_factory) -> None:
@@ -99,7 +192,7 @@ def _check_migration(url: str) -> None:
             conn.execute(BEFORE.insert(), [dict(id=ident, request=req, created_at=now,
                                                 updated_at=now, **INSTANCE_COLUMNS)
                                            for ident, req in rows.items()])
-        migrations.upgrade(url)
+        migrations.upgrade(url, "cmp0003")
         with engine.connect() as conn:
             got = {r.id: r for r in conn.execute(sa.select(cm.Instance.__table__))}
         assert got["a"].request == {"group": "g"}
@@ -115,7 +208,60 @@ def _check_migration(url: str) -> None:
         engine.dispose()
 
 
-def _downgrade(url: str) -> None:
+MIGRATION_COLUMNS = dict(project_id="p", user_id="u", old_flavor_id="t1",
+                         new_flavor_id="t2")
+MIGRATIONS_BEFORE = sa.Table("compute_migrations", sa.MetaData(), *(
+    sa.Column(c.name, c.type) for c in cm.Migration.__table__.c
+    if c.name not in ("new_flavor", "dest_zone", "live_step")))
+LIVE_MOVE = {"migration": "m-1", "source_host": "a", "dest_host": "b", "dest_zone": "z",
+             "live": True, "live_step": "prepared", "group": "g"}
+RESIZE_MOVE = {"migration": "m-2", "source_host": "a", "new_flavor": {"id": "t2"}}
+
+
+def test_the_migration_moves_move_state_onto_migration_rows(tmp_path_factory) -> None:
+    """cmp0004 on every configured backend: a live migration under way and a resize
+    awaiting its host keep their state, now on their migration rows."""
+    for backend in BACKENDS:
+        database = TestDatabase(backend, tmp_path_factory.mktemp("mig"))
+        try:
+            _check_move_migration(database.url)
+        finally:
+            database.drop()
+
+
+def _check_move_migration(url: str) -> None:
+    migrations.upgrade(url, "cmp0003")
+    engine = sa.create_engine(url)
+    now = utcnow()
+    instances = {"i-1": (LIVE_MOVE, "live_migrating", "m-1", "live-migration"),
+                 "i-2": (RESIZE_MOVE, "resize_prep", "m-2", "resize")}
+    try:
+        with engine.begin() as conn:
+            for ident, (req, task, mig, kind) in instances.items():
+                conn.execute(BEFORE.insert().values(
+                    id=ident, request=req, created_at=now, updated_at=now,
+                    **{**INSTANCE_COLUMNS, "task_state": task}))
+                conn.execute(MIGRATIONS_BEFORE.insert().values(
+                    uuid=mig, instance_uuid=ident, migration_type=kind, status="running",
+                    source_compute="a", created_at=now, **MIGRATION_COLUMNS))
+        migrations.upgrade(url)
+        with engine.connect() as conn:
+            migs = {m.uuid: m for m in conn.execute(sa.select(cm.Migration.__table__))}
+            requests = dict(conn.execute(sa.select(BEFORE.c.id, BEFORE.c.request)).all())
+        assert requests == {"i-1": {"group": "g"}, "i-2": {}}
+        live, resize = migs["m-1"], migs["m-2"]
+        assert (live.source_compute, live.dest_compute, live.dest_zone, live.live_step) == (
+            "a", "b", "z", "prepared")
+        assert (resize.new_flavor, resize.dest_compute) == ({"id": "t2"}, None)
+        _downgrade(url, "cmp0004")
+        with engine.connect() as conn:
+            back = dict(conn.execute(sa.select(BEFORE.c.id, BEFORE.c.request)).all())
+        assert back == {"i-1": LIVE_MOVE, "i-2": RESIZE_MOVE}
+    finally:
+        engine.dispose()
+
+
+def _downgrade(url: str, revision: str = "cmp0003") -> None:
     from alembic import command
-    command.downgrade(migrations.alembic_config(url), "cmp0003-1")
+    command.downgrade(migrations.alembic_config(url), revision + "-1")
 

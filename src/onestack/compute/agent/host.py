@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from onestack.compute import models as cm
+from onestack.compute import records
 from onestack.compute import states as st
 from onestack.compute.agent import observe
 from onestack.compute.agent.moves import MoveSteps
@@ -27,8 +28,10 @@ log = logging.getLogger(__name__)
 NOT_MINE = frozenset({st.SCHEDULING, st.RESIZE_PREP, st.MIGRATING, st.UNSHELVING})
 INCOMING = (st.RESIZE_MIGRATING, st.LIVE_MIGRATING)  # moves that may land here
 # the columns the full comparison reads (``observe`` takes these rows like instances)
-SLIM = sa.select(cm.Instance.id, cm.Instance.host, cm.Instance.deleted, cm.Instance.request,
-                 cm.Instance.task_state, cm.Instance.vm_state, cm.Instance.power_state)
+SLIM = sa.select(cm.Instance.id, cm.Instance.host, cm.Instance.deleted,
+                 cm.Instance.task_state, cm.Instance.vm_state, cm.Instance.power_state,
+                 cm.Migration.source_compute, cm.Migration.dest_compute).outerjoin(
+    cm.Migration, cm.Migration.id == records.newest_migration_id())
 
 
 class HostAgent(TaskSteps, MoveSteps):
@@ -90,10 +93,11 @@ class HostAgent(TaskSteps, MoveSteps):
                 cm.Instance.host == self.host, cm.Instance.deleted.is_(False),
                 cm.Instance.task_state.is_not(None), cm.Instance.task_state.not_in(NOT_MINE))
             ids = list(s.scalars(mine))
-            moving = s.scalars(sa.select(cm.Instance).where(
-                cm.Instance.deleted.is_(False), cm.Instance.task_state.in_(INCOMING)))
-            ids += [i.id for i in moving if (i.request or {}).get("dest_host") == self.host
-                    and i.id not in ids]
+            incoming = s.scalars(sa.select(cm.Instance.id).join(
+                cm.Migration, cm.Migration.id == records.newest_migration_id()).where(
+                cm.Instance.deleted.is_(False), cm.Instance.task_state.in_(INCOMING),
+                cm.Migration.dest_compute == self.host))
+            ids += [i for i in incoming if i not in ids]
             return ids
         return self.db.read(work)
 
@@ -112,8 +116,8 @@ class HostAgent(TaskSteps, MoveSteps):
             return rows
         rows = self.db.read(work)
         ids = dict.fromkeys(self.pending())
-        ids.update((i, None) for i in present if not observe.keeps_copy(rows.get(i),
-                                                                         self.host))
+        ids.update((i, None) for i in present if not observe.keeps_copy(
+            rows.get(i), self.host, _move_hosts(rows.get(i))))
         for row in rows.values():
             if row.host == self.host and not row.deleted and row.task_state is None and \
                     observe.power_verdict(row.vm_state, row.power_state,
@@ -134,8 +138,9 @@ class HostAgent(TaskSteps, MoveSteps):
 
     # --- one instance ------------------------------------------------------------
     def reconcile(self, instance_id: str) -> bool:
-        inst = self.db.read(lambda s: s.get(cm.Instance, instance_id))
-        if not observe.keeps_copy(inst, self.host):
+        inst, move = self.db.read(lambda s: (s.get(cm.Instance, instance_id),
+                                             records.current_migration(s, instance_id)))
+        if not observe.keeps_copy(inst, self.host, _move_hosts(move)):
             return self._drop_stray(instance_id)
         task = inst.task_state
         if task is None:
@@ -195,3 +200,11 @@ class HostAgent(TaskSteps, MoveSteps):
             row.updated_at = utcnow()
         self.db.write(work)
         return True
+
+
+def _move_hosts(move: cm.Migration | sa.Row | None) -> tuple[str | None, str | None]:
+    """Source and destination of an instance's newest migration (a row of ``SLIM``
+    carries them too)."""
+    if move is None:
+        return None, None
+    return move.source_compute, move.dest_compute

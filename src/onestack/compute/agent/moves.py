@@ -22,22 +22,22 @@ from onestack.placement import seam as placement
 if TYPE_CHECKING:
     from onestack.compute.agent.host import HostAgent
 
-MOVE_KEYS = ("source_host", "dest_host", "new_flavor", "dest_zone", "live", "live_step")
 PREPARED, SENT = "prepared", "sent"  # live migration steps done so far
 
 
-def _without_move(req: dict | None) -> dict:
-    return {k: v for k, v in (req or {}).items() if k not in MOVE_KEYS}
-
-
 class MoveSteps:
-    """Mixed into ``HostAgent``."""
+    """Mixed into ``HostAgent``. A move's state is on its migration row (the instance's
+    newest); the agents write only its ``live_step`` and ``status`` there, and never
+    write back the instance's ``request`` they read."""
+
+    def _move_of(self: HostAgent, instance_id: str) -> cm.Migration | None:
+        return self.db.read(lambda s: records.current_migration(s, instance_id))
 
     def _resize(self: HostAgent, inst: cm.Instance) -> bool:
-        req = dict(inst.request or {})
-        if req.get("dest_host") != self.host:
+        move = self._move_of(inst.id)
+        if move is None or move.dest_compute != self.host:
             return True
-        new_flavor = req.get("new_flavor") or inst.flavor
+        new_flavor = move.new_flavor or inst.flavor
         if inst.host != self.host:
             self.driver.spawn(spec_of(inst, new_flavor))
         elif isinstance(self.driver, Resizable):
@@ -49,14 +49,15 @@ class MoveSteps:
                      task_state=None, old_flavor=inst.flavor, flavor=new_flavor,
                      flavor_id=new_flavor.get("id", inst.flavor_id),
                      host=self.host, node=self.host,
-                     availability_zone=req.get("dest_zone", inst.availability_zone),
+                     availability_zone=move.dest_zone or inst.availability_zone,
                      power_state=SHUTDOWN if stopped else RUNNING)
         self.db.write(lambda s: records.set_migration(s, s.get(cm.Instance, inst.id),
                                                       "finished"))
         return True
 
     def _confirm(self: HostAgent, inst: cm.Instance) -> bool:
-        source = (inst.request or {}).get("source_host")
+        move = self._move_of(inst.id)
+        source = move.source_compute if move is not None else None
 
         def work(s: Session) -> None:
             row = s.get(cm.Instance, inst.id)
@@ -66,7 +67,6 @@ class MoveSteps:
             records.set_migration(s, row, "confirmed")
             row.vm_state = st.STOPPED if row.power_state == SHUTDOWN else st.ACTIVE
             row.task_state, row.old_flavor = None, None
-            row.request = _without_move(row.request)
             row.updated_at = utcnow()
             records.add_event(s, row.id, "compute_confirm_resize", "Success", self.host)
         self.db.write(work)
@@ -75,8 +75,8 @@ class MoveSteps:
         return True
 
     def _revert(self: HostAgent, inst: cm.Instance) -> bool:
-        req = inst.request or {}
-        source = req.get("source_host") or self.host
+        move = self._move_of(inst.id)
+        source = (move.source_compute if move is not None else None) or self.host
         old = inst.old_flavor or inst.flavor
         if source != self.host:
             self.driver.destroy(inst.id)
@@ -93,7 +93,6 @@ class MoveSteps:
             records.set_migration(s, row, "reverted")
             row.vm_state = st.STOPPED if row.power_state == SHUTDOWN else st.ACTIVE
             row.task_state = None
-            row.request = _without_move(req)
             row.updated_at = utcnow()
             records.add_event(s, row.id, "compute_revert_resize", "Success", self.host)
         self.db.write(work)
@@ -103,9 +102,11 @@ class MoveSteps:
 
     def _live_migrate(self: HostAgent, inst: cm.Instance) -> bool:
         """One step of the three, whichever this host has to take now."""
-        req = inst.request or {}
-        step = req.get("live_step")
-        dest, source = req.get("dest_host"), req.get("source_host") or inst.host
+        move = self._move_of(inst.id)
+        if move is None:
+            return True
+        step, dest = move.live_step, move.dest_compute
+        source = move.source_compute or inst.host
         if dest == self.host and step is None:
             self._capable_of_live_migration().prepare_live_migration(spec_of(inst))
             self._live_step(inst.id, PREPARED)
@@ -113,7 +114,7 @@ class MoveSteps:
         elif source == self.host and inst.host == self.host and step == PREPARED:
             self._capable_of_live_migration().live_migrate(inst.id, dest)
             self._live_step(inst.id, SENT, host=dest, node=dest,
-                            availability_zone=req.get("dest_zone", inst.availability_zone))
+                            availability_zone=move.dest_zone or inst.availability_zone)
             self._wake(dest, inst.id)
         elif dest == self.host and inst.host == self.host and step == SENT:
             self._capable_of_live_migration().finish_live_migration(inst.id)
@@ -131,7 +132,9 @@ class MoveSteps:
             row = s.get(cm.Instance, instance_id)
             if row is None or row.task_state != st.LIVE_MIGRATING:
                 return
-            row.request = {**(row.request or {}), "live_step": step}
+            move = records.current_migration(s, instance_id)
+            if move is not None:
+                move.live_step = step
             for k, v in values.items():
                 setattr(row, k, v)
             row.updated_at = utcnow()
@@ -144,7 +147,6 @@ class MoveSteps:
         placement.release(s, move_consumer(row.id))
         records.set_migration(s, row, "completed")
         row.task_state = None
-        row.request = _without_move(row.request)
         row.console_log = self.driver.console_output(row.id)
         row.updated_at = utcnow()
         records.add_event(s, row.id, "compute_live_migration", "Success", self.host)
@@ -153,12 +155,12 @@ class MoveSteps:
         """A failed step: the server stays (or is again) where it runs, the destination's
         claim goes back; a prepared copy is a stray its host's resync destroys."""
         records.set_migration(s, row, "error")
-        if row.host == (row.request or {}).get("source_host"):
+        move = records.current_migration(s, row.id)
+        if move is not None and row.host == move.source_compute:
             placement.release(s, row.id)
             placement.move(s, move_consumer(row.id), row.id)
         else:
             placement.release(s, move_consumer(row.id))
-        row.request = _without_move(row.request)
 
     def _wake(self: HostAgent, host: str | None, instance_id: str) -> None:
         if host:

@@ -18,17 +18,18 @@ MOVE_TASKS = frozenset({st.RESIZE_PREP, st.RESIZE_MIGRATING, st.RESIZE_FINISH,
 LOST = frozenset({NOSTATE, SHUTDOWN, CRASHED})  # the guest does not run (NOSTATE: missing)
 
 
-def keeps_copy(inst: cm.Instance | Row | None, host: str) -> bool:
+def keeps_copy(inst: cm.Instance | Row | None, host: str,
+               move_hosts: tuple[str | None, str | None] = (None, None)) -> bool:
     """Whether ``host`` may run a guest for this row: it is not deleted and either placed
-    here or part of a move (resize awaiting confirm included) from or to here. Everything
-    else the host runs is a stray: the source copy after a migration, a deleted server's
-    guest, an evacuated server's old copy."""
+    here or part of a move (resize awaiting confirm included) from or to here
+    (``move_hosts``: source and destination of the instance's newest migration).
+    Everything else the host runs is a stray: the source copy after a migration, a deleted
+    server's guest, an evacuated server's old copy."""
     if inst is None or inst.deleted:
         return False
     if inst.host == host:
         return True
-    req = inst.request or {}
-    involved = host in (req.get("source_host"), req.get("dest_host"))
+    involved = host in move_hosts
     return involved and (inst.task_state in MOVE_TASKS or inst.vm_state == st.RESIZED)
 
 

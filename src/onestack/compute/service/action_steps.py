@@ -105,8 +105,8 @@ def resize(step: Step) -> None:
     quotas.check_delta(step.s, inst.project_id, inst.user_id,
                        cores=flavor.vcpus - int(inst.flavor["vcpus"]),
                        ram=flavor.ram - int(inst.flavor["ram"]))
-    inst.request = {**(inst.request or {}), "new_flavor": records.flavor_snapshot(flavor)}
-    records.start_migration(step.s, inst, "resize", "pre-migrating", flavor.id)
+    records.start_migration(step.s, inst, "resize", "pre-migrating",
+                            records.flavor_snapshot(flavor))
 
 
 def _host_exists(step: Step, host: str) -> bool:
@@ -138,8 +138,6 @@ def live_migrate(step: Step) -> None:
         if not _host_exists(step, host):
             raise BadRequest(f"Compute host {host} could not be found.")
         req["force_host"] = host
-    req["live"] = True
-    req["source_host"] = inst.host
     inst.request = req
     records.start_migration(step.s, inst, "live-migration", "queued")
 
