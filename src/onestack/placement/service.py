@@ -196,6 +196,21 @@ def _swap_consumer(s: Session, consumer: str, project_id: str, user_id: str,
         raise ConsumerConflict(consumer)
 
 
+def _allocate(s: Session, consumer: str, provider_uuid: str, wanted: dict[str, int],
+              project_id: str, user_id: str) -> None:
+    """Add the consumer's allocations on one provider if they fit its free capacity (as read
+    in this transaction; the caller's generation swap catches a concurrent writer)."""
+    inventories = {i.resource_class: i for i in s.scalars(
+        sa.select(pm.Inventory).where(pm.Inventory.provider_uuid == provider_uuid))}
+    if not fits(inventories, usages(s, provider_uuid), wanted):
+        raise Unfit(provider_uuid)
+    for rc, amount in wanted.items():
+        if amount > 0:
+            s.add(pm.Allocation(consumer_uuid=consumer, provider_uuid=provider_uuid,
+                                resource_class=rc, used=amount, project_id=project_id,
+                                user_id=user_id))
+
+
 def replace_allocations(s: Session, consumer: str, allocations: dict[str, dict[str, int]],
                         project_id: str, user_id: str, *, consumer_generation: int | None = None,
                         check_consumer: bool = False) -> None:
@@ -213,15 +228,7 @@ def replace_allocations(s: Session, consumer: str, allocations: dict[str, dict[s
     s.execute(sa.delete(pm.Allocation).where(pm.Allocation.consumer_uuid == consumer))
     s.flush()
     for uuid, wanted in allocations.items():
-        inventories = {i.resource_class: i for i in s.scalars(
-            sa.select(pm.Inventory).where(pm.Inventory.provider_uuid == uuid))}
-        if not fits(inventories, usages(s, uuid), wanted):
-            raise Unfit(uuid)
-        for rc, amount in wanted.items():
-            if amount > 0:
-                s.add(pm.Allocation(consumer_uuid=consumer, provider_uuid=uuid,
-                                    resource_class=rc, used=amount, project_id=project_id,
-                                    user_id=user_id))
+        _allocate(s, consumer, uuid, wanted, project_id, user_id)
     _swap_consumer(s, consumer, project_id, user_id, consumer_generation, check_consumer,
                    keep=bool(allocations))
     s.flush()
@@ -236,15 +243,7 @@ def _claim_once(s: Session, consumer: str, project_id: str, user_id: str, provid
     seen = _generations(s, {provider_uuid})
     if provider_uuid not in seen:
         raise UnknownProvider(provider_uuid)
-    inventories = {i.resource_class: i for i in s.scalars(
-        sa.select(pm.Inventory).where(pm.Inventory.provider_uuid == provider_uuid))}
-    if not fits(inventories, usages(s, provider_uuid), wanted):
-        raise Unfit(provider_uuid)
-    for rc, amount in wanted.items():
-        if amount > 0:
-            s.add(pm.Allocation(consumer_uuid=consumer, provider_uuid=provider_uuid,
-                                resource_class=rc, used=amount, project_id=project_id,
-                                user_id=user_id))
+    _allocate(s, consumer, provider_uuid, wanted, project_id, user_id)
     if s.get(pm.Consumer, consumer) is None:
         s.add(pm.Consumer(uuid=consumer, project_id=project_id, user_id=user_id, generation=0))
     s.flush()
