@@ -83,7 +83,11 @@ class Instance(Base):
     metadata_: Mapped[dict] = mapped_column("metadata", sa.JSON, default=dict)
     tags: Mapped[list] = mapped_column(sa.JSON, default=list)
     system_metadata: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    request: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # scheduling hints, retries
+    request: Mapped[dict] = mapped_column(sa.JSON, default=dict)  # the boot's hints, as asked
+    # scheduling inputs the API writes with each action that asks for a host (a boot, a
+    # move, an unshelve): the scheduler only reads them; hosts tried are ``TriedHost`` rows
+    server_group_id: Mapped[str | None] = mapped_column(ID)
+    force_host: Mapped[str | None] = mapped_column(sa.String(255))
     # desired state the API writes and the host agent only reads: a server evacuated while
     # stopped comes back stopped; an evacuation's rebuild marks its migration done; the
     # image a shelve registers is the one the agent stores and, on unshelve, deletes
@@ -100,6 +104,16 @@ class Instance(Base):
     updated_at: Mapped[datetime] = mapped_column(Timestamp, index=True)
     deleted: Mapped[bool] = mapped_column(sa.Boolean, default=False, index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+
+class TriedHost(Base):
+    """A host the current scheduling request must not pick again: one the build failed on
+    (the host agent adds it before rescheduling) or the host an evacuation leaves (the
+    API). Rows, not a list in a JSON column, so two writers never rewrite each other's."""
+
+    __tablename__ = "compute_tried_hosts"
+    instance_id: Mapped[str] = mapped_column(ID, primary_key=True)
+    host: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
 
 
 class InstanceFault(Base):

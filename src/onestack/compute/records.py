@@ -127,6 +127,30 @@ def set_migration(s: Session, inst: cm.Instance, status: str, dest: str | None =
         mig.dest_zone = dest_zone
 
 
+def tried_hosts(s: Session, instance_id: str) -> set[str]:
+    return set(s.scalars(sa.select(cm.TriedHost.host)
+                         .where(cm.TriedHost.instance_id == instance_id)))
+
+
+def add_tried_host(s: Session, instance_id: str, host: str) -> int:
+    """Record a host the build failed on (idempotent); how many hosts were tried."""
+    tried = tried_hosts(s, instance_id)
+    if host not in tried:
+        s.add(cm.TriedHost(instance_id=instance_id, host=host))
+        tried.add(host)
+    return len(tried)
+
+
+def ask_for_host(s: Session, inst: cm.Instance, force_host: str | None = None,
+                 exclude: tuple[str, ...] = ()) -> None:
+    """The API's scheduling inputs for a new request for a host (a move, an unshelve, an
+    evacuation): the forced host it names or none, and no hosts tried but ``exclude``."""
+    inst.force_host = force_host
+    s.execute(sa.delete(cm.TriedHost).where(cm.TriedHost.instance_id == inst.id))
+    for host in exclude:
+        s.add(cm.TriedHost(instance_id=inst.id, host=host))
+
+
 def mark_deleted(s: Session, inst: cm.Instance) -> None:
     """The last step of every delete: allocations released (the instance's and any move's),
     the row soft-deleted, the instance out of its server groups."""
@@ -135,6 +159,7 @@ def mark_deleted(s: Session, inst: cm.Instance) -> None:
 
     placement.release(s, inst.id)
     placement.release(s, "mig-" + inst.id)
+    s.execute(sa.delete(cm.TriedHost).where(cm.TriedHost.instance_id == inst.id))
     now = utcnow()
     inst.deleted, inst.vm_state, inst.task_state, inst.power_state = True, st.DELETED, None, 0
     inst.deleted_at = inst.terminated_at = inst.updated_at = now

@@ -41,21 +41,20 @@ def candidates(s: Session, inst: cm.Instance, wanted: dict[str, int],
                exclude: set[str], only: set[str] | None = None) -> list[HostView]:
     """Hosts that pass every filter, best first (spread: most free RAM); ``only`` limits
     the search to these provider uuids."""
-    req = inst.request or {}
     now = utcnow()
     zones = records.host_zones(s)
     inventories = placement.all_inventories(s, only)
     usages = placement.all_usages(s, only)
     group_hosts: set[str] = set()
     group: cm.ServerGroup | None = None
-    if req.get("group"):
-        group = s.get(cm.ServerGroup, req["group"])
+    if inst.server_group_id:
+        group = s.get(cm.ServerGroup, inst.server_group_id)
         if group is not None:
             others = [m for m in group.members or [] if m != inst.id]
             if others:
                 group_hosts = {h for h in s.scalars(sa.select(cm.Instance.host).where(
                     cm.Instance.id.in_(others), cm.Instance.deleted.is_(False))) if h}
-    force_host = req.get("force_host")
+    force_host = inst.force_host
     out: list[HostView] = []
     host_rows = sa.select(*cm.ComputeHost.__table__.c)
     if only is not None:
@@ -127,8 +126,9 @@ class Scheduler:
     def reconcile(self, instance_id: str) -> bool:
         """Place one instance: every step is idempotent, so a scheduler killed anywhere
         in here is simply run again (the claim replaces the consumer's allocations)."""
-        inst, move = self.db.read(lambda s: (s.get(cm.Instance, instance_id),
-                                             records.current_migration(s, instance_id)))
+        inst, move, tried = self.db.read(lambda s: (
+            s.get(cm.Instance, instance_id), records.current_migration(s, instance_id),
+            records.tried_hosts(s, instance_id)))
         if inst is None or inst.deleted or inst.task_state not in PLACING:
             return True
         if inst.task_state == st.SCHEDULING and inst.host:
@@ -139,7 +139,7 @@ class Scheduler:
         resizing = inst.task_state == st.RESIZE_PREP and move is not None
         wanted = records.flavor_resources((move.new_flavor if resizing else None)
                                           or inst.flavor)
-        exclude = set((inst.request or {}).get("tried_hosts", []))
+        exclude = tried
         if inst.task_state == st.MIGRATING and not records.is_live(move) and inst.host:
             exclude.add(inst.host)
         hosts = self.db.read(lambda s: self._hosts(s, inst, wanted, exclude))
@@ -186,8 +186,7 @@ class Scheduler:
                exclude: set[str]) -> list[HostView]:
         """A plain request looks at placement's shortlist first; one with a zone, a host or
         a group (or whose shortlist all fails the filters) looks at every host."""
-        req = inst.request or {}
-        if not (inst.requested_az or req.get("force_host") or req.get("group")):
+        if not (inst.requested_az or inst.force_host or inst.server_group_id):
             shortlist = set(placement.roomiest(s, wanted, SHORTLIST))
             found = candidates(s, inst, wanted, exclude, shortlist) if shortlist else []
             if found:

@@ -134,7 +134,7 @@ def test_anti_affinity_spreads_and_refuses_a_third(db: Database) -> None:
                              policy="anti-affinity", rules={}, members=list(ids)))
         for ident in ids:
             inst = s.get(cm.Instance, ident)
-            inst.request = {"group": group_id}
+            inst.server_group_id = group_id
             inst.requested_az = zone
     db.write(grouped)
     sched = Scheduler(db, InProcessBus())

@@ -4,6 +4,8 @@ blob from what it read before a slow step loses what another wrote meanwhile. An
 migration that moves existing rows' keys into the columns, on every configured backend."""
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlalchemy as sa
 
@@ -28,20 +30,20 @@ def test_a_field_written_during_a_spawn_survives_the_agent_finishing_it(db: Data
     lost."""
     zone = unique("az")
     agent = add_host(db, zone=zone)
-    ident = add_instance(db, zone, request={"group": "g-1"})
+    ident = add_instance(db, zone, request={"hints": {"a": "1"}})
     Scheduler(db, agent.bus).reconcile(ident)
     stale = instance(db, ident)  # what the agent's reconcile read
     assert stale.task_state == st.SPAWNING
     spawn = agent.driver.spawn
 
     def slow_spawn(spec) -> None:
-        update(db, ident, request={"group": "g-1", "tried_hosts": ["elsewhere"]})
+        update(db, ident, request={"hints": {"a": "1", "b": "2"}})
         spawn(spec)
     agent.driver.spawn = slow_spawn
     agent._spawn(stale)
     row = instance(db, ident)
     assert row.vm_state == st.ACTIVE
-    assert row.request.get("tried_hosts") == ["elsewhere"]
+    assert row.request == {"hints": {"a": "1", "b": "2"}}
 
 
 def test_an_evacuated_stopped_server_comes_back_stopped(db: Database) -> None:
@@ -100,13 +102,13 @@ def test_a_field_written_during_a_revert_survives_the_agent_finishing_it(
     destroy = dest.driver.destroy
 
     def slow_destroy(instance_id: str) -> None:
-        update(db, ident, request={**stale.request, "force_host": source.host})
+        update(db, ident, request={"hints": {"written": "meanwhile"}})
         destroy(instance_id)
     dest.driver.destroy = slow_destroy
     dest._revert(stale)
     row = instance(db, ident)
     assert (row.host, row.task_state) == (source.host, None)
-    assert row.request.get("force_host") == source.host
+    assert row.request == {"hints": {"written": "meanwhile"}}
 
 
 def test_a_field_written_while_the_scheduler_filters_survives_its_placement(
@@ -115,11 +117,11 @@ def test_a_field_written_while_the_scheduler_filters_survives_its_placement(
     before, the placement wrote back the request JSON read before the filtering."""
     zone = unique("az")
     agent = add_host(db, zone=zone)
-    ident = add_instance(db, zone, request={"group": None})
+    ident = add_instance(db, zone, request={"hints": {}})
     hosts = Scheduler._hosts
 
     def slow_hosts(self, s, inst, wanted, exclude):
-        update(db, ident, request={"group": None, "hints": {"k": "v"}})
+        update(db, ident, request={"hints": {"k": "v"}})
         return hosts(self, s, inst, wanted, exclude)
     monkeypatch.setattr(Scheduler, "_hosts", slow_hosts)
     Scheduler(db, agent.bus).reconcile(ident)
@@ -158,6 +160,21 @@ def test_a_resize_takes_its_flavor_from_the_migration_row(db: Database) -> None:
     assert db.read(lambda s: records.current_migration(s, ident)).status == "confirmed"
 
 
+def test_a_failed_build_tries_each_host_once(db: Database) -> None:
+    """The agent records the host it failed on as a row; the scheduler excludes it."""
+    zone = unique("az")
+    agents = {a.host: a for a in (add_host(db, zone=zone) for _ in range(2))}
+    ident = add_instance(db, zone, metadata_={"fake:fail": "spawn"})
+    scheduler = Scheduler(db, next(iter(agents.values())).bus)
+    for _ in range(2):
+        scheduler.reconcile(ident)
+        agents[instance(db, ident).host].reconcile(ident)
+    assert db.read(lambda s: records.tried_hosts(s, ident)) == set(agents)
+    scheduler.reconcile(ident)
+    row = instance(db, ident)
+    assert (row.vm_state, row.task_state, row.host) == (st.ERROR, None, None)
+
+
 INSTANCE_COLUMNS = dict(project_id="p", user_id="u", name="n", image_ref="", flavor_id="t1",
                         flavor={}, vm_state="active", power_state=1, locked=False,
                         metadata={}, tags=[], system_metadata={}, progress=0,
@@ -194,12 +211,14 @@ def _check_migration(url: str) -> None:
                                            for ident, req in rows.items()])
         migrations.upgrade(url, "cmp0003")
         with engine.connect() as conn:
-            got = {r.id: r for r in conn.execute(sa.select(cm.Instance.__table__))}
-        assert got["a"].request == {"group": "g"}
-        assert (got["a"].keep_stopped, got["a"].evacuating) == (True, True)
+            got = {r.id: r for r in conn.execute(sa.text(
+                "SELECT id, request, keep_stopped, evacuating, shelved_image_id "
+                "FROM compute_instances"))}
+        assert _loads(got["a"].request) == {"group": "g"}
+        assert (bool(got["a"].keep_stopped), bool(got["a"].evacuating)) == (True, True)
         assert got["a"].shelved_image_id is None
-        assert (got["b"].request, got["b"].shelved_image_id) == ({}, "img-1")
-        assert (got["c"].keep_stopped, got["c"].evacuating) == (False, False)
+        assert (_loads(got["b"].request), got["b"].shelved_image_id) == ({}, "img-1")
+        assert (bool(got["c"].keep_stopped), bool(got["c"].evacuating)) == (False, False)
         _downgrade(url)
         with engine.connect() as conn:
             back = dict(conn.execute(sa.select(BEFORE.c.id, BEFORE.c.request)).all())
@@ -244,7 +263,7 @@ def _check_move_migration(url: str) -> None:
                 conn.execute(MIGRATIONS_BEFORE.insert().values(
                     uuid=mig, instance_uuid=ident, migration_type=kind, status="running",
                     source_compute="a", created_at=now, **MIGRATION_COLUMNS))
-        migrations.upgrade(url)
+        migrations.upgrade(url, "cmp0004")
         with engine.connect() as conn:
             migs = {m.uuid: m for m in conn.execute(sa.select(cm.Migration.__table__))}
             requests = dict(conn.execute(sa.select(BEFORE.c.id, BEFORE.c.request)).all())
@@ -257,6 +276,55 @@ def _check_move_migration(url: str) -> None:
         with engine.connect() as conn:
             back = dict(conn.execute(sa.select(BEFORE.c.id, BEFORE.c.request)).all())
         assert back == {"i-1": LIVE_MOVE, "i-2": RESIZE_MOVE}
+    finally:
+        engine.dispose()
+
+
+def _loads(value: object) -> dict:
+    """A JSON column read without its type (SQLite and MariaDB give text)."""
+    return json.loads(value) if isinstance(value, str) else dict(value)
+
+
+def test_the_migration_moves_scheduling_inputs_out_of_the_request(tmp_path_factory) -> None:
+    """cmp0005 on every configured backend: the group and forced host become columns, the
+    tried hosts rows; the boot's hints stay in the request; the downgrade puts them back."""
+    for backend in BACKENDS:
+        database = TestDatabase(backend, tmp_path_factory.mktemp("mig"))
+        try:
+            _check_inputs_migration(database.url)
+        finally:
+            database.drop()
+
+
+def _check_inputs_migration(url: str) -> None:
+    migrations.upgrade(url, "cmp0004")
+    engine = sa.create_engine(url)
+    rows = {"a": {"hints": {"group": "g"}, "group": "g", "force_host": "h1",
+                  "tried_hosts": ["h2", "h3"]},
+            "b": {"hints": {}}}
+    now = utcnow()
+    try:
+        with engine.begin() as conn:
+            conn.execute(BEFORE.insert(), [dict(id=ident, request=req, created_at=now,
+                                                updated_at=now, **INSTANCE_COLUMNS)
+                                           for ident, req in rows.items()])
+        migrations.upgrade(url, "cmp0005")
+        with engine.connect() as conn:
+            after = sa.table("compute_instances", sa.column("id"),
+                             sa.column("request", sa.JSON), sa.column("server_group_id"),
+                             sa.column("force_host"))
+            got = {r.id: r for r in conn.execute(sa.select(after))}
+            tried = sorted(tuple(r) for r in conn.execute(sa.select(
+                cm.TriedHost.instance_id, cm.TriedHost.host)))
+        assert (got["a"].request, got["a"].server_group_id, got["a"].force_host) == (
+            {"hints": {"group": "g"}}, "g", "h1")
+        assert (got["b"].request, got["b"].server_group_id, got["b"].force_host) == (
+            {"hints": {}}, None, None)
+        assert tried == [("a", "h2"), ("a", "h3")]
+        _downgrade(url, "cmp0005")
+        with engine.connect() as conn:
+            back = dict(conn.execute(sa.select(BEFORE.c.id, BEFORE.c.request)).all())
+        assert back == rows
     finally:
         engine.dispose()
 

@@ -120,13 +120,10 @@ class TaskSteps:
             if row is None or row.task_state != st.SPAWNING:
                 return
             placement.release(s, row.id)
-            req = dict(row.request or {})
-            tried = list(req.get("tried_hosts", [])) + [self.host]
-            req["tried_hosts"] = tried
-            row.request = req
+            tried = records.add_tried_host(s, row.id, self.host)
             records.add_event(s, row.id, "compute_build_and_run_instance", "Error", self.host,
                               str(exc))
-            if len(tried) >= MAX_ATTEMPTS or req.get("force_host"):
+            if tried >= MAX_ATTEMPTS or row.force_host:
                 row.vm_state, row.task_state, row.host, row.node = st.ERROR, None, None, None
                 records.add_fault(s, row.id, 500, f"{NO_VALID_HOST} Exceeded maximum number "
                                   f"of retries. Last error: {exc}")

@@ -107,6 +107,7 @@ def resize(step: Step) -> None:
                        ram=flavor.ram - int(inst.flavor["ram"]))
     records.start_migration(step.s, inst, "resize", "pre-migrating",
                             records.flavor_snapshot(flavor))
+    records.ask_for_host(step.s, inst)
 
 
 def _host_exists(step: Step, host: str) -> bool:
@@ -116,20 +117,17 @@ def _host_exists(step: Step, host: str) -> bool:
 
 def migrate(step: Step) -> None:
     host = step.args.get("host") if isinstance(step.args, dict) else None
-    req = dict(step.inst.request or {})
     if host:
         step.deps.policy.enforce("os_compute_api:os-migrate-server:migrate:host", step.ctx,
                                  _target(step))
         if not _host_exists(step, host):
             raise NotFound(f"Compute host {host} could not be found.")
-        req["force_host"] = host
-    step.inst.request = req
+    records.ask_for_host(step.s, step.inst, host or None)
     records.start_migration(step.s, step.inst, "migration", "pre-migrating")
 
 
 def live_migrate(step: Step) -> None:
     host, inst = step.args.get("host"), step.inst
-    req = dict(inst.request or {})
     if host:
         step.deps.policy.enforce("os_compute_api:os-migrate-server:migrate_live:host",
                                  step.ctx, _target(step))
@@ -137,8 +135,7 @@ def live_migrate(step: Step) -> None:
             raise BadRequest(f"The supplied target host {host} is the source host.")
         if not _host_exists(step, host):
             raise BadRequest(f"Compute host {host} could not be found.")
-        req["force_host"] = host
-    inst.request = req
+    records.ask_for_host(step.s, inst, host or None)
     records.start_migration(step.s, inst, "live-migration", "queued")
 
 
@@ -150,12 +147,8 @@ def evacuate(step: Step) -> None:
         raise Conflict(f"Compute service of {inst.host} is still in use.")
     placement.release(step.s, inst.id)
     records.start_migration(step.s, inst, "evacuation", "accepted")
-    req = dict(inst.request or {})
-    req["tried_hosts"] = [inst.host] if inst.host else []
+    records.ask_for_host(step.s, inst, host or None, (inst.host,) if inst.host else ())
     inst.evacuating, inst.keep_stopped = True, inst.vm_state == st.STOPPED
-    if host:
-        req["force_host"] = host
-    inst.request = req
     inst.host, inst.node = None, None
     inst.vm_state, inst.task_state = st.BUILDING, st.SCHEDULING
     step.data = secrets.token_urlsafe(9)
@@ -177,11 +170,7 @@ def unshelve(step: Step) -> None:
     if inst.vm_state == st.SHELVED:
         inst.task_state = st.POWERING_ON
         return
-    req = {k: v for k, v in (inst.request or {}).items()
-           if k not in ("force_host", "tried_hosts")}
-    if host:
-        req["force_host"] = host
-    inst.request = req
+    records.ask_for_host(step.s, inst, host or None)
     inst.evacuating, inst.keep_stopped = False, False  # an earlier evacuation's
     if zone is not None:
         inst.requested_az = zone or None

@@ -107,7 +107,7 @@ def check_quota(s: Session, ctx: RequestContext, req: BootRequest, flavor: cm.Fl
 
 def new_instance(ctx: RequestContext, req: BootRequest, flavor: cm.Flavor, index: int,
                  count: int, reservation: str, key_data: str | None,
-                 request: dict[str, Any]) -> cm.Instance:
+                 group_id: str | None) -> cm.Instance:
     server = req.server
     name = f"{server['name']}-{index + 1}" if count > 1 else server["name"]
     now = utcnow()
@@ -127,8 +127,9 @@ def new_instance(ctx: RequestContext, req: BootRequest, flavor: cm.Flavor, index
         tags=list(server.get("tags") or []),
         system_metadata={"security_groups": [g.get("name", "default") for g in groups],
                          "hostname": server.get("hostname") or hostname_from(name)},
-        request=dict(request), created_at=now, updated_at=now, deleted=False, locked=False,
-        progress=0, console_log="")
+        request={"hints": dict(req.hints)}, server_group_id=group_id,
+        force_host=req.forced_host, created_at=now, updated_at=now, deleted=False,
+        locked=False, progress=0, console_log="")
 
 
 def _key_data(s: Session, ctx: RequestContext, key_name: str | None) -> str | None:
@@ -157,15 +158,10 @@ def create(deps: Deps, ctx: RequestContext, req: BootRequest) -> Booted:
             raise BadRequest("The requested availability zone is not available")
         group = locked_group(s, deps, ctx, group_id) if group_id else None
         count = check_quota(s, ctx, req, flavor)
-        request: dict[str, Any] = {"hints": req.hints}
-        if group_id:
-            request["group"] = group_id
-        if req.forced_host:
-            request["force_host"] = req.forced_host
         ids = []
         for index in range(count):
             inst = new_instance(ctx, req, flavor, index, count, reservation, key_data,
-                                request)
+                                group_id)
             s.add(inst)
             s.flush()
             records.start_action(s, inst, "create", ctx.request_id, ctx.user_id,
