@@ -96,6 +96,11 @@ class Instance(Base):
     evacuating: Mapped[bool] = mapped_column(sa.Boolean, default=False,
                                              server_default=sa.false())
     shelved_image_id: Mapped[str | None] = mapped_column(ID)
+    # what createImage / createBackup asked (the API's); the agent stores the image and,
+    # for a backup, rotates that type's older backups beyond ``backup_rotation``
+    snapshot_image_id: Mapped[str | None] = mapped_column(ID)
+    backup_type: Mapped[str | None] = mapped_column(sa.String(255))
+    backup_rotation: Mapped[int | None] = mapped_column(sa.Integer)
     progress: Mapped[int] = mapped_column(sa.Integer, default=0)
     console_log: Mapped[str] = mapped_column(sa.Text, default="")
     launched_at: Mapped[datetime | None] = mapped_column(Timestamp)

@@ -68,7 +68,7 @@ def test_a_snapshot_is_stored_through_the_seam_the_agent_was_handed(db: Database
     snap = db.write(lambda s: images.create_snapshot(s, inst, "snap", {}, "p1"))
     ident = add_instance(db, agent.zone, host=agent.host, image_ref=source,
                          vm_state=st.ACTIVE, task_state=st.IMAGE_SNAPSHOT,
-                         request={"snapshot": {"image_id": snap}})
+                         snapshot_image_id=snap)
 
     agent.reconcile(ident)
 
@@ -145,8 +145,8 @@ def test_backups_rotate_once_stored_with_their_bytes_from_the_seams_store(
     new = db.write(lambda s: images.create_snapshot(
         s, inst, "b", {"image_type": "backup", "backup_type": "daily"}, "p1"))
     add_instance(db, agent.zone, host=agent.host, id=server, vm_state=st.ACTIVE,
-                 task_state=st.IMAGE_SNAPSHOT, request={"snapshot": {
-                     "image_id": new, "rotate": {"backup_type": "daily", "rotation": 1}}})
+                 task_state=st.IMAGE_SNAPSHOT, snapshot_image_id=new, backup_type="daily",
+                 backup_rotation=1)
 
     agent.reconcile(server)
 

@@ -329,6 +329,46 @@ def _check_inputs_migration(url: str) -> None:
         engine.dispose()
 
 
+def test_the_migration_moves_a_snapshot_under_way_into_columns(tmp_path_factory) -> None:
+    """cmp0006 on every configured backend: a backup under way keeps its image and
+    rotation, in columns; the downgrade puts the key back."""
+    for backend in BACKENDS:
+        database = TestDatabase(backend, tmp_path_factory.mktemp("mig"))
+        try:
+            _check_snapshot_migration(database.url)
+        finally:
+            database.drop()
+
+
+def _check_snapshot_migration(url: str) -> None:
+    migrations.upgrade(url, "cmp0005")
+    engine = sa.create_engine(url)
+    rows = {"a": {"hints": {}, "snapshot": {"image_id": "img-a", "rotate": {
+                "backup_type": "daily", "rotation": 2}}},
+            "b": {"hints": {}, "snapshot": {"image_id": "img-b"}}}
+    now = utcnow()
+    try:
+        with engine.begin() as conn:
+            conn.execute(BEFORE.insert(), [dict(
+                id=ident, request=req, created_at=now, updated_at=now,
+                **{**INSTANCE_COLUMNS, "task_state": "image_snapshot"})
+                for ident, req in rows.items()])
+        migrations.upgrade(url, "cmp0006")
+        with engine.connect() as conn:
+            after = sa.table("compute_instances", sa.column("id"),
+                             sa.column("request", sa.JSON), sa.column("snapshot_image_id"),
+                             sa.column("backup_type"), sa.column("backup_rotation"))
+            got = {r.id: tuple(r)[1:] for r in conn.execute(sa.select(after))}
+        assert got == {"a": ({"hints": {}}, "img-a", "daily", 2),
+                       "b": ({"hints": {}}, "img-b", None, None)}
+        _downgrade(url, "cmp0006")
+        with engine.connect() as conn:
+            back = dict(conn.execute(sa.select(BEFORE.c.id, BEFORE.c.request)).all())
+        assert back == rows
+    finally:
+        engine.dispose()
+
+
 def _downgrade(url: str, revision: str = "cmp0003") -> None:
     from alembic import command
     command.downgrade(migrations.alembic_config(url), revision + "-1")

@@ -187,31 +187,29 @@ class TaskSteps:
         return True
 
     def _snapshot(self: HostAgent, inst: cm.Instance) -> bool:
-        image = (inst.request or {}).get("snapshot")
-        if image:
-            self._store_snapshot(inst, image["image_id"])
-            self._rotate_backups(inst.id, image)
+        if inst.snapshot_image_id:
+            self._store_snapshot(inst, inst.snapshot_image_id)
+            self._rotate_backups(inst)
 
         def work(s: Session) -> None:
             row = s.get(cm.Instance, inst.id)
             if row is None or row.task_state != st.IMAGE_SNAPSHOT:
                 return
             row.task_state = None
-            row.request = {k: v for k, v in (row.request or {}).items() if k != "snapshot"}
             records.add_event(s, row.id, "compute_snapshot_instance", "Success", self.host)
         self.db.write(work)
         return True
 
-    def _rotate_backups(self: HostAgent, instance_id: str, image: dict) -> None:
+    def _rotate_backups(self: HostAgent, inst: cm.Instance) -> None:
         """createBackup's rotation once the backup is stored, as Nova's compute manager
         rotates: the server's older backups of that type beyond ``rotation`` are deleted,
         rows and bytes, through the image seam (idempotent: ``keep`` is the new one)."""
-        rotate, images = image.get("rotate"), self.images
-        if not rotate or images is None:
+        images = self.images
+        if not inst.backup_type or inst.backup_rotation is None or images is None:
             return
         self.db.write(lambda s: images.rotate_backups(
-            s, instance_id, rotate["backup_type"], int(rotate["rotation"]),
-            keep=image["image_id"]))
+            s, inst.id, inst.backup_type, int(inst.backup_rotation),
+            keep=inst.snapshot_image_id))
 
     def _store_snapshot(self: HostAgent, inst: cm.Instance, image_id: str) -> None:
         """Store the guest's disk as the new image. A driver without a disk of its own

@@ -69,7 +69,7 @@ def create_image(step: Step) -> None:
         raise BadRequest("createImage requires a 'name' of 1 to 255 characters.")
     image_id = images.create_snapshot(step.s, inst, args["name"], args.get("metadata") or {},
                                       step.ctx.project_id)
-    inst.request = {**(inst.request or {}), "snapshot": {"image_id": image_id}}
+    inst.snapshot_image_id, inst.backup_type, inst.backup_rotation = image_id, None, None
     inst.task_state = st.IMAGE_SNAPSHOT
     step.data = image_id
 
@@ -81,9 +81,8 @@ def create_backup(step: Step) -> None:
              "backup_type": args["backup_type"]}
     image_id = images.create_snapshot(step.s, inst, args["name"], props, inst.project_id)
     # the host agent rotates once the backup is stored (as Nova's compute manager does)
-    rotate = {"backup_type": args["backup_type"], "rotation": rotation}
-    inst.request = {**(inst.request or {}), "snapshot": {"image_id": image_id,
-                                                         "rotate": rotate}}
+    inst.snapshot_image_id = image_id
+    inst.backup_type, inst.backup_rotation = args["backup_type"], rotation
     inst.task_state = st.IMAGE_SNAPSHOT
     step.data = image_id
 
