@@ -1,5 +1,6 @@
 """Small shared writes of the compute service: faults, instance actions and their events,
-and the resources a flavor asks of placement."""
+the resources a flavor asks of placement, migrations (a move's state, on its row) and the
+scheduling inputs of a request for a host (forced host, hosts tried)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
