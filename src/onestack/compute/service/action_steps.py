@@ -13,7 +13,7 @@ from onestack.compute import states as st
 from onestack.compute.service.actions import Step
 from onestack.compute.service.create import visible_flavor
 from onestack.core.errors import BadRequest, Conflict, NotFound
-from onestack.placement import service as placement
+from onestack.placement import seam as placement
 
 LOCK = "os_compute_api:os-lock-server:"
 
