@@ -9,7 +9,6 @@ from onestack.core.errors import BadRequest
 
 _UUID = {"type": "string", "minLength": 1, "maxLength": 64}
 _NAME = {"type": "string", "minLength": 1, "maxLength": 200}
-_RC = {"type": "string", "pattern": "^[A-Z0-9_]+$", "maxLength": 255}
 _AMOUNT = {"type": "integer", "minimum": 1}
 _RESOURCES = {"type": "object", "minProperties": 1,
               "patternProperties": {"^[A-Z0-9_]+$": _AMOUNT}, "additionalProperties": False}
