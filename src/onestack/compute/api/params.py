@@ -5,9 +5,9 @@ Schemas are validated with ``onestack.compute.schemas.validate`` (400 with Nova'
 """
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
+from onestack.compute.service.services import is_uuid  # noqa: F401 (one definition, re-exported)
 from onestack.core.errors import BadRequest
 from onestack.core.http import Call
 
@@ -112,14 +112,6 @@ def next_link(call: Call, items: list[dict[str, Any]], limit: int,
     params = [(k, v) for k, v in call.query.multi_items() if k != "marker"]
     params.append(("marker", str(items[-1][key])))
     return [{"rel": "next", "href": f"{call.base_url}{call.path}?{urlencode(params)}"}]
-
-
-def is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except (ValueError, AttributeError, TypeError):
-        return False
-    return True
 
 
 def int_filter(call: Call, name: str) -> int | None:

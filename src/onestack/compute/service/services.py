@@ -3,6 +3,7 @@ force-down actions named by host and binary, the 2.53 update by service UUID, an
 Only ``nova-compute`` services change: the control services are the API process itself."""
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -21,8 +22,7 @@ RULE = "os_compute_api:os-services:"
 
 
 def is_uuid(value: str) -> bool:
-    import uuid
-
+    """Whether ``value`` names a UUID (the 2.53 ids of services and hypervisors)."""
     try:
         uuid.UUID(value)
     except (ValueError, AttributeError, TypeError):
