@@ -168,10 +168,9 @@ class Scheduler:
         def work(s: Session) -> bool:
             claims.lock_provider(s, view.uuid)
             row = s.get(cm.Instance, inst.id, with_for_update=True)
-            if not _still_placing(row, inst.task_state):
-                return self._placed(s, inst.id, inst.task_state, view)
-            placement.replace_allocations(s, inst.id, {view.uuid: wanted}, inst.project_id,
-                                          inst.user_id)
+            if _still_placing(row, inst.task_state):
+                placement.replace_allocations(s, inst.id, {view.uuid: wanted},
+                                              inst.project_id, inst.user_id)
             return self._placed(s, inst.id, inst.task_state, view)
         for _ in range(attempts):
             try:
