@@ -13,7 +13,7 @@ import pytest
 
 from onestack.core.db import utcnow
 from onestack.image import models as m
-from onestack.image import seam, snapshots
+from onestack.image import seam
 from onestack.image.seam import ImageSeam
 
 MiB = 1 << 20
@@ -36,13 +36,14 @@ def add_image(db, **attrs) -> str:
     return image_id
 
 
-def test_source_bytes_streams_instead_of_reading_the_whole_image(db, stores):
+def test_open_bytes_streams_instead_of_reading_the_whole_image(db, stores):
     store, _ = stores
+    handy = ImageSeam.for_database(db)
     image_id = add_image(db)
     store.write(image_id, (bytes([i % 256]) * MiB for i in range(16)))
     tracemalloc.start()
     try:
-        chunks = snapshots.source_bytes(db.url, image_id)
+        chunks = handy.open_bytes(image_id)
         first = next(iter(chunks))
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -51,7 +52,7 @@ def test_source_bytes_streams_instead_of_reading_the_whole_image(db, stores):
     assert peak < 2 * MiB, f"{peak} bytes held to hand out the first chunk"
     rest = b"".join(chunks)
     assert len(first) + len(rest) == 16 * MiB
-    assert snapshots.source_bytes(db.url, str(uuid.uuid4())) is None
+    assert handy.open_bytes(str(uuid.uuid4())) is None
 
 
 def test_open_bytes_and_delete_share_the_image_api_path(db, stores):
