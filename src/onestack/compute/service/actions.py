@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from onestack.compute import models as cm
 from onestack.compute import records
-from onestack.compute import states as st
 from onestack.compute.service.servers import (Deps, check_lock, request_delete,
                                               visible_instance)
 from onestack.core.context import RequestContext
