@@ -86,9 +86,9 @@ def project_endpoints(ident: Identity, ctx: RequestContext, project_id: str,
 
 
 def _projects(s: Session, column: Any, value: str, base: str) -> list[dict]:
-    ids = s.scalars(sa.select(cm.ProjectEndpoint.project_id).where(column == value))
-    return [views.project(s.get(m.Project, i), store.tags_of(s, i), base)
-            for i in ids if s.get(m.Project, i) is not None]
+    ids = s.scalars(sa.select(cm.ProjectEndpoint.project_id).where(column == value)).all()
+    found = (s.get(m.Project, i) for i in ids)
+    return [views.project(p, store.tags_of(s, p.id), base) for p in found if p is not None]
 
 
 def endpoint_projects(ident: Identity, ctx: RequestContext, endpoint_id: str,
