@@ -7,9 +7,7 @@ every identity write bumps: a replica's cache can never serve state older than t
 """
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
