@@ -20,16 +20,6 @@ from onestack.placement.service import (  # noqa: F401 - the seam's claim primit
     roomiest, usages)
 
 
-def reserved_by_provider(s: Session) -> dict[str, dict[str, int]]:
-    """provider uuid → resource class → reserved amount (what a hypervisor counts as used)."""
-    out: dict[str, dict[str, int]] = {}
-    for uuid, rc, reserved in s.execute(sa.select(pm.Inventory.provider_uuid,
-                                                  pm.Inventory.resource_class,
-                                                  pm.Inventory.reserved)):
-        out.setdefault(uuid, {})[rc] = reserved or 0
-    return out
-
-
 def lock_provider(s: Session, provider_uuid: str) -> None:
     """Take the provider's row lock before claiming on it. Claims on one provider then
     queue instead of deadlocking (on InnoDB an allocation insert share-locks its provider

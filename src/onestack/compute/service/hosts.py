@@ -113,10 +113,12 @@ class Usage:
 
 def usages(s: Session, hosts: list[cm.ComputeHost]) -> dict[str, Usage]:
     """host name → usage, in one pass over placement and the instances."""
-    used, reserved = placement.all_usages(s), placement.reserved_by_provider(s)
+    used, inventories = placement.all_usages(s), placement.all_inventories(s)
     out: dict[str, Usage] = {}
     for h in hosts:
-        u, res = used.get(h.uuid, {}), reserved.get(h.uuid, {})
+        u = used.get(h.uuid, {})
+        # what a hypervisor counts as used includes its provider's reserved amounts
+        res = {rc: inv.reserved or 0 for rc, inv in inventories.get(h.uuid, {}).items()}
         out[h.host] = Usage(
             vcpus=h.vcpus, vcpus_used=u.get("VCPU", 0), memory_mb=h.memory_mb,
             memory_mb_used=u.get("MEMORY_MB", 0) + res.get("MEMORY_MB", 0),
