@@ -1,6 +1,6 @@
-"""Placement allocations seen from compute's side: the lock a claim takes on its provider,
-whether a consumer holds any, and the release of those whose consumer is a deleted instance
-(or the ``mig-<id>`` consumer of one's move). A delete racing the scheduler's claim can
+"""Placement allocations seen from compute's side: the consumer that parks a move's source
+allocation, and the release of those whose consumer is a deleted instance (or the
+``mig-<id>`` consumer of one's move). A delete racing the scheduler's claim can
 leave such an allocation behind; the scheduler's resync releases it. Consumers that are
 not instances (anything placement's own API created) are never touched."""
 from __future__ import annotations
@@ -17,16 +17,6 @@ MOVE_PREFIX = "mig-"
 def move_consumer(instance_id: str) -> str:
     """The consumer that keeps a moving instance's source allocation until confirm/revert."""
     return MOVE_PREFIX + instance_id
-
-
-def lock_provider(s: Session, provider_uuid: str) -> None:
-    """Take the provider's row lock before claiming on it (before the instance's row, as a
-    delete takes them): claims on one provider queue instead of deadlocking."""
-    placement.lock_provider(s, provider_uuid)
-
-
-def holds(s: Session, consumer: str) -> bool:
-    return placement.holds(s, consumer)
 
 
 def deleted_consumers(s: Session) -> list[str]:

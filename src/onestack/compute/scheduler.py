@@ -166,7 +166,9 @@ class Scheduler:
         between the two; the claim replaces whatever the consumer held (a crashed earlier
         attempt's claim). None: it does not fit; False: the instance changed meanwhile."""
         def work(s: Session) -> bool:
-            claims.lock_provider(s, view.uuid)
+            # the provider's lock before the instance's row, as a delete takes them:
+            # claims on one provider queue instead of deadlocking
+            placement.lock_provider(s, view.uuid)
             row = s.get(cm.Instance, inst.id, with_for_update=True)
             if _still_placing(row, inst.task_state):
                 placement.replace_allocations(s, inst.id, {view.uuid: wanted},
@@ -249,14 +251,14 @@ def _park_source_allocation(s: Session, instance_id: str) -> None:
     when a crashed attempt already parked it, the instance's own allocation is that
     attempt's claim, which the next claim replaces."""
     parked = claims.move_consumer(instance_id)
-    if not claims.holds(s, parked):
+    if not placement.holds(s, parked):
         placement.move(s, instance_id, parked)
 
 
 def _restore_source_allocation(s: Session, instance_id: str) -> None:
     """No host for the move: the instance keeps only its source allocation."""
     parked = claims.move_consumer(instance_id)
-    if claims.holds(s, parked):
+    if placement.holds(s, parked):
         placement.release(s, instance_id)
         placement.move(s, parked, instance_id)
 
