@@ -77,10 +77,10 @@ def create_snapshot(s: Session, inst: Any, name: str, metadata: dict[str, Any],
 
 
 def rotate_backups(s: Session, instance_id: str, backup_type: str, rotation: int,
-                   keep: str, within: ImageSeam | None = None) -> list[str]:
+                   keep: str, within: ImageSeam) -> list[str]:
     """Keep the newest ``rotation`` backups of a server (``keep``, the new one, included);
-    the older ones are deleted — rows now, bytes (from ``within``'s stores; without one,
-    the default stores of the session's database) once ``s`` commits. Returns their ids."""
+    the older ones are deleted — rows now, bytes (from ``within``'s stores) once ``s``
+    commits. Returns their ids."""
     def having(name: str, value: str) -> Any:
         return sa.select(m.ImageProperty.image_id).where(m.ImageProperty.name == name,
                                                          m.ImageProperty.value == value)
@@ -93,8 +93,7 @@ def rotate_backups(s: Session, instance_id: str, backup_type: str, rotation: int
     dropped = [row.id for row in rows[max(rotation - 1, 0):]]
     for image_id in dropped:
         drop_rows(s, image_id)
-    discard_after_commit(s, ImageSeam.stores_for_url(_url_of(s)) if within is None
-                         else (within.store, within.staging), dropped)
+    discard_after_commit(s, (within.store, within.staging), dropped)
     return dropped
 
 
@@ -175,7 +174,3 @@ class ImageSeam:
         the same steps as the image API's delete, without its caller checks."""
         self.db.write(lambda s: drop_rows(s, image_id))
         discard_bytes((self.store, self.staging), image_id)
-
-
-def _url_of(s: Session) -> str:
-    return s.get_bind().url.render_as_string(hide_password=False)

@@ -87,18 +87,19 @@ def test_rotation_drops_old_backups_with_their_bytes_after_commit(db, stores):
     store, _ = stores
     instance_id = str(uuid.uuid4())
     old, mid, new = (_backup(db, store, instance_id, n) for n in (1, 2, 3))
+    handy = ImageSeam.for_database(db)
 
     class Abort(Exception):
         pass
 
     def rotate_then_fail(s):
-        seam.rotate_backups(s, instance_id, "daily", 1, keep=new)
+        handy.rotate_backups(s, instance_id, "daily", 1, keep=new)
         raise Abort()
 
     with pytest.raises(Abort):
         db.write(rotate_then_fail)
     assert (store.directory / old).exists()  # rolled back: bytes kept with their rows
-    dropped = db.write(lambda s: seam.rotate_backups(s, instance_id, "daily", 1, keep=new))
+    dropped = db.write(lambda s: handy.rotate_backups(s, instance_id, "daily", 1, keep=new))
     assert set(dropped) == {old, mid}
     for gone in (old, mid):
         assert db.read(lambda s, i=gone: s.get(m.Image, i)) is None
