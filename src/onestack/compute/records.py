@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from onestack.compute import claims
 from onestack.compute import models as cm
 from onestack.core.db import utcnow
 
@@ -159,7 +160,7 @@ def mark_deleted(s: Session, inst: cm.Instance) -> None:
     from onestack.placement import seam as placement
 
     placement.release(s, inst.id)
-    placement.release(s, "mig-" + inst.id)
+    placement.release(s, claims.move_consumer(inst.id))
     s.execute(sa.delete(cm.TriedHost).where(cm.TriedHost.instance_id == inst.id))
     now = utcnow()
     inst.deleted, inst.vm_state, inst.task_state, inst.power_state = True, st.DELETED, None, 0
