@@ -21,17 +21,12 @@ CATALOG = [("image", "glance", PREFIX)]
 ROUTE_MODULES = ["data", "members", "images", "discovery", "tasks", "metadefs"]
 
 
-def build(platform: Platform, store: ImageStore | None = None,
-          staging: ImageStore | None = None) -> Glance:
-    """The service container; the stores default to the filesystem ones (``stores``). Its
-    policy defaults (``SPEC.policies``) are registered by the caller."""
+def build(platform: Platform, store: ImageStore, staging: ImageStore) -> Glance:
+    """The service container over the seam's stores (``routes``). Its policy defaults
+    (``SPEC.policies``) are registered by the caller."""
     from onestack.image.api.common import Glance
     from onestack.image.service.common import Deps
-    from onestack.image.stores import filesystem_stores
 
-    if store is None or staging is None:
-        fs_store, fs_staging = filesystem_stores(platform.settings.database_url)
-        store, staging = store or fs_store, staging or fs_staging
     return Glance.build(Deps(platform.db, platform.policy, store, staging,
                              region=platform.settings.region, web=web_source(platform)))
 
@@ -54,8 +49,8 @@ def seam(platform: Platform) -> ImageSeam:
 def routes(platform: Platform) -> list[Route]:
     from onestack.image.api import versions
 
-    offered = platform.seams.get(SPEC.name)
-    glance = build(platform, *((offered.store, offered.staging) if offered else ()))
+    offered = platform.seams.get(SPEC.name) or seam(platform)
+    glance = build(platform, offered.store, offered.staging)
     return (list(versions.routes(PREFIX).routes)
             + collect_routes(tuple(f"onestack.image.api.{n}" for n in ROUTE_MODULES), glance))
 

@@ -5,10 +5,10 @@ next to the SQLite database file (``<dir of the db>/images``) when the database 
 on disk, else ``$ONESTACK_IMAGE_DIR``, else ``~/.onestack/images``. Staged uploads (the
 ``glance-direct`` import) live in ``<that dir>/staging``.
 
-Called once, when a service container or seam is built (``image.app``,
-``ImageSeam.from_settings``): the environment is read at start, never per request, and
-everything that moves image bytes — the image API, Nova's image proxy, the host agents —
-uses the stores built then.
+Called once, when the image seam is built (``ImageSeam.from_settings``; the image API's
+container takes the seam's stores): the environment is read at start, never per request,
+and everything that moves image bytes — the image API, Nova's image proxy, the host
+agents — uses the stores built then.
 """
 from __future__ import annotations
 
