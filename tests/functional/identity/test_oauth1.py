@@ -155,3 +155,36 @@ def test_authorize_needs_roles_the_user_has(api, cloud, consumer, member, author
                          json={"roles": [{"name": "member"}]}), 401)
     assert_fault(api.put(f"{OAUTH}/authorize/{uuid.uuid4().hex}", token=authorizer.token,
                          json={"roles": [{"name": "member"}]}), 404)
+
+
+def test_an_expired_request_token_can_be_neither_authorized_nor_traded(
+        api, db_url, consumer, member, authorizer):
+    from datetime import timedelta
+
+    from onestack.core.db import Database, utcnow
+    from onestack.identity import catalog_models as cm
+
+    def expire(token_id: str) -> None:
+        db = Database(db_url)
+        try:
+            db.write(lambda s: setattr(s.get(cm.OAuthRequestToken, token_id), "expires_at",
+                                       utcnow() - timedelta(seconds=1)))
+        finally:
+            db.dispose()
+
+    roles = {"roles": [{"name": "member"}]}
+    stale = form(request_token(api, consumer, member.project["id"]))
+    expire(stale["oauth_token"])
+    assert_fault(api.put(f"{OAUTH}/authorize/{stale['oauth_token']}", token=authorizer.token,
+                         json=roles), 401)
+
+    req = form(request_token(api, consumer, member.project["id"]))
+    verifier = assert_status(api.put(f"{OAUTH}/authorize/{req['oauth_token']}",
+                                     token=authorizer.token, json=roles),
+                             200)["token"]["oauth_verifier"]
+    expire(req["oauth_token"])
+    path = f"{OAUTH}/access_token"
+    header = signed_header("POST", url_of(path), consumer["id"], consumer["secret"],
+                           req["oauth_token"], req["oauth_token_secret"],
+                           oauth_verifier=verifier)
+    assert_fault(api.post(path, headers={"Authorization": header}), 401)

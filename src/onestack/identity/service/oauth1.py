@@ -39,6 +39,17 @@ def _consumer(s: Session, consumer_id: str) -> cm.Consumer:
     return c
 
 
+def _unexpired_request_token(s: Session, token_id: str) -> cm.OAuthRequestToken:
+    """The request token, 404 when unknown, 401 once expired (authorizing and trading it
+    both need one still valid)."""
+    token = s.get(cm.OAuthRequestToken, token_id)
+    if token is None:
+        raise not_found("request token", token_id)
+    if token.expires_at and token.expires_at <= utcnow():
+        raise Unauthorized("Request token is expired.")
+    return token
+
+
 def _require(value: str | None, name: str) -> str:
     if not value:
         raise BadRequest(f"Expecting to find {name} in request.")
@@ -87,11 +98,7 @@ def authorize(ident: Identity, ctx: RequestContext, request_token_id: str,
         raise Forbidden("Cannot authorize a request token with a token issued via delegation.")
 
     def work(s: Session) -> str:
-        token = s.get(cm.OAuthRequestToken, request_token_id)
-        if token is None:
-            raise not_found("request token", request_token_id)
-        if token.expires_at and token.expires_at <= utcnow():
-            raise Unauthorized("Request token is expired.")
+        token = _unexpired_request_token(s, request_token_id)
         wanted = _role_ids(s, roles)
         held = {r.id for r in assignments.effective_roles(s, ctx.user_id, "project",
                                                           token.requested_project_id)}
@@ -114,11 +121,7 @@ def access_token(ident: Identity, req: SignedRequest) -> str:
     req.check_present()
 
     def work(s: Session) -> str:
-        token = s.get(cm.OAuthRequestToken, token_id)
-        if token is None:
-            raise not_found("request token", token_id)
-        if token.expires_at and token.expires_at <= utcnow():
-            raise Unauthorized("Request token is expired.")
+        token = _unexpired_request_token(s, token_id)
         consumer = _consumer(s, consumer_id)
         req.verify(consumer.secret, token.secret, time.time())
         if token.consumer_id != consumer.id:
