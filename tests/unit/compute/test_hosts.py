@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from onestack.compute import models as cm
-from onestack.compute.api import aggregates, hostinfo, hypervisors, os_services, zones
-from onestack.compute.api.hostinfo import Service, Usage
+from onestack.compute.api import aggregates, hypervisors, os_services, zones
+from onestack.compute.service import hosts as hostinfo
+from onestack.compute.service.hosts import Service, Usage
 from onestack.core.errors import BadRequest, NotFound
 
 NOW = datetime(2024, 5, 1, 12, 0, 0)

@@ -1,6 +1,6 @@
 """The admin host APIs, one route table: ``os-services`` (os_services), ``os-hypervisors``
 (hypervisors), ``os-availability-zone`` and ``os-hosts`` (zones), ``os-aggregates``
-(aggregates). What they report about hosts is read in ``hostinfo``."""
+(aggregates). What they report about hosts is read in ``compute.service.hosts``."""
 from __future__ import annotations
 
 from onestack.compute.api import aggregates, hypervisors, os_services, zones

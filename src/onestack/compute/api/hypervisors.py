@@ -10,10 +10,11 @@ from typing import Any
 
 from onestack.compute import models as cm
 from onestack.compute import records
-from onestack.compute.api import hostinfo, params
+from onestack.compute.api import params
 from onestack.compute.api.common import Compute
-from onestack.compute.api.hostinfo import Usage
+from onestack.compute.service import hosts as hostinfo
 from onestack.compute.service import hypervisors as service
+from onestack.compute.service.hosts import Usage
 from onestack.compute.service.hypervisors import ident
 from onestack.core.db import utcnow
 from onestack.core.errors import BadRequest, NotFound

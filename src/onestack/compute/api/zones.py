@@ -7,10 +7,9 @@ from typing import Any
 
 from onestack.compute import models as cm
 from onestack.compute import schemas
-from onestack.compute.api import hostinfo
 from onestack.compute.api.common import Compute, iso_micro
-from onestack.compute.api.hostinfo import Service
 from onestack.compute.service import hosts as service
+from onestack.compute.service.hosts import Service
 from onestack.core.errors import NotFound
 from onestack.core.http import Call, Reply, RouteTable
 
@@ -29,7 +28,7 @@ def zone_info(found: list[Service], detail: bool) -> list[dict[str, Any]]:
     as not available. The ``internal`` zone of the control services shows in detail only."""
     available: dict[str, dict[str, dict[str, Any]]] = {}
     for svc in found:
-        if svc.disabled or (svc.zone == hostinfo.INTERNAL_ZONE and not detail):
+        if svc.disabled or (svc.zone == service.INTERNAL_ZONE and not detail):
             continue
         hosts = available.setdefault(svc.zone, {})
         hosts.setdefault(svc.host, {})[svc.binary] = {
@@ -47,7 +46,7 @@ def topic(binary: str) -> str:
     return binary[len("nova-"):] if binary.startswith("nova-") else binary
 
 
-def host_resources(h: cm.ComputeHost, usage: hostinfo.Usage,
+def host_resources(h: cm.ComputeHost, usage: service.Usage,
                    instances: list[cm.Instance]) -> list[dict[str, Any]]:
     """The ``os-hosts/{host}`` rows: totals, use now, use by instances, then per project."""
     def row(project: str, cpu: int, mem: int, disk: int) -> dict[str, Any]:
