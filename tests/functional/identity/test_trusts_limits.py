@@ -185,3 +185,34 @@ def test_invalid_limits(api, cloud, member, service_id, limit):
     assert_fault(api.post("/v3/limits", token=cloud.admin_token, json={"limits": [item]}), 400)
     assert assert_status(api.get("/v3/limits", token=cloud.admin_token, params={
         "service_id": service_id}), 200)["limits"] == []
+
+
+def test_duplicate_limits_conflict_per_region_and_owner(api, cloud, member, service_id):
+    """A registered limit is unique per service, region (or none) and resource; a limit
+    also per project or domain: a second one is 409, another region or owner is not."""
+    t = cloud.admin_token
+
+    def registered(region_id=None):
+        item = {"service_id": service_id, "resource_name": "disk", "default_limit": 1}
+        return api.post("/v3/registered_limits", token=t, json={"registered_limits": [
+            {**item, **({"region_id": region_id} if region_id else {})}]})
+
+    assert_status(registered("RegionOne"), 201)
+    assert_fault(registered("RegionOne"), 409)
+    assert_status(registered(), 201)
+    assert_fault(registered(), 409)
+
+    def limit(project_id=None, domain_id=None, region_id=None):
+        owner = {"project_id": project_id} if project_id else {"domain_id": domain_id}
+        return api.post("/v3/limits", token=t, json={"limits": [
+            {"service_id": service_id, "resource_name": "disk", "resource_limit": 3,
+             **owner, **({"region_id": region_id} if region_id else {})}]})
+
+    assert_status(limit(project_id=member.project["id"]), 201)
+    assert_fault(limit(project_id=member.project["id"]), 409)
+    assert_status(limit(project_id=member.project["id"], region_id="RegionOne"), 201)
+    assert_fault(limit(project_id=member.project["id"], region_id="RegionOne"), 409)
+    other = cloud.make_project_member()
+    assert_status(limit(project_id=other.project["id"]), 201)
+    assert_status(limit(domain_id="default"), 201)
+    assert_fault(limit(domain_id="default"), 409)

@@ -65,10 +65,9 @@ def create_registered(ident: Identity, ctx: RequestContext, items: list[dict],
             _check_refs(s, item)
         out = []
         for item in items:
-            if s.scalar(sa.select(cm.RegisteredLimit.id).where(
-                    cm.RegisteredLimit.service_id == item["service_id"],
-                    cm.RegisteredLimit.region_id == item.get("region_id"),
-                    cm.RegisteredLimit.resource_name == item["resource_name"])):
+            if s.scalar(sa.select(cm.RegisteredLimit.id).where(*_same_reference(
+                    cm.RegisteredLimit, item["service_id"], item.get("region_id"),
+                    item["resource_name"])).limit(1)):
                 raise Conflict("Duplicate registered limit.")
             x = cm.RegisteredLimit(id=new_id(), **item)
             s.add(x)
@@ -95,12 +94,11 @@ def create_limits(ident: Identity, ctx: RequestContext, items: list[dict],
                     item["resource_name"])).limit(1)):
                 raise Forbidden("A limit needs a registered limit for the same service, "
                                 "region and resource first.")
-            if s.scalar(sa.select(cm.Limit.id).where(
-                    cm.Limit.service_id == item["service_id"],
-                    cm.Limit.region_id == item.get("region_id"),
-                    cm.Limit.resource_name == item["resource_name"],
+            if s.scalar(sa.select(cm.Limit.id).where(*_same_reference(
+                    cm.Limit, item["service_id"], item.get("region_id"),
+                    item["resource_name"]),
                     cm.Limit.project_id == item.get("project_id"),
-                    cm.Limit.domain_id == item.get("domain_id"))):
+                    cm.Limit.domain_id == item.get("domain_id")).limit(1)):
                 raise Conflict("Duplicate limit.")
             x = cm.Limit(id=new_id(), **item)
             s.add(x)
