@@ -9,6 +9,7 @@ import pytest
 from onestack.compute import models as cm
 from onestack.compute.api import aggregates, hypervisors, os_services, zones
 from onestack.compute.service import hosts as hostinfo
+from onestack.compute.service import services
 from onestack.compute.service.hosts import Service, Usage
 from onestack.core.errors import BadRequest, NotFound
 
@@ -58,14 +59,14 @@ def test_filter_and_find_services():
     assert [s.binary for s in os_services.filter_services(found, "ctl", None)] == \
         ["nova-conductor", "nova-scheduler"]
     assert os_services.filter_services(found, "ctl", "xxx") == []
-    assert os_services.find(found, "3", (2, 1)).host == "compute1"
-    assert os_services.find(found, found[0].uuid, (2, 53)).binary == "nova-conductor"
+    assert services.find(found, "3", (2, 1)).host == "compute1"
+    assert services.find(found, found[0].uuid, (2, 53)).binary == "nova-conductor"
     with pytest.raises(BadRequest):
-        os_services.find(found, "3", (2, 53))
+        services.find(found, "3", (2, 53))
     with pytest.raises(NotFound):
-        os_services.find(found, "9", (2, 1))
+        services.find(found, "9", (2, 1))
     with pytest.raises(BadRequest):
-        os_services.only_compute(found[0])
+        services.only_compute(found[0])
 
 
 def test_zone_info_lists_available_and_disabled_zones():

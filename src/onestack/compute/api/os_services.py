@@ -10,7 +10,6 @@ from onestack.compute import schemas
 from onestack.compute.api.common import Compute, iso_micro
 from onestack.compute.service import services as service
 from onestack.compute.service.hosts import Service
-from onestack.compute.service.services import find, only_compute  # noqa: F401 - re-exported
 from onestack.core.db import utcnow
 from onestack.core.errors import BadRequest, NotFound
 from onestack.core.http import Call, Reply, RouteTable
