@@ -80,7 +80,8 @@ def build_app(settings: Settings, db: Database | None = None, bus: Bus | None = 
     ident = build_identity(db, settings, policy)
     platform = Platform(db, settings, policy, ident, bus or NullBus(), services=registry)
     platform.seams.update(registry.build_seams(platform))
-    mounts = [Mount(spec.prefix, spec.routes(platform), spec.fault_style) for spec in registry]
+    mounts = [Mount(spec.prefix, spec.routes(platform), spec.fault_style, spec.service_type)
+              for spec in registry]
     app = OpenStackApp(mounts, ident.tokens, settings.base_url,
                        extra_routes=[_healthcheck_route(db)],
                        body_limits=BodyLimits.from_settings(settings))

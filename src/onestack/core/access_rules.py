@@ -16,17 +16,13 @@ from typing import Any
 from onestack.core.context import RequestContext
 from onestack.core.errors import Unauthorized
 
-# Mount prefix -> catalog service type, for mounts that do not state their type.
-SERVICE_TYPES = {"/identity": "identity", "/compute": "compute", "/image": "image",
-                 "/placement": "placement", "/network": "network",
-                 "/volume": "block-storage"}
-
 _TOKEN = re.compile(r"(?P<tag>\{[^}]*\})|(?P<many>\*\*)|(?P<one>\*)|(?P<literal>[^{*]+|[{*])")
 
 
 def service_type_for(prefix: str) -> str:
-    """The service type a mount answers for, from its path prefix."""
-    return SERVICE_TYPES.get(prefix.rstrip("/"), prefix.strip("/"))
+    """The service type of a mount that does not state one (registered services state their
+    catalog type): its path prefix without slashes."""
+    return prefix.strip("/")
 
 
 @lru_cache(maxsize=1024)

@@ -93,6 +93,11 @@ class ServiceSpec:
     # compute ↔ image seam), built once per platform before any routes
     seam: Callable[[Platform], Any] | None = None
 
+    @property
+    def service_type(self) -> str:
+        """The catalog type access rules name this service by ("" without a catalog)."""
+        return self.catalog[0].type if self.catalog else ""
+
 
 def collect_routes(modules: tuple[str, ...], container: Any) -> list[Route]:
     """The route tables of ``modules`` (each with ``routes(container) -> RouteTable``), in
