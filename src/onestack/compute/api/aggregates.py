@@ -9,8 +9,7 @@ from onestack.compute import schemas
 from onestack.compute.api import params
 from onestack.compute.api.common import Compute, iso_micro
 from onestack.compute.service import aggregates as service
-from onestack.compute.service.aggregates import (  # noqa: F401 - re-exported
-    AZ_KEY, hosts_with_servers, zone_conflicts)
+from onestack.compute.service.aggregates import AZ_KEY
 from onestack.core.http import Call, Reply, RouteTable
 
 _AZ = {"type": ["string", "null"], "minLength": 1, "maxLength": 255,

@@ -15,7 +15,6 @@ from onestack.compute import schemas
 from onestack.compute.api import params
 from onestack.compute.api.common import Compute, links
 from onestack.compute.service import flavors as service
-from onestack.compute.service.flavors import flavor_not_found  # noqa: F401 - re-exported
 from onestack.core.db import utcnow
 from onestack.core.errors import BadRequest, NotFound
 from onestack.core.http import Call, Reply, RouteTable
