@@ -64,6 +64,13 @@ def owned_by(project_id: str | None) -> Any:
     return m.Image.owner == project_id if project_id else sa.false()
 
 
+def listed_by_default(project_id: str | None, member_status: str) -> Any:
+    """SQL: what a non-admin's image list holds without a visibility filter (Glance's and
+    Nova's): its own, the public ones and those shared with it in ``member_status``."""
+    return sa.or_(owned_by(project_id), m.Image.visibility == "public",
+                  shared_with(project_id, member_status))
+
+
 def visible_clause(project_id: str | None, admin: bool) -> Any:
     """SQL selecting exactly the images ``may_see`` allows the caller."""
     if admin:

@@ -68,9 +68,9 @@ def visibility_clause(ctx: RequestContext, admin: bool, visibility: str | None,
         if visibility in (None, "all"):
             return sa.true()
         return m.Image.visibility == visibility
-    mine, shared_with_me = vis.owned_by(project), vis.shared_with(project, member_status)
     if visibility is None:
-        return sa.or_(mine, m.Image.visibility == "public", shared_with_me)
+        return vis.listed_by_default(project, member_status)
+    mine, shared_with_me = vis.owned_by(project), vis.shared_with(project, member_status)
     if visibility == "all":
         return sa.or_(mine, m.Image.visibility.in_(vis.EVERYONE), shared_with_me)
     if visibility == "private":

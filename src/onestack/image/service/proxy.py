@@ -61,9 +61,7 @@ def _listed(project_id: str, admin: bool) -> Any:
     shown = m.Image.os_hidden.is_not(True)
     if admin:
         return shown
-    return sa.and_(shown, sa.or_(visibility.owned_by(project_id or None),
-                                 m.Image.visibility == "public",
-                                 visibility.shared_with(project_id or None, "accepted")))
+    return sa.and_(shown, visibility.listed_by_default(project_id or None, "accepted"))
 
 
 def _filtered(f: ListFilters) -> list[Any]:
