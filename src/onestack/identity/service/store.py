@@ -30,14 +30,6 @@ def get_domain(s: Session, domain_id: str) -> m.Project:
     return d
 
 
-def find_domain_by_name(s: Session, name: str) -> m.Project:
-    d = s.scalar(sa.select(m.Project).where(m.Project.is_domain.is_(True),
-                                            m.Project.name == name))
-    if d is None:
-        raise not_found("domain", name)
-    return d
-
-
 def get_user(s: Session, user_id: str) -> m.User:
     u = s.get(m.User, user_id)
     if u is None:
