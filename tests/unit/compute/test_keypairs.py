@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import serialization
 from onestack.compute import models as cm
 from onestack.compute import schemas
 from onestack.compute.api import keypairs
+from onestack.compute.service import keygen
 from onestack.core.errors import BadRequest
 
 # ``ssh-keygen -l -E md5`` prints f8:89:32:86:af:01:e8:99:02:59:7e:51:a2:75:d4:ea for it.
@@ -18,33 +19,33 @@ ED25519 = ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILsqJX6VwjQ4yYwR/gUuPBq+JrKrX6TQ
 
 
 def test_ssh_fingerprint_matches_ssh_keygen():
-    assert keypairs.ssh_fingerprint(ED25519) == "f8:89:32:86:af:01:e8:99:02:59:7e:51:a2:75:d4:ea"
+    assert keygen.ssh_fingerprint(ED25519) == "f8:89:32:86:af:01:e8:99:02:59:7e:51:a2:75:d4:ea"
 
 
 @pytest.mark.parametrize("text", [" ", "ssh-rsa " + "A" * 2048 + " x@y", "not a key",
                                   "ssh-rsa !!!!"])
 def test_ssh_fingerprint_rejects_invalid_keys(text):
     with pytest.raises(BadRequest):
-        keypairs.ssh_fingerprint(text)
+        keygen.ssh_fingerprint(text)
 
 
 def test_generated_ssh_key_pair_matches():
-    private, public = keypairs.generate_ssh()
+    private, public = keygen.generate_ssh()
     key = serialization.load_pem_private_key(private.encode(), None)
     ours = key.public_key().public_bytes(serialization.Encoding.OpenSSH,
                                          serialization.PublicFormat.OpenSSH).decode()
     assert public.startswith(ours)
-    assert len(keypairs.ssh_fingerprint(public).split(":")) == 16
+    assert len(keygen.ssh_fingerprint(public).split(":")) == 16
 
 
 def test_generated_x509_certificate():
-    private, cert_pem = keypairs.generate_x509("name")
+    private, cert_pem = keygen.generate_x509("name")
     cert = x509.load_pem_x509_certificate(cert_pem.encode())
     key = serialization.load_pem_private_key(private.encode(), None)
     assert cert.public_key().public_numbers() == key.public_key().public_numbers()
-    assert len(keypairs.x509_fingerprint(cert_pem).split(":")) == 20
+    assert len(keygen.x509_fingerprint(cert_pem).split(":")) == 20
     with pytest.raises(BadRequest):
-        keypairs.x509_fingerprint(ED25519)
+        keygen.x509_fingerprint(ED25519)
 
 
 def test_name_rules():

@@ -9,6 +9,8 @@ import pytest
 from onestack.compute import models as cm
 from onestack.compute import quotas, schemas
 from onestack.compute.api import extensions, quota_sets, server_groups, tenant_usage
+from onestack.compute.service import quota_sets as quota_service
+from onestack.compute.service import usage
 from onestack.core.errors import BadRequest
 
 T0 = datetime(2024, 5, 1, 0, 0, 0)
@@ -54,15 +56,15 @@ def test_update_schema_follows_resources():
 
 
 def test_check_limits():
-    quota_sets.check_limits({"cores": 4, "ram": -1}, {"cores": 4}, None)
+    quota_service.check_limits({"cores": 4, "ram": -1}, {"cores": 4}, None)
     with pytest.raises(BadRequest):
-        quota_sets.check_limits({"cores": 3}, {"cores": 4}, None)
-    quota_sets.check_limits({"ram": 2048}, {}, {"ram": 5120})
+        quota_service.check_limits({"cores": 3}, {"cores": 4}, None)
+    quota_service.check_limits({"ram": 2048}, {}, {"ram": 5120})
     with pytest.raises(BadRequest):
-        quota_sets.check_limits({"ram": 6000}, {}, {"ram": 5120})
+        quota_service.check_limits({"ram": 6000}, {}, {"ram": 5120})
     with pytest.raises(BadRequest):
-        quota_sets.check_limits({"ram": -1}, {}, {"ram": 5120})
-    quota_sets.check_limits({"ram": -1}, {}, {"ram": -1})
+        quota_service.check_limits({"ram": -1}, {}, {"ram": 5120})
+    quota_service.check_limits({"ram": -1}, {}, {"ram": -1})
 
 
 @pytest.mark.parametrize("text", ["2024-05-01T10:00:00", "2024-05-01T10:00:00.123456",
@@ -87,20 +89,20 @@ def instance(**changes) -> cm.Instance:
 
 
 def test_server_usage_clips_to_the_period():
-    u = tenant_usage.server_usage(instance(), T0, T0 + timedelta(hours=5))
+    u = usage.server_usage(instance(), T0, T0 + timedelta(hours=5))
     assert u is not None and u.hours == 4.0
     ended = instance(deleted=True, terminated_at=T0 + timedelta(hours=2))
-    assert tenant_usage.server_usage(ended, T0, T0 + timedelta(hours=5)).hours == 1.0
-    assert tenant_usage.server_usage(ended, T0 + timedelta(hours=3),
+    assert usage.server_usage(ended, T0, T0 + timedelta(hours=5)).hours == 1.0
+    assert usage.server_usage(ended, T0 + timedelta(hours=3),
                                      T0 + timedelta(hours=5)) is None
-    assert tenant_usage.server_usage(instance(launched_at=None), T0,
+    assert usage.server_usage(instance(launched_at=None), T0,
                                      T0 + timedelta(hours=5)) is None
-    assert tenant_usage.server_usage(instance(), T0 - timedelta(hours=5), T0) is None
+    assert usage.server_usage(instance(), T0 - timedelta(hours=5), T0) is None
 
 
 def test_summary_totals():
-    usages = [tenant_usage.server_usage(instance(), T0, T0 + timedelta(hours=3)),
-              tenant_usage.server_usage(instance(id="i2", deleted=True,
+    usages = [usage.server_usage(instance(), T0, T0 + timedelta(hours=3)),
+              usage.server_usage(instance(id="i2", deleted=True,
                                                  terminated_at=T0 + timedelta(hours=2)),
                                         T0, T0 + timedelta(hours=3))]
     out = tenant_usage.summary("p", usages, T0, T0 + timedelta(hours=3), True,

@@ -13,8 +13,7 @@ from onestack.compute import schemas
 from onestack.compute.api import params
 from onestack.compute.api.common import Compute, iso_micro
 from onestack.compute.service import keypairs as service
-from onestack.compute.service.keygen import (  # noqa: F401 - part of this module's API
-    colon_hex, generate_ssh, generate_x509, invalid, ssh_fingerprint, x509_fingerprint)
+from onestack.compute.service.keygen import invalid
 from onestack.core.http import Call, Reply, RouteTable
 
 SAFE_CHARS = set("_- " + string.digits + string.ascii_letters)

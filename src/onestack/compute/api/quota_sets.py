@@ -14,7 +14,6 @@ from onestack.compute import schemas
 from onestack.compute.api import params
 from onestack.compute.api.common import Compute
 from onestack.compute.service import quota_sets as service
-from onestack.compute.service.quota_sets import check_limits  # noqa: F401 - re-exported
 from onestack.core.errors import BadRequest
 from onestack.core.http import Call, Reply, RouteTable
 

@@ -9,7 +9,7 @@ from typing import Any
 from onestack.compute.api import params
 from onestack.compute.api.common import Compute
 from onestack.compute.service import usage as service
-from onestack.compute.service.usage import ServerUsage, server_usage  # noqa: F401
+from onestack.compute.service.usage import ServerUsage
 from onestack.core.db import utcnow
 from onestack.core.errors import BadRequest, NotFound
 from onestack.core.http import Call, Reply, RouteTable
