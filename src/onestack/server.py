@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 # One line per service, in mount order; each module defines ``SPEC``.
 SERVICE_MODULES: list[str] = ["onestack.identity.app", "onestack.compute.app",
-                              "onestack.image.app", "onestack.placement.app"]
+                              "onestack.image.app", "onestack.placement.app",
+                              "onestack.network.app"]
 
 
 def default_registry() -> Registry:

@@ -16,9 +16,13 @@ class OpenStackError(Exception):
     nova_name = "computeFault"
     default_message = "An unexpected error prevented the server from fulfilling your request."
 
-    def __init__(self, message: str | None = None, *, headers: dict[str, str] | None = None):
+    def __init__(self, message: str | None = None, *, headers: dict[str, str] | None = None,
+                 kind: str = ""):
         self.message = message or self.default_message
         self.headers = headers or {}
+        # Neutron's machine-readable fault type (``NetworkNotFound``); "" → the generic
+        # ``HTTP<Title>`` name of the status.
+        self.kind = kind
         super().__init__(self.message)
 
     def html(self) -> str:
@@ -34,6 +38,9 @@ class OpenStackError(Exception):
     def body(self, style: str = "keystone", request_id: str = "") -> dict[str, Any]:
         if style == "nova":
             return {self.nova_name: {"code": self.status, "message": self.message}}
+        if style == "neutron":
+            kind = self.kind or "HTTP" + self.title.replace(" ", "")
+            return {"NeutronError": {"type": kind, "message": self.message, "detail": ""}}
         if style == "placement":
             return {"errors": [{"status": self.status, "title": self.title,
                                 "detail": self.message, "request_id": request_id,
@@ -99,6 +106,11 @@ class Conflict(OpenStackError):
 
 class Gone(OpenStackError):
     status, title = 410, "Gone"
+
+
+class PreconditionFailed(OpenStackError):
+    status, title, nova_name = 412, "Precondition Failed", "preconditionFailed"
+    default_message = "A precondition of the request was not met."
 
 
 class PayloadTooLarge(OpenStackError):

@@ -1,0 +1,57 @@
+"""Registers the networking service (Neutron v2.0 API) under ``/network``: its
+collections (one service class each, sharing ``Deps``) and their route modules."""
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from onestack.core.registry import CatalogEntry, ServiceSpec, collect_routes
+
+if TYPE_CHECKING:
+    from onestack.core.http import Route
+    from onestack.core.platform import Platform
+    from onestack.network.service.engine import Deps
+
+PREFIX = "/network"
+CATALOG = [("network", "neutron", PREFIX)]
+
+# "module:Class" of every collection's service; each registers itself in ``Deps``.
+COLLECTIONS = [
+    "onestack.network.service.networks:Networks",
+]
+# Route modules under onestack.network.api (each ``routes(deps)``); versions first.
+ROUTE_MODULES = ["versions", "networks"]
+MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2")
+
+
+def build(platform: Platform) -> Deps:
+    """Every collection's service over the platform's database and policy."""
+    from onestack.network.service.engine import Deps
+
+    deps = Deps(platform.db, platform.policy, notify=_notifier(platform),
+                settings=platform.settings)
+    for spec in COLLECTIONS:
+        module, _, cls = spec.partition(":")
+        getattr(importlib.import_module(module), cls)(deps)
+    return deps
+
+
+def _notifier(platform: Platform):
+    bus = platform.bus
+
+    def notify(topic: str, ident: str) -> None:
+        bus.notify(f"network.{topic}", ident)
+    return notify
+
+
+def routes(platform: Platform) -> list[Route]:
+    deps = build(platform)
+    return collect_routes(tuple(f"onestack.network.api.{n}" for n in ROUTE_MODULES), deps)
+
+
+SPEC = ServiceSpec(
+    name="network", prefix=PREFIX, routes=routes,
+    catalog=tuple(CatalogEntry(*entry) for entry in CATALOG),
+    route_modules=tuple(f"onestack.network.api.{n}" for n in ROUTE_MODULES),
+    models=MODEL_MODULES, policies=("onestack.network.policies",),
+    settings_section="network", fault_style="neutron")

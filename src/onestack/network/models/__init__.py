@@ -1,0 +1,1 @@
+"""Networking tables (all prefixed ``network_``), one module per area."""

@@ -1,0 +1,53 @@
+"""Default Networking policy rules, Neutron's names and secure-RBAC personas: an admin
+administers everything; a project member creates, changes and deletes its project's
+resources; any reader reads what it can see. Every resource listed in
+``resources.MODULES`` gets its create/get/update/delete rules, plus an admin-only rule per
+attribute its definition marks ``admin_post``/``admin_put``/``admin_get``
+(``create_network:shared``). Who may *see* a resource (own, shared, external) is decided
+by the service first: one the caller cannot see is a 404, never a 403.
+An operator's policy file overrides any rule by name.
+"""
+from __future__ import annotations
+
+import importlib
+
+from onestack.network.resources import MODULES
+
+ADMIN = "role:admin"
+MEMBER = f"{ADMIN} or (role:member and project_id:%(target.project_id)s)"
+READER = f"{ADMIN} or role:reader"
+
+
+def _resources():
+    from onestack.network.attributes import Resource
+
+    for name in MODULES:
+        module = importlib.import_module(name)
+        for value in vars(module).values():
+            if isinstance(value, Resource):
+                yield value
+
+
+def _rules() -> list[tuple[str, str]]:
+    rules: list[tuple[str, str]] = [("context_is_admin", ADMIN)]
+    overrides = dict(EXTRA)
+    for r in _resources():
+        for action, check in (("create", MEMBER), ("get", READER), ("update", MEMBER),
+                              ("delete", MEMBER)):
+            name = f"{action}_{r.name}"
+            rules.append((name, overrides.pop(name, check)))
+        for a in r.attrs:
+            for action, flag in (("create", a.admin_post), ("update", a.admin_put),
+                                 ("get", a.admin_get)):
+                if flag:
+                    name = f"{action}_{r.name}:{a.name}"
+                    rules.append((name, overrides.pop(name, ADMIN)))
+    rules.extend(overrides.items())
+    return rules
+
+
+# Rules that differ from the defaults above, or that no resource attribute implies
+# (actions such as add_router_interface). Each area adds its lines here.
+EXTRA: list[tuple[str, str]] = []
+
+RULES: list[tuple[str, str]] = _rules()

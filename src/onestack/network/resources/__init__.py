@@ -1,0 +1,4 @@
+"""The Networking API's resources as data (``attributes.Resource``), one module per area.
+``MODULES`` lists them: the policy defaults are derived from every resource listed."""
+
+MODULES = ("onestack.network.resources.networks",)

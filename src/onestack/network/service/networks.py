@@ -1,0 +1,115 @@
+"""Networks: who sees them (own, shared, external, or shared to the caller by an RBAC
+policy), their MTU, and what deleting one takes with it.
+
+Other collections extend a network through optional methods the engine looks up by
+collection name, so that this module does not import them:
+``subnets.ids_by_network(s, network_ids) -> {network_id: [subnet ids]}``,
+``subnets.delete_for_network(s, ctx, network)``,
+``ports.network_in_use(s, network) -> bool`` (ports other than the network's own DHCP
+ports), ``ports.used_by_other_projects(s, network) -> bool``,
+``ports.delete_for_network(s, ctx, network)`` (the DHCP ports left),
+``rbac_policies.shared_clause(ctx, model) -> clause | None`` (networks shared to the
+caller's project), ``rbac_policies.delete_for_object(s, ctx, network)``,
+``segments.prepare_network(s, ctx, doc)`` (provider attributes: validation and
+segmentation id allocation), ``segments.release_network(s, ctx, network)``,
+``address_scopes.scopes_by_network(s, ids) -> {id: {4: scope, 6: scope}}``,
+``availability_zones.zones_of_networks(s, rows) -> {id: [zones]}``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from onestack.core.context import RequestContext
+from onestack.core.errors import Conflict
+from onestack.network.models.l2 import Network
+from onestack.network.resources.networks import NETWORK
+from onestack.network.service.engine import Collection
+
+DEFAULT_MTU = 1500
+
+
+class Networks(Collection):
+    resource = NETWORK
+    model = Network
+    quota = "network"
+
+    def optional(self, collection: str, method: str) -> Any | None:
+        other = self.deps.collections.get(collection)
+        return getattr(other, method, None) if other is not None else None
+
+    def visible(self, s: Session | None, ctx: RequestContext) -> Any:
+        clauses = [Network.project_id == ctx.project_id, Network.shared.is_(True),
+                   Network.router_external.is_(True)]
+        shared = self.optional("rbac_policies", "shared_clause")
+        if shared is not None:
+            clause = shared(ctx, Network)
+            if clause is not None:
+                clauses.append(clause)
+        return sa.or_(*clauses)
+
+    def prepare_create(self, s: Session, ctx: RequestContext, doc: dict[str, Any]) -> None:
+        segments = self.optional("segments", "prepare_network")
+        if segments is not None:
+            segments(s, ctx, doc)
+        if doc.get("mtu") is None:
+            doc["mtu"] = self.default_mtu(doc.get("provider:network_type"))
+        self.check_mtu(doc["mtu"], doc.get("provider:network_type"))
+
+    def default_mtu(self, network_type: str | None) -> int:
+        base = int(getattr(self.deps.settings, "network_mtu", DEFAULT_MTU) or DEFAULT_MTU)
+        # VXLAN over IPv4 costs 50 bytes of each frame, Geneve 58 (as Neutron computes)
+        overhead = {"vxlan": 50, "geneve": 58}.get(network_type or "", 0)
+        return base - overhead
+
+    def check_mtu(self, mtu: int, network_type: str | None) -> None:
+        limit = self.default_mtu(network_type)
+        if mtu < 68 or mtu > limit:
+            raise Conflict(f"Requested MTU is too big, maximum is {limit}" if mtu > limit
+                           else f"Invalid input for mtu. Reason: '{mtu}' is too small - "
+                           "must be at least '68'.", kind="InvalidInput")
+
+    def prepare_update(self, s: Session, ctx: RequestContext, row: Network,
+                       changes: dict[str, Any]) -> None:
+        if changes.get("mtu") is not None:
+            self.check_mtu(changes["mtu"], row.provider_network_type)
+        if changes.get("shared") is False and row.shared:
+            in_use = self.optional("ports", "used_by_other_projects")
+            if in_use is not None and in_use(s, row):
+                raise Conflict(f"Unable to reconfigure sharing settings for network "
+                               f"{row.id}. Multiple tenants are using it.",
+                               kind="InvalidSharedSetting")
+
+    def before_delete(self, s: Session, ctx: RequestContext, row: Network) -> None:
+        in_use = self.optional("ports", "network_in_use")
+        if in_use is not None and in_use(s, row):
+            raise Conflict(f"Unable to complete operation on network {row.id}. There are "
+                           "one or more ports still in use on the network.",
+                           kind="NetworkInUse")
+        for collection, method in (("ports", "delete_for_network"),
+                                   ("subnets", "delete_for_network"),
+                                   ("segments", "release_network"),
+                                   ("rbac_policies", "delete_for_object")):
+            hook = self.optional(collection, method)
+            if hook is not None:
+                hook(s, ctx, row)
+
+    def extras(self, s: Session, ctx: RequestContext, rows: list[Network]
+               ) -> dict[str, dict[str, Any]]:
+        ids = [r.id for r in rows]
+        subnets_of = self.optional("subnets", "ids_by_network")
+        subnets = subnets_of(s, ids) if subnets_of is not None else {}
+        scopes_of = self.optional("address_scopes", "scopes_by_network")
+        scopes = scopes_of(s, ids) if scopes_of is not None else {}
+        zones_of = self.optional("availability_zones", "zones_of_networks")
+        zones = zones_of(s, rows) if zones_of is not None else {}
+        return {r.id: {"subnets": subnets.get(r.id, []),
+                       "availability_zones": zones.get(r.id, ["nova"]),
+                       "ipv4_address_scope": scopes.get(r.id, {}).get(4),
+                       "ipv6_address_scope": scopes.get(r.id, {}).get(6),
+                       "l2_adjacency": True} for r in rows}
+
+    def computed_filter(self, name: str, values: list[str]) -> Any | None:
+        return None
