@@ -18,45 +18,60 @@ CLASS_PREFIX = "class:"
 
 
 def limits_for(s: Session, project_id: str, user_id: str = "") -> dict[str, int]:
-    out = dict(DEFAULTS)
-    for row in s.scalars(sa.select(cm.QuotaLimit).where(
-            cm.QuotaLimit.project_id == CLASS_PREFIX + "default")):
-        out[row.resource] = row.hard_limit
-    for row in s.scalars(sa.select(cm.QuotaLimit).where(cm.QuotaLimit.project_id == project_id,
-                                                        cm.QuotaLimit.user_id == "")):
-        out[row.resource] = row.hard_limit
+    """The limits in force: defaults, then the default class, the project's and (with
+    ``user_id``) the user's overrides, each winning over the one before; read in one
+    query."""
+    q = cm.QuotaLimit
+    scopes = [q.project_id == CLASS_PREFIX + "default",
+              sa.and_(q.project_id == project_id, q.user_id == "")]
     if user_id:
-        for row in s.scalars(sa.select(cm.QuotaLimit).where(
-                cm.QuotaLimit.project_id == project_id, cm.QuotaLimit.user_id == user_id)):
-            out[row.resource] = row.hard_limit
+        scopes.append(sa.and_(q.project_id == project_id, q.user_id == user_id))
+    rows = s.execute(sa.select(q.project_id, q.user_id, q.resource, q.hard_limit)
+                     .where(sa.or_(*scopes))).all()
+
+    def rank(row: sa.Row) -> int:
+        if row.project_id == project_id and row.user_id == user_id != "":
+            return 2
+        return 1 if row.project_id == project_id and row.user_id == "" else 0
+    out = dict(DEFAULTS)
+    for row in sorted(rows, key=rank):
+        out[row.resource] = row.hard_limit
     return out
 
 
-def usage(s: Session, project_id: str, user_id: str = "") -> dict[str, int]:
-    q = sa.select(cm.Instance).where(cm.Instance.project_id == project_id,
-                                     cm.Instance.deleted.is_(False))
+def server_usage(s: Session, project_id: str, user_id: str = "") -> dict[str, int]:
+    """Instances, cores and RAM the project's (or the user's) live servers hold, from
+    their flavor snapshots (one column read, no instance objects built)."""
+    q = sa.select(cm.Instance.flavor).where(cm.Instance.project_id == project_id,
+                                            cm.Instance.deleted.is_(False))
     if user_id:
         q = q.where(cm.Instance.user_id == user_id)
     instances = cores = ram = 0
-    for inst in s.scalars(q):
+    for flavor in s.scalars(q):
         instances += 1
-        cores += int(inst.flavor.get("vcpus", 0))
-        ram += int(inst.flavor.get("ram", 0))
-    groups = s.scalar(sa.select(sa.func.count()).select_from(cm.ServerGroup)
-                      .where(cm.ServerGroup.project_id == project_id)) or 0
-    keypairs = 0
+        cores += int((flavor or {}).get("vcpus", 0))
+        ram += int((flavor or {}).get("ram", 0))
+    return {"instances": instances, "cores": cores, "ram": ram}
+
+
+def usage(s: Session, project_id: str, user_id: str = "") -> dict[str, int]:
+    out = server_usage(s, project_id, user_id)
+    out["server_groups"] = s.scalar(sa.select(sa.func.count()).select_from(cm.ServerGroup)
+                                    .where(cm.ServerGroup.project_id == project_id)) or 0
+    out["key_pairs"] = 0
     if user_id:
-        keypairs = s.scalar(sa.select(sa.func.count()).select_from(cm.Keypair)
-                            .where(cm.Keypair.user_id == user_id)) or 0
-    return {"instances": instances, "cores": cores, "ram": ram, "server_groups": groups,
-            "key_pairs": keypairs}
+        out["key_pairs"] = s.scalar(sa.select(sa.func.count()).select_from(cm.Keypair)
+                                    .where(cm.Keypair.user_id == user_id)) or 0
+    return out
 
 
 def check_servers(s: Session, project_id: str, user_id: str, count: int, vcpus: int,
-                  ram: int) -> None:
-    """Raise Nova's 403 OverLimit when ``count`` more servers would exceed a quota."""
-    limits = limits_for(s, project_id, user_id)
-    used = usage(s, project_id)
+                  ram: int, limits: dict[str, int] | None = None,
+                  used: dict[str, int] | None = None) -> None:
+    """Raise Nova's 403 OverLimit when ``count`` more servers would exceed a quota
+    (``limits``/``used``: already read by the caller in this transaction)."""
+    limits = limits if limits is not None else limits_for(s, project_id, user_id)
+    used = used if used is not None else server_usage(s, project_id)
     wanted = {"instances": count, "cores": count * vcpus, "ram": count * ram}
     over = [r for r, n in wanted.items()
             if limits[r] >= 0 and used[r] + n > limits[r]]
@@ -69,7 +84,7 @@ def check_servers(s: Session, project_id: str, user_id: str, count: int, vcpus: 
 def check_delta(s: Session, project_id: str, user_id: str, cores: int, ram: int) -> None:
     """OverLimit (403) when growing a server by ``cores``/``ram`` passes a quota."""
     limits = limits_for(s, project_id, user_id)
-    used = usage(s, project_id)
+    used = server_usage(s, project_id)
     over = [(r, n) for r, n in (("cores", cores), ("ram", ram))
             if n > 0 and limits[r] >= 0 and used[r] + n > limits[r]]
     if over:

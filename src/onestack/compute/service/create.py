@@ -85,20 +85,23 @@ def locked_group(s: Session, deps: Deps, ctx: RequestContext, group_id: str) -> 
 
 def check_quota(s: Session, ctx: RequestContext, req: BootRequest, flavor: cm.Flavor) -> int:
     """How many servers to make: ``max_count`` if the quota allows, else ``min_count``,
-    else Nova's 403. The caller holds the project's usage lock."""
+    else Nova's 403. Takes the project's usage lock, then reads the limits and the usage
+    once for every check."""
     quotas.lock_project(s, ctx.project_id)
+    limits = quotas.limits_for(s, ctx.project_id, ctx.user_id)
+    used = quotas.server_usage(s, ctx.project_id)
     count = req.max_count
     try:
         quotas.check_servers(s, ctx.project_id, ctx.user_id, req.max_count, flavor.vcpus,
-                             flavor.ram)
+                             flavor.ram, limits, used)
     except Forbidden:
         if req.min_count == req.max_count:
             raise
         quotas.check_servers(s, ctx.project_id, ctx.user_id, req.min_count, flavor.vcpus,
-                             flavor.ram)
+                             flavor.ram, limits, used)
         count = req.min_count
     meta = req.server.get("metadata") or {}
-    limit = quotas.limits_for(s, ctx.project_id, ctx.user_id)["metadata_items"]
+    limit = limits["metadata_items"]
     if limit >= 0 and len(meta) > limit:
         raise Forbidden("Quota exceeded for metadata_items: Maximum number of metadata "
                         f"items exceeds {limit}")
