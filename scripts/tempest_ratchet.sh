@@ -14,9 +14,10 @@ mkdir -p "$OUT"
 PORT=${TEMPEST_PORT:-$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')}
 status=0
 
-run_slice() {  # name, ratchet file, extra onestack flags, extra harness flags, regex, services
+run_slice() {  # name, ratchet file, extra onestack flags, extra harness flags, regex, services,
+               # base extra conf (merged with the network options when network is on)
     local name=$1 ratchet=$2 up_flags=$3 harness_flags=$4
-    local regex=${5:-'tempest\.api\.identity'} services=${6:-identity}
+    local regex=${5:-'tempest\.api\.identity'} services=${6:-identity} conf=${7:-}
     local data; data=$(mktemp -d)
     ONESTACK_PASSWORD_HASH_ROUNDS=4 "$ONESTACK" up --data-dir "$data" --port "$PORT" \
         --admin-password tempest-secret $up_flags >"$OUT/$name-server.log" 2>&1 &
@@ -27,6 +28,14 @@ run_slice() {  # name, ratchet file, extra onestack flags, extra harness flags, 
     if [[ $services == *image* ]]; then
         "$ROOT/.venv/bin/python" scripts/seed_image.py "http://127.0.0.1:$PORT/identity/v3" \
             tempest-secret >/dev/null
+    fi
+    if [[ $services == *network* ]]; then
+        "$ROOT/.venv/bin/python" scripts/tempest_network_conf.py \
+            "http://127.0.0.1:$PORT/identity/v3" tempest-secret "$OUT/$name.conf" \
+            ${conf:+--base "$conf"}
+        harness_flags="$harness_flags --extra-conf $OUT/$name.conf"
+    elif [ -n "$conf" ]; then
+        harness_flags="$harness_flags --extra-conf $conf"
     fi
     set +e
     SERVICES=$services "$HARNESS" "http://127.0.0.1:$PORT/identity/v3" admin tempest-secret \
@@ -48,7 +57,8 @@ run_slice() {  # name, ratchet file, extra onestack flags, extra harness flags, 
 run_slice identity tests/tempest/identity.passing.txt "" ""
 run_slice identity-security-compliance tests/tempest/identity-security-compliance.passing.txt \
     "--security-compliance" "--security-compliance"
-run_slice compute-image tests/tempest/compute-image.passing.txt "" \
-    "--extra-conf $ROOT/tests/tempest/compute.conf" 'tempest\.api\.(compute|image)' \
-    identity,compute,image
+run_slice compute-image tests/tempest/compute-image.passing.txt "" "" \
+    'tempest\.api\.(compute|image)' identity,compute,image "$ROOT/tests/tempest/compute.conf"
+run_slice network tests/tempest/network.passing.txt "" "" 'tempest\.api\.network' \
+    identity,network
 exit $status
