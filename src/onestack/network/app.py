@@ -21,7 +21,8 @@ COLLECTIONS = [
 ]
 # Route modules under onestack.network.api (each ``routes(deps)``); versions first.
 ROUTE_MODULES = ["versions", "networks"]
-MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2")
+MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2",
+                 "onestack.network.models.security")
 
 
 def build(platform: Platform) -> Deps:
