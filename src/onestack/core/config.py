@@ -47,6 +47,14 @@ class Settings:
     upload_workers: int = 32  # streamed uploads handled at once, beside the handler pool
     trust_max_redelegation_count: int = 3  # Keystone's [trust] max_redelegation_count
     image_web_download_hosts: str = ""  # hosts (or host:port) web-download may fetch from
+    # Networking segments (ML2's type drivers): the type project networks get, the VNI
+    # ranges of vxlan/geneve ("1:1000,2000:2999"), the physnets flat networks may use
+    # ("*": any) and each VLAN physnet with its project ranges ("physnet1:1000:2999").
+    network_tenant_network_type: str = "vxlan"
+    network_vni_ranges: str = "1:1000"
+    network_geneve_vni_ranges: str = "1:1000"
+    network_flat_networks: str = "public"
+    network_vlan_ranges: str = "physnet1:1000:2999"
     security_compliance: SecurityCompliance = field(default_factory=SecurityCompliance)
 
     @property
