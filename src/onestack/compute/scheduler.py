@@ -125,24 +125,14 @@ class Scheduler:
 
     def reconcile(self, instance_id: str) -> bool:
         """Place one instance: every step is idempotent, so a scheduler killed anywhere
-        in here is simply run again (the claim replaces the consumer's allocations)."""
-        inst, move, tried = self.db.read(lambda s: (
-            s.get(cm.Instance, instance_id), records.current_migration(s, instance_id),
-            records.tried_hosts(s, instance_id)))
-        if inst is None or inst.deleted or inst.task_state not in PLACING:
+        in here is simply run again (the claim replaces the consumer's allocations).
+        The row, its move, the hosts tried and the filtered hosts are read in one
+        transaction; the claim and the placement are written in one more."""
+        decision = self.db.read(lambda s: self._decide(s, instance_id))
+        if decision is None:
             return True
-        if inst.task_state == st.SCHEDULING and inst.host:
-            return True
-        if inst.task_state == st.UNSHELVING and inst.vm_state != st.SHELVED_OFFLOADED:
-            return True
+        inst, wanted, hosts = decision
         moving = inst.task_state in (st.RESIZE_PREP, st.MIGRATING)
-        resizing = inst.task_state == st.RESIZE_PREP and move is not None
-        wanted = records.flavor_resources((move.new_flavor if resizing else None)
-                                          or inst.flavor)
-        exclude = tried
-        if inst.task_state == st.MIGRATING and not records.is_live(move) and inst.host:
-            exclude.add(inst.host)
-        hosts = self.db.read(lambda s: self._hosts(s, inst, wanted, exclude))
         if moving and inst.task_state == st.RESIZE_PREP:
             # same-host resize is allowed; prefer staying when it fits
             hosts.sort(key=lambda v: v.host != inst.host)
@@ -159,6 +149,28 @@ class Scheduler:
             self.db.write(lambda s: _restore_source_allocation(s, instance_id))
         self.db.write(lambda s: self._no_host(s, instance_id))
         return True
+
+    def _decide(self, s: Session, instance_id: str
+                ) -> tuple[cm.Instance, dict[str, int], list[HostView]] | None:
+        """The instance, the resources it asks for and the hosts that pass the filters,
+        best first; None when it needs no host (anymore)."""
+        inst = s.get(cm.Instance, instance_id)
+        if inst is None or inst.deleted or inst.task_state not in PLACING:
+            return None
+        if inst.task_state == st.SCHEDULING and inst.host:
+            return None
+        if inst.task_state == st.UNSHELVING and inst.vm_state != st.SHELVED_OFFLOADED:
+            return None
+        # only a move's migration row says anything here (its new flavor, live or not)
+        move = records.current_migration(s, instance_id) if inst.task_state in (
+            st.RESIZE_PREP, st.MIGRATING) else None
+        resizing = inst.task_state == st.RESIZE_PREP and move is not None
+        wanted = records.flavor_resources((move.new_flavor if resizing else None)
+                                          or inst.flavor)
+        exclude = records.tried_hosts(s, instance_id)
+        if inst.task_state == st.MIGRATING and not records.is_live(move) and inst.host:
+            exclude.add(inst.host)
+        return inst, wanted, self._hosts(s, inst, wanted, exclude)
 
     def _claim_and_place(self, inst: cm.Instance, view: HostView, wanted: dict[str, int],
                          attempts: int = 10) -> bool | None:
@@ -188,6 +200,11 @@ class Scheduler:
         """A plain request looks at placement's shortlist first; one with a zone, a host or
         a group (or whose shortlist all fails the filters) looks at every host."""
         if not (inst.requested_az or inst.force_host or inst.server_group_id):
+            if (s.scalar(sa.select(sa.func.count()).select_from(cm.ComputeHost)) or 0) \
+                    <= SHORTLIST:
+                # the shortlist would be every host with room: filter them all at once
+                # and spare the usage aggregate it costs
+                return candidates(s, inst, wanted, exclude)
             shortlist = set(placement.roomiest(s, wanted, SHORTLIST))
             found = candidates(s, inst, wanted, exclude, shortlist) if shortlist else []
             if found:
