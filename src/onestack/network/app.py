@@ -18,10 +18,12 @@ CATALOG = [("network", "neutron", PREFIX)]
 # "module:Class" of every collection's service; each registers itself in ``Deps``.
 COLLECTIONS = [
     "onestack.network.service.networks:Networks",
+    "onestack.network.service.segments:Segments",
 ]
 # Route modules under onestack.network.api (each ``routes(deps)``); versions first.
-ROUTE_MODULES = ["versions", "networks"]
+ROUTE_MODULES = ["versions", "networks", "segments"]
 MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2",
+                 "onestack.network.models.segments",
                  "onestack.network.models.security")
 
 

@@ -27,6 +27,9 @@ EXTENSIONS: list[tuple[str, str, str]] = [
     ("port-security", "Port Security", "port_security_enabled on networks and ports."),
     ("dns-domain-ports", "dns_domain for ports", "dns_domain on networks."),
     ("provider", "Provider Network", "Provider attributes of networks."),
+    ("segment", "Segment", "Segments extension."),
+    ("standard-attr-segment", "Standard Attribute Segment Extension",
+     "Segments have standard attributes (description, timestamps, revisions, tags)."),
 ]
 
 

@@ -48,6 +48,8 @@ def _rules() -> list[tuple[str, str]]:
 
 # Rules that differ from the defaults above, or that no resource attribute implies
 # (actions such as add_router_interface). Each area adds its lines here.
-EXTRA: list[tuple[str, str]] = []
+EXTRA: list[tuple[str, str]] = [
+    *((f"{a}_segment", ADMIN) for a in ("create", "get", "update", "delete")),
+]
 
 RULES: list[tuple[str, str]] = _rules()

@@ -1,4 +1,5 @@
 """The Networking API's resources as data (``attributes.Resource``), one module per area.
 ``MODULES`` lists them: the policy defaults are derived from every resource listed."""
 
-MODULES = ("onestack.network.resources.networks",)
+MODULES = ("onestack.network.resources.networks",
+           "onestack.network.resources.segments",)

@@ -8,6 +8,10 @@ from onestack.network.attributes import (Attr, Resource, dns_domain, list_of, pr
 
 NETWORK_TYPES = ("flat", "vlan", "vxlan", "geneve", "local")
 
+
+def int_or_none(value: object) -> int | None:
+    return None if value is None else to_int(value)
+
 NETWORK = Resource("network", "networks", (
     *standard_attrs(),
     *project_attrs(),
@@ -31,9 +35,9 @@ NETWORK = Resource("network", "networks", (
     Attr("l2_adjacency", computed=True, post=False, sort=False, filter=False),
     Attr("qos_policy_id", default=None, put=True, convert=uuid_or_none),
     Attr("provider:network_type", default=None, put=True, admin_post=True, admin_put=True,
-         admin_get=True),
+         admin_get=True, convert=string(32, nullable=True)),
     Attr("provider:physical_network", default=None, put=True, admin_post=True,
-         admin_put=True, admin_get=True),
+         admin_put=True, admin_get=True, convert=string(64, nullable=True)),
     Attr("provider:segmentation_id", default=None, put=True, admin_post=True,
-         admin_put=True, admin_get=True),
+         admin_put=True, admin_get=True, convert=int_or_none),
 ))

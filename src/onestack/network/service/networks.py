@@ -11,7 +11,8 @@ ports), ``ports.used_by_other_projects(s, network) -> bool``,
 ``rbac_policies.shared_clause(ctx, model) -> clause | None`` (networks shared to the
 caller's project), ``rbac_policies.delete_for_object(s, ctx, network)``,
 ``segments.prepare_network(s, ctx, doc)`` (provider attributes: validation and
-segmentation id allocation), ``segments.release_network(s, ctx, network)``,
+segmentation id allocation), ``segments.update_network(s, ctx, row, changes)``,
+``segments.release_network(s, ctx, network)``,
 ``address_scopes.scopes_by_network(s, ids) -> {id: {4: scope, 6: scope}}``,
 ``availability_zones.zones_of_networks(s, rows) -> {id: [zones]}``.
 """
@@ -73,6 +74,9 @@ class Networks(Collection):
 
     def prepare_update(self, s: Session, ctx: RequestContext, row: Network,
                        changes: dict[str, Any]) -> None:
+        segments = self.optional("segments", "update_network")
+        if segments is not None and any(k.startswith("provider:") for k in changes):
+            segments(s, ctx, row, changes)
         if changes.get("mtu") is not None:
             self.check_mtu(changes["mtu"], row.provider_network_type)
         if changes.get("shared") is False and row.shared:
