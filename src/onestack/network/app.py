@@ -18,11 +18,13 @@ CATALOG = [("network", "neutron", PREFIX)]
 # "module:Class" of every collection's service; each registers itself in ``Deps``.
 COLLECTIONS = [
     "onestack.network.service.networks:Networks",
+    "onestack.network.service.agents:Agents",
     "onestack.network.service.segments:Segments",
 ]
 # Route modules under onestack.network.api (each ``routes(deps)``); versions first.
-ROUTE_MODULES = ["versions", "networks", "segments"]
+ROUTE_MODULES = ["versions", "networks", "agents", "segments"]
 MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2",
+                 "onestack.network.models.agents",
                  "onestack.network.models.segments",
                  "onestack.network.models.security")
 

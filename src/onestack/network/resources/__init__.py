@@ -2,4 +2,5 @@
 ``MODULES`` lists them: the policy defaults are derived from every resource listed."""
 
 MODULES = ("onestack.network.resources.networks",
+           "onestack.network.resources.agents",
            "onestack.network.resources.segments",)

@@ -1,0 +1,115 @@
+"""/v2.0/agents and the DHCP scheduler routes: agents registered as a host's network agent
+registers them (``service.agents.register``), alive from their heartbeat, admin only."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from onestack.core.db import Database, utcnow
+from onestack.network.service import agents as svc
+from tests.functional.network.conftest import NetApi, neutron_fault
+from tests.support.api import assert_status
+from tests.support.identity import Member, unique
+
+
+def register_host(sql: Database, host: str, *, age: float = 0.0) -> dict[str, str]:
+    """The three agent rows of a host; ``age``: seconds since its last heartbeat."""
+    when = utcnow() - timedelta(seconds=age)
+    return sql.write(lambda s: {kind[0]: svc.register(s, host, kind, zone="nova",
+                                                      configurations={"devices": 0},
+                                                      now=when)
+                                for kind in svc.HOST_AGENTS})
+
+
+def test_list_show_update_delete(net: NetApi, sql: Database) -> None:
+    host = unique("host")
+    ids = register_host(sql, host)
+    listed = assert_status(net.get("/agents", params={"host": host}), 200)["agents"]
+    assert sorted(a["agent_type"] for a in listed) == ["DHCP agent", "L3 agent",
+                                                       "Linux bridge agent"]
+    dhcp = assert_status(net.get(f"/agents/{ids['DHCP agent']}"), 200)["agent"]
+    assert dhcp["binary"] == "neutron-dhcp-agent" and dhcp["topic"] == "dhcp_agent"
+    assert dhcp["alive"] is True and dhcp["admin_state_up"] is True
+    assert dhcp["host"] == host and dhcp["configurations"] == {"devices": 0}
+    assert len(dhcp["heartbeat_timestamp"]) == 19 and " " in dhcp["heartbeat_timestamp"]
+    changed = assert_status(net.put(f"/agents/{dhcp['id']}", json={"agent": {
+        "admin_state_up": False, "description": "maintenance"}}), 200)["agent"]
+    assert changed["admin_state_up"] is False and changed["description"] == "maintenance"
+    neutron_fault(net.put(f"/agents/{dhcp['id']}", json={"agent": {"host": "x"}}), 400)
+    assert_status(net.delete(f"/agents/{dhcp['id']}"), 204)
+    neutron_fault(net.get(f"/agents/{dhcp['id']}"), 404, "AgentNotFound")
+
+
+def test_alive_follows_the_heartbeat(net: NetApi, sql: Database) -> None:
+    host = unique("host")
+    ids = register_host(sql, host, age=svc.AGENT_DOWN_TIME + 5)
+    agent = assert_status(net.get(f"/agents/{ids['L3 agent']}"), 200)["agent"]
+    assert agent["alive"] is False
+    dead = assert_status(net.get("/agents", params={"host": host, "alive": "false"}),
+                         200)["agents"]
+    assert len(dead) == 3
+    assert sql.write(lambda s: svc.heartbeat(s, host)) == 3
+    agent = assert_status(net.get(f"/agents/{ids['L3 agent']}"), 200)["agent"]
+    assert agent["alive"] is True
+    assert assert_status(net.get("/agents", params={"host": host, "alive": "false"}),
+                         200)["agents"] == []
+
+
+def test_registering_again_keeps_the_row(net: NetApi, sql: Database) -> None:
+    host = unique("host")
+    first = register_host(sql, host)
+    assert register_host(sql, host) == first
+    assert len(assert_status(net.get("/agents", params={"host": host}), 200)["agents"]) == 3
+
+
+def test_agent_type_filter_ignores_case(net: NetApi, sql: Database) -> None:
+    host = unique("host")
+    ids = register_host(sql, host)
+    found = assert_status(net.get("/agents", params={"host": host,
+                                                     "agent_type": "DHCP Agent"}),
+                          200)["agents"]
+    assert [a["id"] for a in found] == [ids["DHCP agent"]]
+
+
+def test_only_admins_see_agents(net: NetApi, sql: Database, member: Member) -> None:
+    ids = register_host(sql, unique("host"))
+    assert assert_status(net.get("/agents", member.token), 200)["agents"] == []
+    neutron_fault(net.get(f"/agents/{ids['L3 agent']}", member.token), 404, "AgentNotFound")
+    neutron_fault(net.put(f"/agents/{ids['L3 agent']}", member.token,
+                          json={"agent": {"admin_state_up": False}}), 404)
+    neutron_fault(net.delete(f"/agents/{ids['L3 agent']}", member.token), 404)
+    neutron_fault(net.get(f"/agents/{ids['DHCP agent']}/dhcp-networks", member.token), 403)
+
+
+def test_dhcp_networks_add_list_remove(net: NetApi, sql: Database) -> None:
+    ids = register_host(sql, unique("host"))
+    agent = ids["DHCP agent"]
+    network = net.network()
+    path = f"/agents/{agent}/dhcp-networks"
+    assert assert_status(net.get(path), 200)["networks"] == []
+    assert net.post(path, json={"network_id": network["id"]}).status_code == 201
+    hosted = assert_status(net.get(path), 200)["networks"]
+    assert [n["id"] for n in hosted] == [network["id"]] and hosted[0]["name"]
+    on_net = assert_status(net.get(f"/networks/{network['id']}/dhcp-agents"), 200)["agents"]
+    assert [a["id"] for a in on_net] == [agent]
+    neutron_fault(net.post(path, json={"network_id": network["id"]}), 409,
+                  "NetworkHostedByDHCPAgent")
+    assert_status(net.delete(f"{path}/{network['id']}"), 204)
+    assert assert_status(net.get(path), 200)["networks"] == []
+    neutron_fault(net.delete(f"{path}/{network['id']}"), 409, "NetworkNotHostedByDhcpAgent")
+    neutron_fault(net.post(path, json={"network_id": unique("nope")}), 404, "NetworkNotFound")
+    neutron_fault(net.get(f"/agents/{ids['L3 agent']}/dhcp-networks"), 404,
+                  "InvalidDHCPAgent")
+    neutron_fault(net.get(f"/networks/{unique('nope')}/dhcp-agents"), 404, "NetworkNotFound")
+
+
+def test_scheduling_picks_a_live_enabled_agent(sql: Database, net: NetApi) -> None:
+    network = net.network()
+    live = register_host(sql, unique("host"))
+    dead = register_host(sql, unique("host"), age=svc.AGENT_DOWN_TIME + 5)
+    # only the two hosts above take part: every other agent of this database is disabled
+    sql.write(lambda s: s.execute(svc.sa.update(svc.Agent).where(
+        svc.Agent.id.not_in([live["DHCP agent"], dead["DHCP agent"]])).values(
+        admin_state_up=False)))
+    chosen = sql.write(lambda s: svc.schedule_network(s, network["id"]))
+    assert chosen == [live["DHCP agent"]]
+    assert sql.write(lambda s: svc.schedule_network(s, network["id"])) == chosen
