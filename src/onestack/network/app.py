@@ -20,9 +20,13 @@ COLLECTIONS = [
     "onestack.network.service.networks:Networks",
     "onestack.network.service.agents:Agents",
     "onestack.network.service.segments:Segments",
+    "onestack.network.service.security_groups:SecurityGroups",
+    "onestack.network.service.security_group_rules:SecurityGroupRules",
+    "onestack.network.service.address_groups:AddressGroups",
 ]
 # Route modules under onestack.network.api (each ``routes(deps)``); versions first.
-ROUTE_MODULES = ["versions", "networks", "agents", "segments"]
+ROUTE_MODULES = ["versions", "networks", "agents", "segments", "security_groups",
+                 "address_groups"]
 MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2",
                  "onestack.network.models.agents",
                  "onestack.network.models.segments",

@@ -54,6 +54,7 @@ EXTRA: list[tuple[str, str]] = [
                                  "delete_dhcp-network", "get_dhcp-agents", "get_l3-routers",
                                  "create_l3-router", "delete_l3-router", "get_l3-agents")),
     *((f"{a}_segment", ADMIN) for a in ("create", "get", "update", "delete")),
+    ("add_addresses", MEMBER), ("remove_addresses", MEMBER),
 ]
 
 RULES: list[tuple[str, str]] = _rules()

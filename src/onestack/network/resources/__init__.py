@@ -3,4 +3,5 @@
 
 MODULES = ("onestack.network.resources.networks",
            "onestack.network.resources.agents",
-           "onestack.network.resources.segments",)
+           "onestack.network.resources.segments",
+           "onestack.network.resources.security",)

@@ -1,0 +1,154 @@
+"""Security groups through the API: the per-project default group (made on first list,
+with Neutron's four default rules), a new group's egress rules, the default group's
+protections, visibility across projects, stateful, and fault bodies."""
+from __future__ import annotations
+
+import pytest
+
+from tests.functional.network.conftest import NetApi, neutron_fault
+from tests.support.api import assert_status
+from tests.support.identity import Member, unique
+
+
+def groups(net: NetApi, token: str | None = None, **params: str) -> list[dict]:
+    return assert_status(net.get("/security-groups", token, params=params),
+                         200)["security_groups"]
+
+
+def sg(net: NetApi, token: str | None = None, **attrs: object) -> dict:
+    attrs.setdefault("name", unique("sg"))
+    return net.create("security-groups", "security_group", token, **attrs)
+
+
+def test_first_list_makes_the_default_group_with_neutrons_rules(net: NetApi,
+                                                                member: Member) -> None:
+    listed = groups(net, member.token)
+    assert [g["name"] for g in listed] == ["default"]
+    default = listed[0]
+    assert default["project_id"] == member.project["id"] == default["tenant_id"]
+    assert default["description"] == "Default security group"
+    assert default["stateful"] is True and default["shared"] is False
+    rules = {(r["direction"], r["ethertype"], r["remote_group_id"])
+             for r in default["security_group_rules"]}
+    assert rules == {("ingress", "IPv4", default["id"]), ("ingress", "IPv6", default["id"]),
+                     ("egress", "IPv4", None), ("egress", "IPv6", None)}
+    assert all(r["belongs_to_default_sg"] for r in default["security_group_rules"])
+    # a second list does not make a second one
+    assert [g["id"] for g in groups(net, member.token)] == [default["id"]]
+
+
+def test_create_show_update_delete(net: NetApi, member: Member) -> None:
+    made = sg(net, member.token, description="web")
+    assert made["stateful"] is True and made["revision_number"] == 0
+    assert made["tags"] == [] and made["shared"] is False
+    egress = {(r["direction"], r["ethertype"], r["remote_ip_prefix"], r["protocol"])
+              for r in made["security_group_rules"]}
+    assert egress == {("egress", "IPv4", None, None), ("egress", "IPv6", None, None)}
+    assert all(not r["belongs_to_default_sg"] for r in made["security_group_rules"])
+    # creating a group made the project's default group too
+    assert {g["name"] for g in groups(net, member.token)} == {"default", made["name"]}
+    shown = assert_status(net.get(f"/security-groups/{made['id']}", member.token),
+                          200)["security_group"]
+    assert shown == made
+    changed = assert_status(net.put(f"/security-groups/{made['id']}", member.token, json={
+        "security_group": {"name": "renamed", "description": "d2", "stateful": False}}),
+        200)["security_group"]
+    assert (changed["name"], changed["description"], changed["stateful"]) == (
+        "renamed", "d2", False)
+    assert changed["revision_number"] == 1
+    assert_status(net.delete(f"/security-groups/{made['id']}", member.token), 204)
+    neutron_fault(net.get(f"/security-groups/{made['id']}", member.token), 404,
+                  "SecurityGroupNotFound")
+    neutron_fault(net.delete(f"/security-groups/{made['id']}", member.token), 404,
+                  "SecurityGroupNotFound")
+
+
+def test_default_group_is_protected(net: NetApi, member: Member) -> None:
+    default = groups(net, member.token, name="default")[0]
+    neutron_fault(net.post("/security-groups", member.token,
+                           json={"security_group": {"name": "default"}}), 409,
+                  "SecurityGroupDefaultAlreadyExists")
+    neutron_fault(net.post("/security-groups", member.token,
+                           json={"security_group": {"name": "DeFault"}}), 409,
+                  "SecurityGroupDefaultAlreadyExists")
+    mine = sg(net, member.token)
+    neutron_fault(net.put(f"/security-groups/{mine['id']}", member.token,
+                          json={"security_group": {"name": "default"}}), 409,
+                  "SecurityGroupDefaultAlreadyExists")
+    neutron_fault(net.put(f"/security-groups/{default['id']}", member.token,
+                          json={"security_group": {"name": "other"}}), 409,
+                  "SecurityGroupCannotUpdateDefault")
+    # its description may change
+    assert_status(net.put(f"/security-groups/{default['id']}", member.token,
+                          json={"security_group": {"description": "x"}}), 200)
+    neutron_fault(net.delete(f"/security-groups/{default['id']}", member.token), 409,
+                  "SecurityGroupCannotRemoveDefault")
+    # an admin may delete it; the next list makes a new one
+    assert_status(net.delete(f"/security-groups/{default['id']}"), 204)
+    again = groups(net, member.token, name="default")
+    assert len(again) == 1 and again[0]["id"] != default["id"]
+
+
+def test_other_projects_groups_are_404(net: NetApi, member: Member,
+                                       make_project_member) -> None:
+    other = make_project_member()
+    theirs = sg(net, other.token)
+    neutron_fault(net.get(f"/security-groups/{theirs['id']}", member.token), 404,
+                  "SecurityGroupNotFound")
+    neutron_fault(net.put(f"/security-groups/{theirs['id']}", member.token,
+                          json={"security_group": {"name": "x"}}), 404)
+    neutron_fault(net.delete(f"/security-groups/{theirs['id']}", member.token), 404)
+    assert theirs["id"] not in {g["id"] for g in groups(net, member.token)}
+    # the admin sees every project's groups
+    assert theirs["id"] in {g["id"] for g in groups(net, project_id=other.project["id"])}
+
+
+def test_admin_listing_another_project_makes_its_default(net: NetApi,
+                                                        make_project_member) -> None:
+    other = make_project_member()
+    listed = groups(net, project_id=other.project["id"])
+    assert [g["name"] for g in listed] == ["default"]
+    assert listed[0]["project_id"] == other.project["id"]
+
+
+def test_bad_bodies_and_filters(net: NetApi, member: Member) -> None:
+    neutron_fault(net.post("/security-groups", member.token,
+                           json={"security_group": {"bogus": 1}}), 400)
+    neutron_fault(net.post("/security-groups", member.token,
+                           json={"security_group": {"stateful": "maybe"}}), 400)
+    neutron_fault(net.post("/security-groups", member.token,
+                           json={"security_group": {"name": "x" * 256}}), 400)
+    made = sg(net, member.token)
+    neutron_fault(net.put(f"/security-groups/{made['id']}", member.token,
+                          json={"security_group": {"security_group_rules": []}}), 400)
+    assert groups(net, member.token, shared="true") == []
+    names = {g["name"] for g in groups(net, member.token, shared="false")}
+    assert made["name"] in names
+    only = assert_status(net.get("/security-groups", member.token,
+                                 params={"fields": ["id", "name"]}), 200)["security_groups"]
+    assert all(set(g) == {"id", "name"} for g in only)
+
+
+def test_tags_and_if_match(net: NetApi, member: Member) -> None:
+    made = sg(net, member.token)
+    assert_status(net.put(f"/security-groups/{made['id']}/tags/red", member.token), 201)
+    shown = assert_status(net.get(f"/security-groups/{made['id']}", member.token),
+                          200)["security_group"]
+    assert shown["tags"] == ["red"]
+    neutron_fault(net.put(f"/security-groups/{made['id']}", member.token,
+                          headers={"If-Match": "revision_number=0"},
+                          json={"security_group": {"name": "n"}}), 412)
+    assert {g["id"] for g in groups(net, member.token, tags="red")} == {made["id"]}
+
+
+def test_quota_counts_groups(net: NetApi, member: Member) -> None:
+    """With quotas served, the 11th group of a project (the default one counts) is a 409
+    OverQuota."""
+    aliases = {e["alias"] for e in assert_status(net.get("/extensions"), 200)["extensions"]}
+    if "quotas" not in aliases:
+        pytest.skip("no quotas service yet")
+    for _ in range(9):
+        sg(net, member.token)
+    neutron_fault(net.post("/security-groups", member.token,
+                           json={"security_group": {"name": "one-too-many"}}), 409,
+                  "OverQuota")
