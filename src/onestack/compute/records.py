@@ -160,7 +160,8 @@ def mark_deleted(s: Session, inst: cm.Instance) -> None:
     from onestack.placement import seam as placement
 
     placement.release(s, inst.id)
-    placement.release(s, claims.move_consumer(inst.id))
+    if placement.holds(s, claims.move_consumer(inst.id)):  # a move's parked allocation
+        placement.release(s, claims.move_consumer(inst.id))
     s.execute(sa.delete(cm.TriedHost).where(cm.TriedHost.instance_id == inst.id))
     now = utcnow()
     inst.deleted, inst.vm_state, inst.task_state, inst.power_state = True, st.DELETED, None, 0

@@ -88,18 +88,16 @@ class HostAgent(TaskSteps, MoveSteps):
     # --- what to look at ---------------------------------------------------------
     def pending(self) -> list[str]:
         """Instances with a task for this host (the cheap list a wake-up reads)."""
-        def work(s: Session) -> list[str]:
-            mine = sa.select(cm.Instance.id).where(
-                cm.Instance.host == self.host, cm.Instance.deleted.is_(False),
-                cm.Instance.task_state.is_not(None), cm.Instance.task_state.not_in(NOT_MINE))
-            ids = list(s.scalars(mine))
-            incoming = s.scalars(sa.select(cm.Instance.id).join(
-                cm.Migration, cm.Migration.id == records.newest_migration_id()).where(
-                cm.Instance.deleted.is_(False), cm.Instance.task_state.in_(INCOMING),
-                cm.Migration.dest_compute == self.host))
-            ids += [i for i in incoming if i not in ids]
-            return ids
-        return self.db.read(work)
+        mine = sa.select(cm.Instance.id).where(
+            cm.Instance.host == self.host, cm.Instance.deleted.is_(False),
+            cm.Instance.task_state.is_not(None), cm.Instance.task_state.not_in(NOT_MINE))
+        incoming = sa.select(cm.Instance.id).join(
+            cm.Migration, cm.Migration.id == records.newest_migration_id()).where(
+            cm.Instance.deleted.is_(False), cm.Instance.task_state.in_(INCOMING),
+            cm.Migration.dest_compute == self.host)
+        # one round trip; each half keeps its own index (host, task state)
+        both = sa.union_all(mine, incoming)
+        return self.db.read(lambda s: list(dict.fromkeys(s.scalars(both))))
 
     def drifted(self) -> list[str]:
         """The full comparison: pending tasks, guests this host must not run, and idle
@@ -138,8 +136,7 @@ class HostAgent(TaskSteps, MoveSteps):
 
     # --- one instance ------------------------------------------------------------
     def reconcile(self, instance_id: str) -> bool:
-        inst, move = self.db.read(lambda s: (s.get(cm.Instance, instance_id),
-                                             records.current_migration(s, instance_id)))
+        inst, move = self.db.read(lambda s: self._row_and_move(s, instance_id))
         if not observe.keeps_copy(inst, self.host, _move_hosts(move)):
             return self._drop_stray(instance_id)
         task = inst.task_state
@@ -150,6 +147,15 @@ class HostAgent(TaskSteps, MoveSteps):
         except DriverError as exc:
             self._failed(inst, task, exc)
             return True
+
+    def _row_and_move(self, s: Session, instance_id: str
+                      ) -> tuple[cm.Instance | None, cm.Migration | None]:
+        """The row, and its newest migration unless the row is placed here (then the
+        move's hosts cannot change whether this host keeps it)."""
+        inst = s.get(cm.Instance, instance_id)
+        if inst is None or inst.deleted or inst.host == self.host:
+            return inst, None
+        return inst, records.current_migration(s, instance_id)
 
     def _carry_out(self, inst: cm.Instance, task: str) -> bool:
         if task == st.DELETING:
