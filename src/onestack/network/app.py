@@ -23,14 +23,21 @@ COLLECTIONS = [
     "onestack.network.service.security_groups:SecurityGroups",
     "onestack.network.service.security_group_rules:SecurityGroupRules",
     "onestack.network.service.address_groups:AddressGroups",
+    "onestack.network.service.routers:Routers",
+    "onestack.network.service.floatingips:FloatingIPs",
+    "onestack.network.service.metering:MeteringLabels",
+    "onestack.network.service.metering:MeteringLabelRules",
 ]
 # Route modules under onestack.network.api (each ``routes(deps)``); versions first.
 ROUTE_MODULES = ["versions", "networks", "agents", "segments", "security_groups",
-                 "address_groups"]
+                 "address_groups", "routers", "floatingips", "metering", "service_providers"]
 MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2",
                  "onestack.network.models.agents",
                  "onestack.network.models.segments",
-                 "onestack.network.models.security")
+                 "onestack.network.models.security",
+                 "onestack.network.models.routers",
+                 "onestack.network.models.floatingips",
+                 "onestack.network.models.metering")
 
 
 def build(platform: Platform) -> Deps:

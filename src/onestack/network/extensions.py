@@ -33,6 +33,12 @@ EXTENSIONS: list[tuple[str, str, str]] = [
     ("segment", "Segment", "Segments extension."),
     ("standard-attr-segment", "Standard Attribute Segment Extension",
      "Segments have standard attributes (description, timestamps, revisions, tags)."),
+    # the L3 area
+    ("metering", "Neutron Metering", "Metering labels and label rules."),
+    ("metering_source_and_destination_fields",
+     "Neutron Metering with source and destination filtering",
+     "source_ip_prefix and destination_ip_prefix on metering label rules."),
+    ("service-type", "Neutron Service Type Management", "The service providers list."),
 ]
 
 

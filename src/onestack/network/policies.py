@@ -55,6 +55,18 @@ EXTRA: list[tuple[str, str]] = [
                                  "create_l3-router", "delete_l3-router", "get_l3-agents")),
     *((f"{a}_segment", ADMIN) for a in ("create", "get", "update", "delete")),
     ("add_addresses", MEMBER), ("remove_addresses", MEMBER),
+    # routers, floating IPs, metering (the L3 area)
+    *((f"{a}:external_gateway_info:{k}", ADMIN) for a in ("create_router", "update_router")
+      for k in ("enable_snat", "external_fixed_ips")),
+    *((rule, MEMBER) for rule in ("add_router_interface", "remove_router_interface",
+                                  "add_extraroutes", "remove_extraroutes",
+                                  "get_auto_allocated_topology",
+                                  "delete_auto_allocated_topology")),
+    *((f"{a}_floatingip_port_forwarding", MEMBER) for a in ("create", "update", "delete")),
+    ("get_floatingip_port_forwarding", READER),
+    *((f"{a}_{r}", ADMIN) for a in ("create", "get", "update", "delete")
+      for r in ("metering_label", "metering_label_rule")),
+    ("get_service_provider", READER),
 ]
 
 RULES: list[tuple[str, str]] = _rules()

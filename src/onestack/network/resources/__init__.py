@@ -4,4 +4,7 @@
 MODULES = ("onestack.network.resources.networks",
            "onestack.network.resources.agents",
            "onestack.network.resources.segments",
-           "onestack.network.resources.security",)
+           "onestack.network.resources.security",
+           "onestack.network.resources.routers",
+           "onestack.network.resources.floatingips",
+           "onestack.network.resources.metering",)
