@@ -27,17 +27,20 @@ COLLECTIONS = [
     "onestack.network.service.floatingips:FloatingIPs",
     "onestack.network.service.metering:MeteringLabels",
     "onestack.network.service.metering:MeteringLabelRules",
+    "onestack.network.service.quotas:Quotas",
 ]
 # Route modules under onestack.network.api (each ``routes(deps)``); versions first.
 ROUTE_MODULES = ["versions", "networks", "agents", "segments", "security_groups",
-                 "address_groups", "routers", "floatingips", "metering", "service_providers"]
+                 "address_groups", "routers", "floatingips", "metering", "service_providers",
+                 "quotas"]
 MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2",
                  "onestack.network.models.agents",
                  "onestack.network.models.segments",
                  "onestack.network.models.security",
                  "onestack.network.models.routers",
                  "onestack.network.models.floatingips",
-                 "onestack.network.models.metering")
+                 "onestack.network.models.metering",
+                 "onestack.network.models.quotas")
 
 
 def build(platform: Platform) -> Deps:

@@ -31,6 +31,9 @@ EXTENSIONS: list[tuple[str, str, str]] = [
     ("dhcp_agent_scheduler", "DHCP Agent Scheduler",
      "Schedule networks among DHCP agents."),
     ("segment", "Segment", "Segments extension."),
+    ("quotas", "Quota management support", "Per-project quotas of network resources."),
+    ("quota_details", "Quota details management support",
+     "Quota limits with their usage and reservations."),
     ("standard-attr-segment", "Standard Attribute Segment Extension",
      "Segments have standard attributes (description, timestamps, revisions, tags)."),
     # the L3 area

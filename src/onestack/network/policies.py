@@ -49,6 +49,8 @@ def _rules() -> list[tuple[str, str]]:
 # Rules that differ from the defaults above, or that no resource attribute implies
 # (actions such as add_router_interface). Each area adds its lines here.
 EXTRA: list[tuple[str, str]] = [
+    ("get_quota", f"{ADMIN} or (role:reader and project_id:%(target.project_id)s)"),
+    ("update_quota", ADMIN), ("delete_quota", ADMIN), ("create_quota", ADMIN),
     *((f"{a}_agent", ADMIN) for a in ("create", "get", "update", "delete")),
     *((rule, ADMIN) for rule in ("get_dhcp-networks", "create_dhcp-network",
                                  "delete_dhcp-network", "get_dhcp-agents", "get_l3-routers",

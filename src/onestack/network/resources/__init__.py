@@ -7,4 +7,5 @@ MODULES = ("onestack.network.resources.networks",
            "onestack.network.resources.security",
            "onestack.network.resources.routers",
            "onestack.network.resources.floatingips",
-           "onestack.network.resources.metering",)
+           "onestack.network.resources.metering",
+           "onestack.network.resources.quotas",)
