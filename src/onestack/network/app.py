@@ -18,6 +18,9 @@ CATALOG = [("network", "neutron", PREFIX)]
 # "module:Class" of every collection's service; each registers itself in ``Deps``.
 COLLECTIONS = [
     "onestack.network.service.networks:Networks",
+    "onestack.network.service.subnets:Subnets",
+    "onestack.network.service.subnetpools:SubnetPools",
+    "onestack.network.service.address_scopes:AddressScopes",
     "onestack.network.service.agents:Agents",
     "onestack.network.service.segments:Segments",
     "onestack.network.service.security_groups:SecurityGroups",
@@ -30,10 +33,11 @@ COLLECTIONS = [
     "onestack.network.service.quotas:Quotas",
 ]
 # Route modules under onestack.network.api (each ``routes(deps)``); versions first.
-ROUTE_MODULES = ["versions", "networks", "agents", "segments", "security_groups",
+ROUTE_MODULES = ["versions", "networks", "subnets", "subnetpools", "address_scopes", "agents", "segments", "security_groups",
                  "address_groups", "routers", "floatingips", "metering", "service_providers",
                  "quotas"]
 MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2",
+                 "onestack.network.models.subnets",
                  "onestack.network.models.agents",
                  "onestack.network.models.segments",
                  "onestack.network.models.security",

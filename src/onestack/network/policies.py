@@ -57,6 +57,7 @@ EXTRA: list[tuple[str, str]] = [
                                  "create_l3-router", "delete_l3-router", "get_l3-agents")),
     *((f"{a}_segment", ADMIN) for a in ("create", "get", "update", "delete")),
     ("add_addresses", MEMBER), ("remove_addresses", MEMBER),
+    ("add_prefixes", MEMBER), ("remove_prefixes", MEMBER),  # subnet pools
     # routers, floating IPs, metering (the L3 area)
     *((f"{a}:external_gateway_info:{k}", ADMIN) for a in ("create_router", "update_router")
       for k in ("enable_snat", "external_fixed_ips")),

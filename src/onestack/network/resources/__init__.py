@@ -2,6 +2,9 @@
 ``MODULES`` lists them: the policy defaults are derived from every resource listed."""
 
 MODULES = ("onestack.network.resources.networks",
+           "onestack.network.resources.subnets",
+           "onestack.network.resources.subnetpools",
+           "onestack.network.resources.address_scopes",
            "onestack.network.resources.agents",
            "onestack.network.resources.segments",
            "onestack.network.resources.security",
