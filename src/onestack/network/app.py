@@ -18,6 +18,8 @@ CATALOG = [("network", "neutron", PREFIX)]
 # "module:Class" of every collection's service; each registers itself in ``Deps``.
 COLLECTIONS = [
     "onestack.network.service.networks:Networks",
+    "onestack.network.service.ports:Ports",
+    "onestack.network.service.ip_availability:IpAvailability",
     "onestack.network.service.subnets:Subnets",
     "onestack.network.service.subnetpools:SubnetPools",
     "onestack.network.service.address_scopes:AddressScopes",
@@ -33,10 +35,12 @@ COLLECTIONS = [
     "onestack.network.service.quotas:Quotas",
 ]
 # Route modules under onestack.network.api (each ``routes(deps)``); versions first.
-ROUTE_MODULES = ["versions", "networks", "subnets", "subnetpools", "address_scopes", "agents", "segments", "security_groups",
+ROUTE_MODULES = ["versions", "networks", "ports", "ip_availability",
+                 "subnets", "subnetpools", "address_scopes", "agents", "segments", "security_groups",
                  "address_groups", "routers", "floatingips", "metering", "service_providers",
                  "quotas"]
 MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2",
+                 "onestack.network.models.ports",
                  "onestack.network.models.subnets",
                  "onestack.network.models.agents",
                  "onestack.network.models.segments",

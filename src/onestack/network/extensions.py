@@ -53,6 +53,18 @@ EXTENSIONS: list[tuple[str, str, str]] = [
      "Neutron Metering with source and destination filtering",
      "source_ip_prefix and destination_ip_prefix on metering label rules."),
     ("service-type", "Neutron Service Type Management", "The service providers list."),
+    # security groups (service.security_groups, .security_group_rules, .address_groups)
+    ("security-group", "security-group", "Security groups and their rules."),
+    ("stateful-security-group", "Stateful security group",
+     "stateful on security groups."),
+    ("security-groups-normalized-cidr", "Security group rule normalized CIDR",
+     "normalized_cidr on security group rules."),
+    ("security-groups-rules-belongs-to-default-sg",
+     "Security group rule belongs to the project's default security group",
+     "belongs_to_default_sg on security group rules."),
+    ("address-group", "Address group", "Address groups and their add/remove actions."),
+    ("security-groups-remote-address-group", "Remote address group id field",
+     "remote_address_group_id on security group rules."),
 ]
 
 

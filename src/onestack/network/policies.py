@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 
 from onestack.network.resources import MODULES
+from onestack.network.resources.ports import POLICY as PORT_POLICY
 
 ADMIN = "role:admin"
 MEMBER = f"{ADMIN} or (role:member and project_id:%(target.project_id)s)"
@@ -49,6 +50,7 @@ def _rules() -> list[tuple[str, str]]:
 # Rules that differ from the defaults above, or that no resource attribute implies
 # (actions such as add_router_interface). Each area adds its lines here.
 EXTRA: list[tuple[str, str]] = [
+    *PORT_POLICY,  # ports: what the network owner may choose (resources.ports)
     ("get_quota", f"{ADMIN} or (role:reader and project_id:%(target.project_id)s)"),
     ("update_quota", ADMIN), ("delete_quota", ADMIN), ("create_quota", ADMIN),
     *((f"{a}_agent", ADMIN) for a in ("create", "get", "update", "delete")),

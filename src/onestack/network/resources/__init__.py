@@ -2,6 +2,7 @@
 ``MODULES`` lists them: the policy defaults are derived from every resource listed."""
 
 MODULES = ("onestack.network.resources.networks",
+           "onestack.network.resources.ports",
            "onestack.network.resources.subnets",
            "onestack.network.resources.subnetpools",
            "onestack.network.resources.address_scopes",

@@ -1,0 +1,638 @@
+"""Ports: fixed IPs chosen or allocated (``service.ipam``), a MAC unique on the network,
+the binding compute writes, allowed address pairs, extra DHCP options, port security and
+security groups.
+
+What other collections call, inside their own transaction (no policy check):
+``make(s, ctx, network_id=…, project_id=…, …) -> Port`` (validated and allocated as the
+API does), ``remove(s, ctx, row)``, ``bind(s, port_id, host)``, ``unbind(s, port_id)``,
+``set_status(s, port_id, status)`` (the network agent's observed write),
+``fixed_ips_of(s, port_ids)``; networks' ``network_in_use``, ``used_by_other_projects``,
+``delete_for_network``; subnets' ``subnet_in_use``, ``release_subnet``, ``used_ips``.
+"""
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from onestack.core.context import RequestContext
+from onestack.core.db import utcnow
+from onestack.core.errors import BadRequest, Conflict
+from onestack.network.models.l2 import Network
+from onestack.network.models.ports import (AllowedAddressPair, ExtraDhcpOpt, IPAllocation,
+                                           Port, PortSecurityGroup)
+from onestack.network.resources.ports import PORT
+from onestack.network.service import ipam
+from onestack.network.service.engine import Collection, new_uuid
+
+# ports a network or subnet delete takes with it (not "in use")
+AUTO_DELETE_OWNERS = ("network:dhcp", "network:distributed")
+ROUTER_INTERFACE_OWNERS = ("network:router_interface", "network:router_interface_distributed",
+                           "network:ha_router_replicated_interface",
+                           "network:router_centralized_snat")
+MAX_FIXED_IPS = 5
+DEFAULT_DNS_DOMAIN = "openstacklocal."
+STATUSES = ("DOWN", "ACTIVE", "BUILD", "ERROR")
+OVS_VIF_DETAILS = {"connectivity": "l2", "port_filter": True, "ovs_hybrid_plug": False,
+                   "datapath_type": "system", "bridge_name": "br-int"}
+
+
+def mac_in_use(network_id: str, mac: str) -> Conflict:
+    return Conflict(f"Unable to complete operation for network {network_id}. The mac "
+                    f"address {mac} is in use.", kind="MacAddressInUse")
+
+
+def is_router_port(owner: str) -> bool:
+    return owner in ROUTER_INTERFACE_OWNERS
+
+
+def binding_state(host: str) -> tuple[str, dict[str, Any]]:
+    """vif_type and vif_details of a port bound to ``host`` ('' → unbound)."""
+    return ("ovs", dict(OVS_VIF_DETAILS)) if host else ("unbound", {})
+
+
+class Ports(Collection):
+    resource = PORT
+    model = Port
+    quota = "port"
+
+    def optional(self, collection: str, method: str) -> Any | None:
+        other = self.deps.collections.get(collection)
+        return getattr(other, method, None) if other is not None else None
+
+    def visible(self, s: Session | None, ctx: RequestContext) -> Any:
+        """Own ports, and every port on a network the caller owns (as Neutron shows)."""
+        owned = sa.select(Network.id).where(Network.project_id == ctx.project_id)
+        return sa.or_(Port.project_id == ctx.project_id, Port.network_id.in_(owned))
+
+    # --- helpers -------------------------------------------------------------------------
+    def network_of(self, s: Session, ctx: RequestContext, network_id: str) -> Network:
+        networks = self.deps.collections.get("networks")
+        if networks is not None:
+            return networks.find(s, ctx, network_id)
+        row = s.get(Network, network_id)  # pragma: no cover - networks always registered
+        if row is None:
+            raise BadRequest(f"Network {network_id} could not be found.")
+        return row
+
+    def subnets_on(self, s: Session, network_id: str) -> list[Any]:
+        from onestack.network.models.subnets import Subnet
+
+        return list(s.scalars(sa.select(Subnet).where(Subnet.network_id == network_id)
+                              .order_by(Subnet.created_at, Subnet.id)))
+
+    def owner_target(self, project_id: str, network: Network) -> dict[str, Any]:
+        return {"project_id": project_id, "tenant_id": project_id,
+                "network_project_id": network.project_id}
+
+    def check_owner_rules(self, ctx: RequestContext, action: str, given: dict[str, Any],
+                          project_id: str, network: Network) -> None:
+        """Neutron's network-owner rules for what only the network's owner (or an admin)
+        may choose."""
+        target = self.owner_target(project_id, network)
+        rules = []
+        if str(given.get("device_owner") or "").startswith("network:"):
+            rules.append("device_owner")
+        if given.get("fixed_ips"):
+            if any("ip_address" in f for f in given["fixed_ips"]):
+                rules.append("fixed_ips:ip_address")
+            elif not network.shared:
+                rules.append("fixed_ips:subnet_id")
+        if "port_security_enabled" in given:
+            rules.append("port_security_enabled")
+        if given.get("allowed_address_pairs"):
+            rules.append("allowed_address_pairs")
+        if action == "create" and given.get("mac_address"):
+            rules.append("mac_address")
+        for name in rules:
+            self.deps.policy.enforce(f"{action}_port:{name}", ctx, target)
+
+    def check_security(self, s: Session, ctx: RequestContext, *, enabled: bool,
+                       groups: list[str] | None, pairs: list[Any], project_id: str,
+                       owner: str, default: bool) -> list[str]:
+        """The port's groups: the ones asked for (checked), the project's default group
+        when none was asked for, none without port security."""
+        if not enabled:
+            if groups:
+                raise Conflict("Port security must be enabled and port must have an IP "
+                               "address in order to use security groups.",
+                               kind="PortSecurityAndIPRequiredForSecurityGroups")
+            if pairs:
+                raise Conflict("Port Security must be enabled in order to have allowed "
+                               "address pairs on a port.",
+                               kind="AddressPairAndPortSecurityRequired")
+            return []
+        service = self.deps.collections.get("security_groups")
+        if groups:
+            check = getattr(service, "check_groups", None)
+            return check(s, ctx, groups, project_id) if check else list(groups)
+        if groups is None and default and not owner.startswith("network:") and project_id:
+            make_default = getattr(service, "default_group_id", None)
+            if make_default is not None:
+                return [make_default(s, ctx, project_id)]
+        return []
+
+    # --- create --------------------------------------------------------------------------
+    def prepare_create(self, s: Session, ctx: RequestContext, doc: dict[str, Any]) -> None:
+        network = self.network_of(s, ctx, doc["network_id"])
+        doc["_network"] = network
+        given = {k: doc[k] for k in doc.get("_given", ())}
+        if not doc.get("_internal"):
+            self.check_owner_rules(ctx, "create", given, doc["project_id"], network)
+        if doc.get("port_security_enabled") is None:
+            doc["port_security_enabled"] = bool(network.port_security_enabled)
+        doc["security_groups"] = self.check_security(
+            s, ctx, enabled=doc["port_security_enabled"], groups=doc.get("security_groups"),
+            pairs=doc.get("allowed_address_pairs") or [], project_id=doc["project_id"],
+            owner=doc.get("device_owner") or "", default=True)
+        if doc.get("fixed_ips") is not None and len(doc["fixed_ips"]) > MAX_FIXED_IPS:
+            raise BadRequest("Exceeded maximum amount of fixed ips per port.",
+                             kind="InvalidInput")
+        if doc.get("mac_address"):
+            if self.mac_taken(s, network.id, doc["mac_address"]):
+                raise mac_in_use(network.id, doc["mac_address"])
+        else:
+            doc["mac_address"] = ipam.random_mac()
+            doc["_mac_generated"] = True
+
+    def mac_taken(self, s: Session, network_id: str, mac: str, port_id: str = "") -> bool:
+        return s.scalar(sa.select(Port.id).where(
+            Port.network_id == network_id, Port.mac_address == mac,
+            Port.id != port_id).limit(1)) is not None
+
+    def create_in(self, s: Session, ctx: RequestContext, doc: dict[str, Any]) -> Port:
+        self.check_quota(s, doc.get("project_id", ""))
+        self.prepare_create(s, ctx, doc)
+        row = self.insert_port(s, doc)
+        self.after_create(s, ctx, row, doc)
+        if doc.get("tags"):
+            self.set_tags(s, row, doc["tags"], bump=False)
+        return row
+
+    def new_row(self, doc: dict[str, Any]) -> Port:
+        now = utcnow()
+        row = Port(id=doc.get("id") or new_uuid(), created_at=now, updated_at=now,
+                   revision_number=0, status="DOWN")
+        for attr in self.resource.attrs:
+            if attr.computed or attr.name in ("id", "tenant_id") or attr.name not in doc:
+                continue
+            if hasattr(Port, attr.key):
+                setattr(row, attr.key, doc[attr.name])
+        row.binding_vif_type, row.binding_vif_details = binding_state(row.binding_host_id)
+        return row
+
+    def insert_port(self, s: Session, doc: dict[str, Any]) -> Port:
+        """The port row, in a savepoint: a generated MAC that another transaction took
+        first (the unique constraint answers) is drawn again."""
+        for _ in range(16):
+            row = self.new_row(doc)
+            try:
+                with s.begin_nested():
+                    s.add(row)
+                    s.flush()
+                return row
+            except IntegrityError:
+                if not self.mac_taken(s, doc["network_id"], doc["mac_address"]):
+                    raise
+                if not doc.get("_mac_generated"):
+                    raise mac_in_use(doc["network_id"], doc["mac_address"]) from None
+                doc["mac_address"] = ipam.random_mac()
+        raise Conflict(f"Unable to generate unique mac on network {doc['network_id']}.",
+                       kind="MacAddressGenerationFailure")
+
+    def after_create(self, s: Session, ctx: RequestContext, row: Port,
+                     doc: dict[str, Any]) -> None:
+        self.allocate(s, row, doc.get("fixed_ips"))
+        self.write_pairs(s, row, doc.get("allowed_address_pairs") or [])
+        self.write_opts(s, row, doc.get("extra_dhcp_opts") or [])
+        self.write_groups(s, row, doc["security_groups"])
+
+    # --- addresses -----------------------------------------------------------------------
+    def allocate(self, s: Session, row: Port, requests: list[dict[str, str]] | None,
+                 *, held: list[tuple[str, str]] = ()) -> None:
+        """Give the port the addresses asked for (None: one IPv4 and one stateful IPv6
+        address from the first subnets with room), plus its SLAAC address on every
+        auto-address subnet (router ports excepted). ``held``: (subnet, ip) it keeps."""
+        subnets = self.subnets_on(s, row.network_id)
+        by_id = {sn.id: sn for sn in subnets}
+        router = is_router_port(row.device_owner)
+        covered = {sid for sid, _ in held}
+        if requests is None:
+            for group in ([sn for sn in subnets if sn.ip_version == 4],
+                          [sn for sn in subnets if sn.ip_version == 6
+                           and not ipam.is_auto_address(sn)]):
+                if not group:
+                    continue
+                for sn in group:
+                    if ipam.allocate_any(s, sn, row.id) is not None:
+                        covered.add(sn.id)
+                        break
+                else:
+                    raise ipam.generation_failure(row.network_id)
+        else:
+            for req in requests:
+                sn = self.subnet_for(row, req, by_id, subnets)
+                covered.add(sn.id)
+                auto = ipam.is_auto_address(sn) and not router
+                if "ip_address" in req:
+                    if auto:
+                        raise BadRequest(
+                            f"Invalid input for operation: IPv6 address {req['ip_address']} "
+                            f"cannot be directly assigned to a port on subnet {sn.id} as the "
+                            "subnet is configured for automatic addresses.",
+                            kind="InvalidInput")
+                    ipam.allocate_specific(s, sn, req["ip_address"], row.id,
+                                           row.device_owner)
+                elif auto:
+                    ipam.allocate_auto(s, sn, row.mac_address, row.id)
+                elif ipam.allocate_any(s, sn, row.id) is None:
+                    raise ipam.generation_failure(row.network_id)
+        if not router:
+            for sn in subnets:
+                if ipam.is_auto_address(sn) and sn.id not in covered:
+                    ipam.allocate_auto(s, sn, row.mac_address, row.id)
+
+    def subnet_for(self, row: Port, req: dict[str, str], by_id: dict[str, Any],
+                   subnets: list[Any]) -> Any:
+        if "subnet_id" in req:
+            sn = by_id.get(req["subnet_id"])
+            if sn is None:
+                raise BadRequest(f"Invalid input for operation: Failed to create port on "
+                                 f"network {row.network_id}, because fixed_ips included "
+                                 f"invalid subnet {req['subnet_id']}.", kind="InvalidInput")
+            if "ip_address" in req and not ipam.valid_host(sn, req["ip_address"],
+                                                          row.device_owner):
+                raise ipam.invalid_for_subnet(req["ip_address"])
+            return sn
+        ip = ipaddress.ip_address(req["ip_address"])
+        for sn in subnets:
+            if ip in ipaddress.ip_network(sn.cidr):
+                return sn
+        raise BadRequest(f"IP address {ip} is not a valid IP for any of the subnets on the "
+                         "specified network.", kind="InvalidIpForNetwork")
+
+    def change_fixed_ips(self, s: Session, row: Port, requests: list[dict[str, str]]) -> None:
+        """Replace the port's addresses: the ones still asked for stay, the rest go back
+        to their pools, new ones are taken (SLAAC addresses stay)."""
+        if len(requests) > MAX_FIXED_IPS:
+            raise BadRequest("Exceeded maximum amount of fixed ips per port.",
+                             kind="InvalidInput")
+        current = [(a.subnet_id, a.ip_address) for a in s.scalars(
+            sa.select(IPAllocation).where(IPAllocation.port_id == row.id))]
+        remaining, keep, wanted = list(current), [], []
+        for req in requests:
+            match = next((c for c in remaining
+                          if ("ip_address" not in req or c[1] == req["ip_address"])
+                          and ("subnet_id" not in req or c[0] == req["subnet_id"])), None)
+            if match is None:
+                wanted.append(req)
+            else:
+                remaining.remove(match)
+                keep.append(match)
+        if remaining and not is_router_port(row.device_owner):
+            auto = {sn.id for sn in self.subnets_on(s, row.network_id)
+                    if ipam.is_auto_address(sn)}
+            asked = {r.get("subnet_id") for r in requests}
+            kept_auto = [c for c in remaining if c[0] in auto and c[0] not in asked]
+            keep += kept_auto
+            remaining = [c for c in remaining if c not in kept_auto]
+        for subnet_id, ip in remaining:
+            s.execute(sa.delete(IPAllocation).where(IPAllocation.subnet_id == subnet_id,
+                                                    IPAllocation.ip_address == ip,
+                                                    IPAllocation.port_id == row.id))
+        s.flush()
+        self.allocate(s, row, wanted, held=keep)
+
+    # --- the other parts -----------------------------------------------------------------
+    def write_pairs(self, s: Session, row: Port, pairs: list[dict[str, str]]) -> None:
+        s.execute(sa.delete(AllowedAddressPair).where(AllowedAddressPair.port_id == row.id))
+        seen = set()
+        for i, pair in enumerate(pairs):
+            key = (pair.get("mac_address") or row.mac_address, pair["ip_address"])
+            if key in seen:
+                continue
+            seen.add(key)
+            s.add(AllowedAddressPair(port_id=row.id, mac_address=key[0], ip_address=key[1],
+                                     position=i))
+
+    def write_opts(self, s: Session, row: Port, opts: list[dict[str, Any]],
+                   merge: bool = False) -> None:
+        """Set the options (a null value removes one); ``merge``: keep the others."""
+        if not merge:
+            s.execute(sa.delete(ExtraDhcpOpt).where(ExtraDhcpOpt.port_id == row.id))
+        s.flush()
+        for opt in opts:
+            key = (ExtraDhcpOpt.port_id == row.id, ExtraDhcpOpt.opt_name == opt["opt_name"],
+                   ExtraDhcpOpt.ip_version == opt["ip_version"])
+            s.execute(sa.delete(ExtraDhcpOpt).where(*key))
+            if opt["opt_value"] is not None:
+                s.execute(sa.insert(ExtraDhcpOpt).values(
+                    port_id=row.id, opt_name=opt["opt_name"], ip_version=opt["ip_version"],
+                    opt_value=opt["opt_value"]))
+
+    def write_groups(self, s: Session, row: Port, groups: list[str]) -> None:
+        s.execute(sa.delete(PortSecurityGroup).where(PortSecurityGroup.port_id == row.id))
+        for group in dict.fromkeys(groups):
+            s.add(PortSecurityGroup(port_id=row.id, security_group_id=group))
+        s.flush()
+
+    # --- update --------------------------------------------------------------------------
+    def prepare_update(self, s: Session, ctx: RequestContext, row: Port,
+                       changes: dict[str, Any]) -> None:
+        network = s.get(Network, row.network_id)
+        if not self.deps.is_admin(ctx):
+            given = {k: v for k, v in changes.items()
+                     if k != "device_owner" or v != row.device_owner}
+            self.check_owner_rules(ctx, "update", given, row.project_id, network)
+        if changes.get("mac_address") and changes["mac_address"] != row.mac_address:
+            if row.binding_host_id:
+                raise Conflict(f"Unable to complete operation on port {row.id}, port is "
+                               "already bound, port type: ovs, old_mac "
+                               f"{row.mac_address}, new_mac {changes['mac_address']}.",
+                               kind="PortBound")
+            if self.mac_taken(s, row.network_id, changes["mac_address"], row.id):
+                raise mac_in_use(row.network_id, changes["mac_address"])
+        if "mac_address" in changes and changes["mac_address"] is None:
+            raise BadRequest("Invalid input for operation: 'None' is not a valid MAC "
+                             "address.", kind="InvalidInput")
+        enabled = changes.get("port_security_enabled", row.port_security_enabled)
+        if changes.get("port_security_enabled") is None:
+            changes.pop("port_security_enabled", None)
+            enabled = row.port_security_enabled
+        groups = changes.get("security_groups")
+        if "security_groups" in changes:
+            groups = groups or []
+        if "allowed_address_pairs" in changes:
+            pairs = changes["allowed_address_pairs"]
+        else:
+            pairs = s.scalars(sa.select(AllowedAddressPair.ip_address).where(
+                AllowedAddressPair.port_id == row.id)).all()
+        if not enabled:
+            current = groups if groups is not None else s.scalars(
+                sa.select(PortSecurityGroup.security_group_id).where(
+                    PortSecurityGroup.port_id == row.id)).all()
+            if current and "security_groups" not in changes:
+                raise Conflict("Port has security group associated. Cannot disable port "
+                               "security or ip address until security group is removed.",
+                               kind="PortSecurityPortHasSecurityGroups")
+        if groups is not None or not enabled:
+            changes["security_groups"] = self.check_security(
+                s, ctx, enabled=enabled, groups=groups, pairs=pairs,
+                project_id=row.project_id, owner=row.device_owner, default=False)
+
+    def after_update(self, s: Session, ctx: RequestContext, row: Port,
+                     changes: dict[str, Any]) -> None:
+        if changes.get("fixed_ips") is not None:
+            self.change_fixed_ips(s, row, changes["fixed_ips"])
+        if "allowed_address_pairs" in changes:
+            self.write_pairs(s, row, changes["allowed_address_pairs"] or [])
+        if "extra_dhcp_opts" in changes:
+            self.write_opts(s, row, changes["extra_dhcp_opts"] or [], merge=True)
+        if "security_groups" in changes:
+            self.write_groups(s, row, changes["security_groups"])
+        if "binding:host_id" in changes:
+            row.binding_vif_type, row.binding_vif_details = binding_state(row.binding_host_id)
+            if not row.binding_host_id:
+                row.status = "DOWN"
+
+    # --- delete --------------------------------------------------------------------------
+    def before_delete(self, s: Session, ctx: RequestContext, row: Port) -> None:
+        is_interface = self.optional("routers", "port_is_interface")
+        if is_interface is not None and is_interface(s, row):
+            raise Conflict(f"Port {row.id} cannot be deleted directly via the port API: "
+                           f"has device owner {row.device_owner}.", kind="ServicePortInUse")
+        self.release(s, ctx, row)
+
+    def release(self, s: Session, ctx: RequestContext, row: Port) -> None:
+        """Free what the port holds (its addresses go back to their pools)."""
+        disassociate = self.optional("floatingips", "disassociate_port")
+        if disassociate is not None:
+            disassociate(s, ctx, row.id)
+        for model in (IPAllocation, AllowedAddressPair, ExtraDhcpOpt, PortSecurityGroup):
+            s.execute(sa.delete(model).where(model.port_id == row.id))
+
+    def created(self, doc: dict[str, Any]) -> None:
+        self.deps.wake("port", doc["id"])
+
+    def updated(self, doc: dict[str, Any]) -> None:
+        self.deps.wake("port", doc["id"])
+
+    def deleted(self, ident: str) -> None:
+        self.deps.wake("port", ident)
+
+    # --- rendering -----------------------------------------------------------------------
+    def extras(self, s: Session, ctx: RequestContext, rows: list[Port]
+               ) -> dict[str, dict[str, Any]]:
+        ids = [r.id for r in rows]
+        ips = self.fixed_ips_of(s, ids)
+        pairs: dict[str, list[dict[str, str]]] = {}
+        opts: dict[str, list[dict[str, Any]]] = {}
+        groups: dict[str, list[str]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            for p in s.scalars(sa.select(AllowedAddressPair).where(
+                    AllowedAddressPair.port_id.in_(chunk)).order_by(
+                    AllowedAddressPair.port_id, AllowedAddressPair.position)):
+                pairs.setdefault(p.port_id, []).append(
+                    {"ip_address": p.ip_address, "mac_address": p.mac_address})
+            for o in s.scalars(sa.select(ExtraDhcpOpt).where(
+                    ExtraDhcpOpt.port_id.in_(chunk)).order_by(
+                    ExtraDhcpOpt.port_id, ExtraDhcpOpt.ip_version, ExtraDhcpOpt.opt_name)):
+                opts.setdefault(o.port_id, []).append(
+                    {"opt_name": o.opt_name, "opt_value": o.opt_value,
+                     "ip_version": o.ip_version})
+            for port_id, group in s.execute(sa.select(
+                    PortSecurityGroup.port_id, PortSecurityGroup.security_group_id).where(
+                    PortSecurityGroup.port_id.in_(chunk)).order_by(
+                    PortSecurityGroup.port_id, PortSecurityGroup.security_group_id)):
+                groups.setdefault(port_id, []).append(group)
+        domain = str(getattr(self.deps.settings, "network_dns_domain", "")
+                     or DEFAULT_DNS_DOMAIN)
+        out = {}
+        for r in rows:
+            fixed = ips.get(r.id, [])
+            out[r.id] = {"fixed_ips": fixed,
+                         "allowed_address_pairs": pairs.get(r.id, []),
+                         "extra_dhcp_opts": opts.get(r.id, []),
+                         "security_groups": groups.get(r.id, []),
+                         "dns_assignment": [self.dns_entry(r, f["ip_address"], domain)
+                                            for f in fixed],
+                         "ip_allocation": "immediate"}
+        return out
+
+    @staticmethod
+    def dns_entry(row: Port, ip: str, domain: str) -> dict[str, str]:
+        host = row.dns_name or "host-" + ip.replace(".", "-").replace(":", "-")
+        return {"hostname": host, "ip_address": ip, "fqdn": f"{host}.{domain}"}
+
+    def computed_filter(self, name: str, values: list[str]) -> Any | None:
+        if name == "fixed_ips":
+            return self.fixed_ips_clause(values)
+        if name == "security_groups":
+            return sa.exists().where(PortSecurityGroup.port_id == Port.id,
+                                     PortSecurityGroup.security_group_id.in_(values))
+        return None
+
+    def fixed_ips_clause(self, values: list[str]) -> Any:
+        """``fixed_ips=ip_address=X``, ``subnet_id=Y``, ``ip_address_substr=Z``: one
+        address of the port matches them all."""
+        ips, subnets, parts = [], [], []
+        for value in values:
+            key, sep, wanted = value.partition("=")
+            if not sep or key not in ("ip_address", "subnet_id", "ip_address_substr"):
+                raise BadRequest(f"Invalid input for fixed_ips filter: '{value}'",
+                                 kind="HTTPBadRequest")
+            if key == "ip_address":
+                try:
+                    ips.append(str(ipaddress.ip_address(wanted)))
+                except ValueError:
+                    ips.append(wanted)
+            elif key == "subnet_id":
+                subnets.append(wanted)
+            else:
+                parts.append(wanted)
+        clauses = [IPAllocation.port_id == Port.id]
+        if ips:
+            clauses.append(IPAllocation.ip_address.in_(ips))
+        if subnets:
+            clauses.append(IPAllocation.subnet_id.in_(subnets))
+        for part in parts:
+            escaped = part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            clauses.append(IPAllocation.ip_address.like(f"%{escaped}%", escape="\\"))
+        return sa.exists().where(*clauses)
+
+    # --- what other collections call -----------------------------------------------------
+    def fixed_ips_of(self, s: Session, port_ids: list[str]
+                     ) -> dict[str, list[dict[str, str]]]:
+        """Each port's addresses, IPv4 first, in address order."""
+        found: dict[str, list[tuple[int, int, str, str]]] = {}
+        for start in range(0, len(port_ids), 500):
+            for port_id, subnet_id, ip in s.execute(sa.select(
+                    IPAllocation.port_id, IPAllocation.subnet_id, IPAllocation.ip_address)
+                    .where(IPAllocation.port_id.in_(port_ids[start:start + 500]))):
+                addr = ipaddress.ip_address(ip)
+                found.setdefault(port_id, []).append((addr.version, int(addr), subnet_id, ip))
+        return {pid: [{"subnet_id": sid, "ip_address": ip}
+                      for _, _, sid, ip in sorted(entries)]
+                for pid, entries in found.items()}
+
+    def make(self, s: Session, ctx: RequestContext, *, network_id: str, project_id: str,
+             device_owner: str = "", device_id: str = "",
+             fixed_ips: list[dict[str, str]] | None = None, mac_address: str | None = None,
+             security_groups: list[str] | None = None, name: str = "",
+             admin_state_up: bool = True, **extra: Any) -> Port:
+        """A port made for another collection or service (a router's interface, a
+        floating IP's, a server's) in the caller's transaction: validated and allocated
+        as the API does, without the API's policy checks."""
+        item: dict[str, Any] = {"network_id": network_id, "device_owner": device_owner,
+                                "device_id": device_id, "name": name,
+                                "admin_state_up": admin_state_up, **extra}
+        if fixed_ips is not None:
+            item["fixed_ips"] = fixed_ips
+        if mac_address is not None:
+            item["mac_address"] = mac_address
+        if security_groups is not None:
+            item["security_groups"] = security_groups
+        doc: dict[str, Any] = {}
+        for attr in self.resource.attrs:
+            if attr.name in item:
+                value = item[attr.name]
+                doc[attr.name] = attr.convert(value) if attr.convert else value
+            elif attr.post and not attr.required and attr.name not in ("project_id",
+                                                                       "tenant_id"):
+                doc[attr.name] = attr.default_value()
+        doc["project_id"] = doc["tenant_id"] = project_id
+        doc["_given"] = set(item)
+        doc["_internal"] = True
+        return self.create_in(s, ctx, doc)
+
+    def remove(self, s: Session, ctx: RequestContext, row: Port) -> None:
+        """Delete a port another collection owns (its addresses go back to the pools)."""
+        self.release(s, ctx, row)
+        self.delete_row(s, row)
+
+    def bind(self, s: Session, port_id: str, host: str, *, vnic_type: str = "normal",
+             profile: dict[str, Any] | None = None) -> Port:
+        """Bind the port to ``host`` (compute, at schedule time). It stays DOWN until the
+        host's network agent reports it wired."""
+        row = s.get(Port, port_id)
+        if row is None:
+            raise self.not_found(port_id)
+        row.binding_host_id = host
+        row.binding_vnic_type = vnic_type
+        row.binding_profile = dict(profile or {})
+        row.binding_vif_type, row.binding_vif_details = binding_state(host)
+        self.bump(row)
+        s.flush()
+        return row
+
+    def unbind(self, s: Session, port_id: str) -> None:
+        row = s.get(Port, port_id)
+        if row is None:
+            return
+        row.binding_host_id = ""
+        row.binding_profile = {}
+        row.binding_vif_type, row.binding_vif_details = binding_state("")
+        row.status = "DOWN"
+        self.bump(row)
+        s.flush()
+
+    def set_status(self, s: Session, port_id: str, status: str) -> bool:
+        """The network agent's observed state (DOWN/ACTIVE/BUILD/ERROR); False when the
+        port is gone. Unchanged status writes nothing."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown port status {status}")
+        row = s.get(Port, port_id)
+        if row is None:
+            return False
+        if row.status != status:
+            row.status = status
+            self.bump(row)
+            s.flush()
+        return True
+
+    # networks' hooks
+    def network_in_use(self, s: Session, network: Any) -> bool:
+        return s.scalar(sa.select(Port.id).where(
+            Port.network_id == network.id,
+            Port.device_owner.not_in(AUTO_DELETE_OWNERS)).limit(1)) is not None
+
+    def used_by_other_projects(self, s: Session, network: Any) -> bool:
+        return s.scalar(sa.select(Port.id).where(
+            Port.network_id == network.id, Port.project_id != network.project_id,
+            Port.project_id != "", Port.device_owner.not_in(AUTO_DELETE_OWNERS)
+        ).limit(1)) is not None
+
+    def delete_for_network(self, s: Session, ctx: RequestContext, network: Any) -> None:
+        for row in list(s.scalars(sa.select(Port).where(Port.network_id == network.id))):
+            self.remove(s, ctx, row)
+
+    # subnets' hooks
+    def subnet_in_use(self, s: Session, subnet: Any) -> bool:
+        """An address on it held by a port a subnet delete does not take along (DHCP
+        ports' addresses, and SLAAC addresses of ports other than routers', go)."""
+        stmt = sa.select(Port.device_owner).join(
+            IPAllocation, IPAllocation.port_id == Port.id).where(
+            IPAllocation.subnet_id == subnet.id)
+        auto = ipam.is_auto_address(subnet)
+        for owner in s.scalars(stmt):
+            if owner in AUTO_DELETE_OWNERS:
+                continue
+            if auto and not is_router_port(owner):
+                continue
+            return True
+        return False
+
+    def release_subnet(self, s: Session, ctx: RequestContext, subnet: Any) -> None:
+        port_ids = set(s.scalars(sa.select(IPAllocation.port_id).where(
+            IPAllocation.subnet_id == subnet.id)))
+        s.execute(sa.delete(IPAllocation).where(IPAllocation.subnet_id == subnet.id))
+        for row in s.scalars(sa.select(Port).where(Port.id.in_(port_ids))) if port_ids else []:
+            self.bump(row)
+        s.flush()
+
+    def used_ips(self, s: Session, subnet_id: str) -> set[str]:
+        return ipam.used_ips(s, subnet_id)

@@ -1,0 +1,386 @@
+"""Ports through the API: fixed IPs chosen or allocated, MACs, bindings (admin), allowed
+address pairs, extra DHCP options, port security and security groups, filters, updates of
+fixed IPs, visibility across projects, faults, and the network/subnet hooks."""
+from __future__ import annotations
+
+from typing import Any
+
+from tests.functional.network.conftest import NetApi, neutron_fault
+from tests.support.api import assert_status
+from tests.support.identity import Member, unique
+
+
+def subnet(net: NetApi, network: dict[str, Any], cidr: str, token: str | None = None,
+           **attrs: Any) -> dict[str, Any]:
+    version = 6 if ":" in cidr else 4
+    return net.create("subnets", "subnet", token, network_id=network["id"], cidr=cidr,
+                      ip_version=version, **attrs)
+
+
+def port(net: NetApi, network: dict[str, Any], token: str | None = None,
+         status: int = 201, **attrs: Any) -> dict[str, Any]:
+    return net.create("ports", "port", token, status=status, network_id=network["id"],
+                      **attrs)
+
+
+def ips(p: dict[str, Any]) -> list[str]:
+    return [f["ip_address"] for f in p["fixed_ips"]]
+
+
+def test_create_allocates_from_the_pool_and_delete_frees(net: NetApi) -> None:
+    network = net.network()
+    sn = subnet(net, network, "10.20.0.0/29",
+                allocation_pools=[{"start": "10.20.0.2", "end": "10.20.0.3"}])
+    first = port(net, network, name="p1")
+    assert first["status"] == "DOWN" and first["admin_state_up"] is True
+    assert first["mac_address"].startswith("fa:16:3e:")
+    assert first["fixed_ips"][0]["subnet_id"] == sn["id"]
+    assert ips(first)[0] in ("10.20.0.2", "10.20.0.3")
+    assert first["device_owner"] == "" and first["device_id"] == ""
+    assert first["revision_number"] == 0 and first["project_id"] == first["tenant_id"]
+    assert first["binding:vnic_type"] == "normal" and first["binding:vif_type"] == "unbound"
+    assert first["ip_allocation"] == "immediate"
+    second = port(net, network)
+    assert {ips(first)[0], ips(second)[0]} == {"10.20.0.2", "10.20.0.3"}
+    full = neutron_fault(net.post("/ports", json={"port": {"network_id": network["id"]}}),
+                         409, "IpAddressGenerationFailure")
+    assert network["id"] in full["message"]
+    assert_status(net.delete(f"/ports/{first['id']}"), 204)
+    neutron_fault(net.get(f"/ports/{first['id']}"), 404, "PortNotFound")
+    third = port(net, network)
+    assert ips(third) == ips(first)  # the freed address is handed out again
+
+
+def test_chosen_addresses_and_their_faults(net: NetApi) -> None:
+    network = net.network()
+    sn = subnet(net, network, "10.21.0.0/24")
+    chosen = port(net, network, fixed_ips=[{"subnet_id": sn["id"], "ip_address": "10.21.0.77"}])
+    assert ips(chosen) == ["10.21.0.77"]
+    # an address alone finds its subnet; outside the pool but inside the CIDR is allowed
+    by_ip = port(net, network, fixed_ips=[{"ip_address": "10.21.0.1"}])
+    assert by_ip["fixed_ips"] == [{"subnet_id": sn["id"], "ip_address": "10.21.0.1"}]
+    neutron_fault(net.post("/ports", json={"port": {
+        "network_id": network["id"],
+        "fixed_ips": [{"subnet_id": sn["id"], "ip_address": "10.21.0.77"}]}}),
+        409, "IpAddressAlreadyAllocated")
+    neutron_fault(net.post("/ports", json={"port": {
+        "network_id": network["id"],
+        "fixed_ips": [{"subnet_id": sn["id"], "ip_address": "10.99.0.5"}]}}),
+        400, "InvalidIpForSubnet")
+    neutron_fault(net.post("/ports", json={"port": {
+        "network_id": network["id"],
+        "fixed_ips": [{"subnet_id": sn["id"], "ip_address": "10.21.0.255"}]}}),
+        400, "InvalidIpForSubnet")
+    neutron_fault(net.post("/ports", json={"port": {
+        "network_id": network["id"], "fixed_ips": [{"ip_address": "10.99.0.5"}]}}),
+        400, "InvalidIpForNetwork")
+    other = subnet(net, net.network(), "10.22.0.0/24")
+    neutron_fault(net.post("/ports", json={"port": {
+        "network_id": network["id"], "fixed_ips": [{"subnet_id": other["id"]}]}}),
+        400, "InvalidInput")
+    neutron_fault(net.post("/ports", json={"port": {
+        "network_id": network["id"], "fixed_ips": [{"ip_address": "nonsense"}]}}), 400)
+    neutron_fault(net.post("/ports", json={"port": {
+        "network_id": network["id"], "fixed_ips": [{"subnet_id": sn["id"]}] * 6}}),
+        400, "InvalidInput")
+    # a failed create holds nothing: the address is still free
+    again = port(net, network, fixed_ips=[{"ip_address": "10.21.0.5"}])
+    assert ips(again) == ["10.21.0.5"]
+
+
+def test_update_fixed_ips_keeps_adds_and_frees(net: NetApi) -> None:
+    network = net.network()
+    s1 = subnet(net, network, "10.23.0.0/24")
+    s2 = subnet(net, network, "10.24.0.0/24")
+    p = port(net, network, fixed_ips=[{"subnet_id": s1["id"]}, {"subnet_id": s2["id"]}])
+    assert sorted(f["subnet_id"] for f in p["fixed_ips"]) == sorted([s1["id"], s2["id"]])
+    kept = next(f for f in p["fixed_ips"] if f["subnet_id"] == s1["id"])
+    freed = next(f for f in p["fixed_ips"] if f["subnet_id"] == s2["id"])
+    one = assert_status(net.put(f"/ports/{p['id']}", json={"port": {
+        "fixed_ips": [{"subnet_id": s1["id"]}]}}), 200)["port"]
+    assert one["fixed_ips"] == [kept] and one["revision_number"] == 1
+    # the freed address can be taken by another port at once
+    other = port(net, network, fixed_ips=[freed])
+    assert other["fixed_ips"] == [freed]
+    both = assert_status(net.put(f"/ports/{p['id']}", json={"port": {
+        "fixed_ips": [{"subnet_id": s1["id"]},
+                      {"subnet_id": s2["id"], "ip_address": "10.24.0.200"}]}}), 200)["port"]
+    assert sorted(ips(both)) == sorted([kept["ip_address"], "10.24.0.200"])
+    neutron_fault(net.put(f"/ports/{p['id']}", json={"port": {
+        "fixed_ips": [{"ip_address": freed["ip_address"]}]}}), 409,
+        "IpAddressAlreadyAllocated")
+    # the failed update changed nothing
+    shown = assert_status(net.get(f"/ports/{p['id']}"), 200)["port"]
+    assert sorted(ips(shown)) == sorted(ips(both))
+    none = assert_status(net.put(f"/ports/{p['id']}", json={"port": {"fixed_ips": []}}),
+                         200)["port"]
+    assert none["fixed_ips"] == []
+
+
+def test_mac_addresses_are_unique_per_network(net: NetApi) -> None:
+    network = net.network()
+    p = port(net, network, mac_address="FA:16:3E:00:00:01")
+    assert p["mac_address"] == "fa:16:3e:00:00:01"
+    fault = neutron_fault(net.post("/ports", json={"port": {
+        "network_id": network["id"], "mac_address": "fa:16:3e:00:00:01"}}), 409,
+        "MacAddressInUse")
+    assert "fa:16:3e:00:00:01" in fault["message"]
+    # the same MAC on another network is fine
+    assert port(net, net.network(), mac_address="fa:16:3e:00:00:01")
+    neutron_fault(net.post("/ports", json={"port": {
+        "network_id": network["id"], "mac_address": "zz:16:3e:00:00:01"}}), 400)
+    q = port(net, network)
+    neutron_fault(net.put(f"/ports/{q['id']}", json={"port": {
+        "mac_address": "fa:16:3e:00:00:01"}}), 409, "MacAddressInUse")
+    moved = assert_status(net.put(f"/ports/{q['id']}", json={"port": {
+        "mac_address": "fa:16:3e:00:00:02"}}), 200)["port"]
+    assert moved["mac_address"] == "fa:16:3e:00:00:02"
+
+
+def test_slaac_subnet_gives_eui64_addresses(net: NetApi) -> None:
+    network = net.network()
+    subnet(net, network, "10.25.0.0/24")
+    v6 = subnet(net, network, "2001:db8:25::/64", ipv6_ra_mode="slaac",
+                ipv6_address_mode="slaac")
+    p = port(net, network, mac_address="fa:16:3e:12:34:56")
+    assert len(p["fixed_ips"]) == 2
+    assert {"subnet_id": v6["id"], "ip_address": "2001:db8:25:0:f816:3eff:fe12:3456"} \
+        in p["fixed_ips"]
+    neutron_fault(net.post("/ports", json={"port": {
+        "network_id": network["id"],
+        "fixed_ips": [{"subnet_id": v6["id"], "ip_address": "2001:db8:25::5"}]}}),
+        400, "InvalidInput")
+    # a port that names only the IPv4 subnet still gets its SLAAC address
+    q = port(net, network, fixed_ips=[{"ip_address": "10.25.0.9"}])
+    assert len(q["fixed_ips"]) == 2
+    # a SLAAC address does not make the subnet "in use": its delete takes it along
+    assert_status(net.delete(f"/subnets/{v6['id']}"), 204)
+    shown = assert_status(net.get(f"/ports/{p['id']}"), 200)["port"]
+    assert [f["subnet_id"] for f in shown["fixed_ips"]] != [v6["id"]]
+    assert len(shown["fixed_ips"]) == 1
+
+
+def test_stateful_ipv6_allocates_from_the_pool(net: NetApi) -> None:
+    network = net.network()
+    sn = subnet(net, network, "2001:db8:26::/64", ipv6_ra_mode="dhcpv6-stateful",
+                ipv6_address_mode="dhcpv6-stateful")
+    p = port(net, network)
+    assert p["fixed_ips"][0]["subnet_id"] == sn["id"]
+    assert ips(p)[0] in {f"2001:db8:26::{i}" for i in range(2, 10)}
+    chosen = port(net, network, fixed_ips=[{"subnet_id": sn["id"],
+                                            "ip_address": "2001:db8:26:0::0099"}])
+    assert ips(chosen) == ["2001:db8:26::99"]
+    neutron_fault(net.post("/ports", json={"port": {
+        "network_id": network["id"], "fixed_ips": [{"ip_address": "2001:db8:26::99"}]}}),
+        409, "IpAddressAlreadyAllocated")
+
+
+def test_filters_by_fixed_ips_device_and_fields(net: NetApi) -> None:
+    network = net.network()
+    sn = subnet(net, network, "10.27.0.0/24")
+    a = port(net, network, fixed_ips=[{"ip_address": "10.27.0.11"}], device_id="dev-a")
+    b = port(net, network, fixed_ips=[{"ip_address": "10.27.0.21"}])
+
+    def listed(**params: Any) -> set[str]:
+        body = assert_status(net.get("/ports", params=params), 200)
+        return {p["id"] for p in body["ports"]}
+    assert listed(fixed_ips="ip_address=10.27.0.11") == {a["id"]}
+    assert listed(fixed_ips=f"subnet_id={sn['id']}") == {a["id"], b["id"]}
+    assert listed(fixed_ips="ip_address_substr=10.27.0.1") == {a["id"]}
+    assert listed(fixed_ips="ip_address_substr=10.27.0.") == {a["id"], b["id"]}
+    assert listed(device_id="dev-a") == {a["id"]}
+    assert listed(network_id=network["id"], mac_address=b["mac_address"]) == {b["id"]}
+    neutron_fault(net.get("/ports", params={"fixed_ips": "bogus=1"}), 400)
+    only = assert_status(net.get("/ports", params={"network_id": network["id"],
+                                                    "fields": ["id", "mac_address"]}),
+                         200)["ports"]
+    assert len(only) == 2 and all(set(p) == {"id", "mac_address"} for p in only)
+    shown = assert_status(net.get(f"/ports/{a['id']}", params={"fields": "fixed_ips"}),
+                          200)["port"]
+    assert shown == {"fixed_ips": a["fixed_ips"]}
+
+
+def test_bulk_create_is_all_or_nothing(net: NetApi) -> None:
+    network = net.network()
+    subnet(net, network, "10.28.0.0/24")
+    made = assert_status(net.post("/ports", json={"ports": [
+        {"network_id": network["id"]}, {"network_id": network["id"]}]}), 201)["ports"]
+    assert len(made) == 2 and ips(made[0]) != ips(made[1])
+    neutron_fault(net.post("/ports", json={"ports": [
+        {"network_id": network["id"], "fixed_ips": [{"ip_address": "10.28.0.50"}]},
+        {"network_id": network["id"], "fixed_ips": [{"ip_address": "10.28.0.50"}]}]}),
+        409, "IpAddressAlreadyAllocated")
+    listed = assert_status(net.get("/ports", params={"fixed_ips": "ip_address=10.28.0.50"}),
+                           200)["ports"]
+    assert listed == []
+
+
+def test_allowed_address_pairs_and_extra_dhcp_opts(net: NetApi) -> None:
+    network = net.network()
+    subnet(net, network, "10.29.0.0/24")
+    p = port(net, network, allowed_address_pairs=[{"ip_address": "10.29.0.100"}],
+             extra_dhcp_opts=[{"opt_name": "bootfile-name", "opt_value": "pxelinux.0"},
+                              {"opt_name": "tftp-server", "opt_value": "10.0.0.9"}])
+    assert p["allowed_address_pairs"] == [{"ip_address": "10.29.0.100",
+                                           "mac_address": p["mac_address"]}]
+    assert sorted((o["opt_name"], o["opt_value"], o["ip_version"])
+                  for o in p["extra_dhcp_opts"]) == [
+        ("bootfile-name", "pxelinux.0", 4), ("tftp-server", "10.0.0.9", 4)]
+    pairs = [{"ip_address": "10.30.0.0/24", "mac_address": "fa:16:3e:aa:bb:cc"},
+             {"ip_address": "10.29.0.101", "mac_address": p["mac_address"]}]
+    changed = assert_status(net.put(f"/ports/{p['id']}", json={"port": {
+        "allowed_address_pairs": pairs,
+        "extra_dhcp_opts": [{"opt_name": "tftp-server", "opt_value": None},
+                            {"opt_name": "server-ip-address", "opt_value": "10.0.0.1"}]}}),
+        200)["port"]
+    assert sorted(changed["allowed_address_pairs"], key=str) == sorted(pairs, key=str)
+    assert sorted(o["opt_name"] for o in changed["extra_dhcp_opts"]) == [
+        "bootfile-name", "server-ip-address"]
+    neutron_fault(net.put(f"/ports/{p['id']}", json={"port": {
+        "allowed_address_pairs": [{"ip_address": "not-an-ip"}]}}), 400)
+    neutron_fault(net.put(f"/ports/{p['id']}", json={"port": {
+        "allowed_address_pairs": [{"ip_address": "10.1.1.1"}, {"ip_address": "10.1.1.1"}]}}),
+        400)
+
+
+def test_port_security_and_security_groups(net: NetApi) -> None:
+    network = net.network()
+    subnet(net, network, "10.31.0.0/24")
+    p = port(net, network)
+    assert p["port_security_enabled"] is True and len(p["security_groups"]) == 1
+    default = p["security_groups"][0]
+    group = net.create("security-groups", "security_group", name=unique("sg"))
+    assert port(net, network, security_groups=[])["security_groups"] == []
+    with_group = port(net, network, security_groups=[group["id"]])
+    assert with_group["security_groups"] == [group["id"]]
+    neutron_fault(net.post("/ports", json={"port": {
+        "network_id": network["id"],
+        "security_groups": ["00000000-0000-0000-0000-000000000000"]}}), 404,
+        "SecurityGroupNotFound")
+    neutron_fault(net.post("/ports", json={"port": {
+        "network_id": network["id"], "port_security_enabled": False,
+        "security_groups": [group["id"]]}}), 409,
+        "PortSecurityAndIPRequiredForSecurityGroups")
+    neutron_fault(net.post("/ports", json={"port": {
+        "network_id": network["id"], "port_security_enabled": False,
+        "allowed_address_pairs": [{"ip_address": "10.1.1.1"}]}}), 409,
+        "AddressPairAndPortSecurityRequired")
+    off = port(net, network, port_security_enabled=False)
+    assert off["port_security_enabled"] is False and off["security_groups"] == []
+    # disabling needs the groups removed first (or in the same request)
+    neutron_fault(net.put(f"/ports/{p['id']}", json={"port": {
+        "port_security_enabled": False}}), 409, "PortSecurityPortHasSecurityGroups")
+    both = assert_status(net.put(f"/ports/{p['id']}", json={"port": {
+        "port_security_enabled": False, "security_groups": []}}), 200)["port"]
+    assert both["port_security_enabled"] is False and both["security_groups"] == []
+    back = assert_status(net.put(f"/ports/{p['id']}", json={"port": {
+        "port_security_enabled": True, "security_groups": [group["id"], default]}}),
+        200)["port"]
+    assert sorted(back["security_groups"]) == sorted([group["id"], default])
+    # a network without port security: its ports inherit that
+    closed = net.network(port_security_enabled=False)
+    assert port(net, closed)["port_security_enabled"] is False
+
+
+def test_binding_is_admin_only_and_bind_sets_vif(net: NetApi, member: Member) -> None:
+    network = net.network(member.token)
+    subnet(net, network, "10.32.0.0/24", member.token)
+    mine = port(net, network, member.token)
+    assert "binding:host_id" not in mine and "binding:vif_type" not in mine
+    assert mine["binding:vnic_type"] == "normal"
+    neutron_fault(net.post("/ports", member.token, json={"port": {
+        "network_id": network["id"], "binding:host_id": "h1"}}), 403)
+    neutron_fault(net.put(f"/ports/{mine['id']}", member.token, json={"port": {
+        "binding:host_id": "h1"}}), 403)
+    bound = assert_status(net.put(f"/ports/{mine['id']}", json={"port": {
+        "binding:host_id": "h1", "binding:profile": {"a": 1}}}), 200)["port"]
+    assert bound["binding:host_id"] == "h1" and bound["binding:vif_type"] == "ovs"
+    assert bound["binding:vif_details"]["port_filter"] is True
+    assert bound["binding:profile"] == {"a": 1} and bound["status"] == "DOWN"
+    made = port(net, network, **{"binding:host_id": "h2", "binding:vnic_type": "direct"})
+    assert made["binding:vif_type"] == "ovs" and made["binding:vnic_type"] == "direct"
+    listed = assert_status(net.get("/ports", params={"binding:host_id": "h2"}), 200)
+    assert [p["id"] for p in listed["ports"]] == [made["id"]]
+    unbound = assert_status(net.put(f"/ports/{made['id']}", json={"port": {
+        "binding:host_id": ""}}), 200)["port"]
+    assert unbound["binding:vif_type"] == "unbound"
+
+
+def test_visibility_and_network_owner_rules(net: NetApi, member: Member,
+                                            make_project_member: Any) -> None:
+    admin_net = net.network()
+    subnet(net, admin_net, "10.33.0.0/24")
+    private = port(net, admin_net)
+    neutron_fault(net.post("/ports", member.token, json={"port": {
+        "network_id": admin_net["id"]}}), 404, "NetworkNotFound")
+    neutron_fault(net.get(f"/ports/{private['id']}", member.token), 404, "PortNotFound")
+    neutron_fault(net.delete(f"/ports/{private['id']}", member.token), 404)
+    shared = net.network(shared=True)
+    sn = subnet(net, shared, "10.34.0.0/24")
+    theirs = port(net, shared, member.token)
+    assert theirs["project_id"] == member.project["id"]
+    # a member of another project may ask for a subnet of a shared network, but may not
+    # choose an address, a MAC or a network: device owner on it
+    assert port(net, shared, member.token, fixed_ips=[{"subnet_id": sn["id"]}])
+    for attrs in ({"fixed_ips": [{"ip_address": "10.34.0.50"}]},
+                  {"mac_address": "fa:16:3e:01:02:03"},
+                  {"device_owner": "network:router_interface"},
+                  {"port_security_enabled": False}):
+        neutron_fault(net.post("/ports", member.token, json={"port": {
+            "network_id": shared["id"], **attrs}}), 403)
+    # the network's owner (admin here) sees the member's port on its network
+    listed = assert_status(net.get("/ports", params={"network_id": shared["id"]}), 200)
+    assert theirs["id"] in {p["id"] for p in listed["ports"]}
+    other = make_project_member()
+    neutron_fault(net.get(f"/ports/{theirs['id']}", other.token), 404)
+    # on its own network a member chooses freely
+    own = net.network(member.token)
+    own_sn = subnet(net, own, "10.35.0.0/24", member.token)
+    chosen = port(net, own, member.token, mac_address="fa:16:3e:01:02:04",
+                  fixed_ips=[{"subnet_id": own_sn["id"], "ip_address": "10.35.0.9"}])
+    assert ips(chosen) == ["10.35.0.9"]
+    neutron_fault(net.put(f"/ports/{chosen['id']}", member.token, json={"port": {
+        "mac_address": "fa:16:3e:01:02:05"}}), 403)
+
+
+def test_network_and_subnet_in_use(net: NetApi) -> None:
+    network = net.network()
+    sn = subnet(net, network, "10.36.0.0/24")
+    p = port(net, network)
+    neutron_fault(net.delete(f"/networks/{network['id']}"), 409, "NetworkInUse")
+    neutron_fault(net.delete(f"/subnets/{sn['id']}"), 409, "SubnetInUse")
+    assert_status(net.delete(f"/ports/{p['id']}"), 204)
+    dhcp = port(net, network, device_owner="network:dhcp")
+    assert ips(dhcp)
+    assert_status(net.delete(f"/subnets/{sn['id']}"), 204)
+    assert_status(net.delete(f"/networks/{network['id']}"), 204)
+    neutron_fault(net.get(f"/ports/{dhcp['id']}"), 404)
+
+
+def test_unknown_network_and_bad_bodies(net: NetApi) -> None:
+    neutron_fault(net.post("/ports", json={"port": {
+        "network_id": "00000000-0000-0000-0000-000000000000"}}), 404, "NetworkNotFound")
+    neutron_fault(net.post("/ports", json={"port": {"name": "x"}}), 400)
+    neutron_fault(net.post("/ports", json={"port": {
+        "network_id": net.network()["id"], "status": "ACTIVE"}}), 400)
+
+
+def test_network_ip_availability(net: NetApi, member: Member) -> None:
+    network = net.network(name=unique("avail"))
+    sn = subnet(net, network, "10.37.0.0/28")
+    port(net, network)
+    port(net, network)
+    shown = assert_status(net.get(f"/network-ip-availabilities/{network['id']}"),
+                          200)["network_ip_availability"]
+    assert shown["network_id"] == network["id"] and shown["network_name"] == network["name"]
+    assert shown["total_ips"] == 13 and shown["used_ips"] == 2
+    assert shown["subnet_ip_availability"] == [{
+        "subnet_id": sn["id"], "subnet_name": sn["name"], "cidr": "10.37.0.0/28",
+        "ip_version": 4, "total_ips": 13, "used_ips": 2}]
+    listed = assert_status(net.get("/network-ip-availabilities",
+                                   params={"network_id": network["id"]}), 200)
+    assert listed["network_ip_availabilities"] == [shown]
+    assert assert_status(net.get("/network-ip-availabilities", params={
+        "network_id": network["id"], "ip_version": 6}), 200)[
+        "network_ip_availabilities"] == []
+    neutron_fault(net.get("/network-ip-availabilities", member.token), 403)
