@@ -22,7 +22,7 @@ CATALOG = [("compute", "nova", ROOT)]
 
 # Route modules under onestack.compute.api, each with ``routes(compute) -> RouteTable``.
 ROUTE_MODULES = ["versions", "servers", "actions", "flavors", "keypairs", "hosts", "misc",
-                 "migrations", "diagnostics", "images", "networks"]
+                 "migrations", "diagnostics", "images", "networks", "interfaces"]
 
 
 def routes(platform: Platform) -> list[Route]:
@@ -53,7 +53,8 @@ def start_hosts(ctx: AgentContext) -> Callable[[], None]:
     running = Running()
     for host, zone in ctx.hosts:
         start_host(ctx.db, ctx.bus, running, host, zone, ctx.driver, ctx.state_dir,
-                   ctx.settings.fake_op_seconds, images=ctx.seams.get("image"))
+                   ctx.settings.fake_op_seconds, images=ctx.seams.get("image"),
+                   network=ctx.seams.get("network"))
     return running.stop
 
 
@@ -61,7 +62,7 @@ SPEC = ServiceSpec(
     name="compute", prefix=PREFIX, routes=routes,
     catalog=tuple(CatalogEntry(*entry) for entry in CATALOG),
     route_modules=tuple(f"onestack.compute.api.{name}" for name in ROUTE_MODULES),
-    models=("onestack.compute.models",),
+    models=("onestack.compute.models", "onestack.compute.network_models"),
     settings_section="compute", fault_style="nova",
     microversions=MICROVERSIONS,
     agents=(AgentRunner("scheduler", start_scheduler), AgentRunner("compute", start_hosts)),

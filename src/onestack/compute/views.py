@@ -24,9 +24,11 @@ def brief(call: Call, inst: cm.Instance) -> dict[str, Any]:
 
 def common(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
            admin: bool, version: tuple[int, int] = (2, 1),
-           groups: list[str] | None = None) -> dict[str, Any]:
+           groups: list[str] | None = None, *,
+           addresses: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     """The fields every server answer has, with those each microversion added (update and
-    rebuild answer exactly these before 2.75)."""
+    rebuild answer exactly these before 2.75). ``addresses``: the server's, by network
+    name (from the network service's ports)."""
     status = st.status(inst.vm_state, inst.task_state)
     image: Any = ""
     if inst.image_ref:
@@ -40,7 +42,7 @@ def common(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
         "flavor": {"id": inst.flavor_id, "links": [
             {"rel": "bookmark", "href": f"{bookmark(call)}/flavors/{inst.flavor_id}"}]},
         "created": iso(inst.created_at), "updated": iso(inst.updated_at),
-        "addresses": {}, "accessIPv4": inst.access_ip_v4 or "",
+        "addresses": addresses or {}, "accessIPv4": inst.access_ip_v4 or "",
         "accessIPv6": inst.access_ip_v6 or "", "links": links(call, "servers", inst.id),
         "OS-DCF:diskConfig": inst.disk_config or "MANUAL",
     }
@@ -77,9 +79,12 @@ def common(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
 
 def detail(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
            admin: bool, version: tuple[int, int] = (2, 1),
-           groups: list[str] | None = None) -> dict[str, Any]:
-    """Show, list-detail and (from 2.75) update and rebuild; ``groups`` only for one server."""
-    body = common(call, inst, fault, admin, version, groups)
+           groups: list[str] | None = None, *,
+           addresses: dict[str, list[dict[str, Any]]] | None = None,
+           security_groups: list[str] | None = None) -> dict[str, Any]:
+    """Show, list-detail and (from 2.75) update and rebuild; ``groups`` only for one server.
+    ``security_groups``: the groups of the server's ports (None: the names it asked for)."""
+    body = common(call, inst, fault, admin, version, groups, addresses=addresses)
     body.update({
         "key_name": inst.key_name, "config_drive": inst.config_drive or "",
         "OS-EXT-AZ:availability_zone": inst.availability_zone or "",
@@ -89,7 +94,8 @@ def detail(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
         "OS-EXT-STS:power_state": inst.power_state,
         "os-extended-volumes:volumes_attached": [],
     })
-    groups_sg = (inst.system_metadata or {}).get("security_groups")
+    groups_sg = security_groups if security_groups is not None else (
+        inst.system_metadata or {}).get("security_groups")
     if groups_sg:
         body["security_groups"] = [{"name": n} for n in groups_sg]
     if admin:
@@ -110,13 +116,14 @@ def detail(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
 
 
 def rebuilt(call: Call, inst: cm.Instance, admin: bool, version: tuple[int, int],
-            groups: list[str]) -> dict[str, Any]:
+            groups: list[str], *,
+            addresses: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     """The rebuild answer (without adminPass)."""
     if version >= (2, 75):
-        body = detail(call, inst, None, admin, version, groups)
+        body = detail(call, inst, None, admin, version, groups, addresses=addresses)
         body.pop("OS-EXT-SRV-ATTR:user_data", None)  # rebuild answers it as ``user_data``
     else:
-        body = common(call, inst, None, admin, version, groups)
+        body = common(call, inst, None, admin, version, groups, addresses=addresses)
         if version >= (2, 54):
             body["key_name"] = inst.key_name
     if version >= (2, 57):
@@ -125,7 +132,8 @@ def rebuilt(call: Call, inst: cm.Instance, admin: bool, version: tuple[int, int]
 
 
 def updated(call: Call, inst: cm.Instance, admin: bool, version: tuple[int, int],
-            groups: list[str]) -> dict[str, Any]:
+            groups: list[str], *,
+            addresses: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     if version >= (2, 75):
-        return detail(call, inst, None, admin, version, groups)
-    return common(call, inst, None, admin, version, groups)
+        return detail(call, inst, None, admin, version, groups, addresses=addresses)
+    return common(call, inst, None, admin, version, groups, addresses=addresses)

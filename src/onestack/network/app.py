@@ -76,8 +76,15 @@ def routes(platform: Platform) -> list[Route]:
     return collect_routes(tuple(f"onestack.network.api.{n}" for n in ROUTE_MODULES), deps)
 
 
+def seam(platform: Platform) -> object:
+    """What compute may call (``onestack.network.seam``), over its own collections."""
+    from onestack.network import seam as network_seam
+
+    return network_seam.build(platform)
+
+
 SPEC = ServiceSpec(
-    name="network", prefix=PREFIX, routes=routes,
+    name="network", prefix=PREFIX, routes=routes, seam=seam,
     catalog=tuple(CatalogEntry(*entry) for entry in CATALOG),
     route_modules=tuple(f"onestack.network.api.{n}" for n in ROUTE_MODULES),
     models=MODEL_MODULES, policies=("onestack.network.policies",),

@@ -51,6 +51,7 @@ class MoveSteps:
                      host=self.host, node=self.host,
                      availability_zone=move.dest_zone or inst.availability_zone,
                      power_state=SHUTDOWN if stopped else RUNNING)
+        self._rebind(inst.id, self.host)
         self.db.write(lambda s: records.set_migration(s, s.get(cm.Instance, inst.id),
                                                       "finished"))
         return True
@@ -96,6 +97,7 @@ class MoveSteps:
             row.updated_at = utcnow()
             records.add_event(s, row.id, "compute_revert_resize", "Success", self.host)
         self.db.write(work)
+        self._rebind(inst.id, source)
         if source == self.host and isinstance(self.driver, Resizable):
             self.driver.resize(spec_of(inst, old))
         return True
@@ -122,6 +124,7 @@ class MoveSteps:
             if paused:
                 self.driver.pause(inst.id)
             self.db.write(lambda s: self._live_migrated(s, inst.id))
+            self._rebind(inst.id, self.host)
         return True
 
     def _capable_of_live_migration(self: HostAgent) -> LiveMigratable:

@@ -12,11 +12,13 @@ from sqlalchemy.orm import Session
 from onestack.compute import models as cm
 from onestack.compute import records
 from onestack.compute import states as st
+from onestack.compute.agent.plugging import NetworkSteps
 from onestack.compute.agent.spec import spec_of
 from onestack.compute.drivers.base import (PAUSED, RUNNING, SHUTDOWN, SUSPENDED, DriverError,
                                            InstanceNotFound, Pausable, Rebuildable,
                                            Snapshotting, Suspendable, require)
 from onestack.compute.scheduler import MAX_ATTEMPTS, NO_VALID_HOST
+from onestack.compute.service import networking
 from onestack.core.db import utcnow
 from onestack.placement import seam as placement
 
@@ -50,7 +52,7 @@ SIMPLE_ACTIONS: dict[str, tuple[Callable[[object, str], None], str, int, str]] =
 RECREATING = frozenset({st.POWERING_ON, st.REBOOTING, st.REBOOTING_HARD})
 
 
-class TaskSteps:
+class TaskSteps(NetworkSteps):
     """Mixed into ``HostAgent``: one method per kind of task on this host."""
 
     def _finish(self: HostAgent, instance_id: str, expect_task: str | None, event: str,
@@ -88,11 +90,14 @@ class TaskSteps:
             row = s.get(cm.Instance, inst.id)
             if row is None or row.deleted:
                 return
+            networking.release(s, self.network, row)
             records.mark_deleted(s, row)
         self.db.write(work)
         return True
 
     def _spawn(self: HostAgent, inst: cm.Instance) -> bool:
+        if not self._plugged(inst):
+            return True  # waiting for the network agent (or failed: ERROR written)
         try:
             self.driver.spawn(spec_of(inst))
         except DriverError as exc:
@@ -179,6 +184,7 @@ class TaskSteps:
                 return
             row.power_state = SHUTDOWN
             placement.release(s, row.id)
+            networking.unplug(s, self.network, row.id)
             row.vm_state, row.host, row.node = st.SHELVED_OFFLOADED, None, None
             row.task_state = None
             records.add_event(s, row.id, "compute_shelve_instance", "Success", self.host)

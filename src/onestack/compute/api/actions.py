@@ -10,6 +10,7 @@ from onestack.compute import action_schemas, views
 from onestack.compute.api.common import Compute
 from onestack.compute.api.servers import deps, is_admin
 from onestack.compute.service import actions as service
+from onestack.compute.service import networking
 from onestack.core.errors import BadRequest
 from onestack.core.http import Call, Reply, RouteTable
 
@@ -43,8 +44,10 @@ def image_made(compute: Compute, call: Call, outcome: service.Outcome) -> Reply:
 
 def rebuilt(compute: Compute, call: Call, outcome: service.Outcome) -> Reply:
     view, password = outcome.data
+    ident = view.instance.id
     body = views.rebuilt(call, view.instance, is_admin(compute, call), compute.version(call),
-                         view.groups or [])
+                         view.groups or [],
+                         addresses=networking.addresses_of(deps(compute), [ident]).get(ident))
     body["adminPass"] = password
     return compute.reply(call, 202, {"server": body})
 

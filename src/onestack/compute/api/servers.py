@@ -11,7 +11,8 @@ from onestack.compute import action_schemas, schemas, views
 from onestack.compute.api.common import Compute, int_query, links, root
 from onestack.compute.policies import register, servers as server_rules
 from onestack.compute.service import create as creating
-from onestack.compute.service import listing, server_metadata
+from onestack.compute.api import interfaces
+from onestack.compute.service import listing, networking, server_metadata
 from onestack.compute.service import servers as service
 from onestack.compute.service.servers import Deps
 from onestack.core.errors import BadRequest, NotFound
@@ -27,7 +28,8 @@ Handler = Callable[[Compute, Call], Reply]
 
 
 def deps(compute: Compute) -> Deps:
-    return Deps(compute.db, compute.platform.policy, compute.bus)
+    return Deps(compute.db, compute.platform.policy, compute.bus,
+                network=compute.platform.seams.get("network"))
 
 
 def is_admin(compute: Compute, call: Call) -> bool:
@@ -61,24 +63,15 @@ def _image_ref(server: dict[str, Any]) -> str:
     return image_ref
 
 
-def _check_networks(networks: Any) -> None:
-    if isinstance(networks, list) and networks:
-        for net in networks:
-            if not isinstance(net, dict):
-                raise BadRequest("Bad networks format")
-            if net.get("uuid") or net.get("port"):
-                raise BadRequest(f"Network {net.get('uuid') or net.get('port')} could not "
-                                 "be found.")
-
-
-def parse_boot(body: dict[str, Any]) -> creating.BootRequest:
+def parse_boot(body: dict[str, Any], version: tuple[int, int] = (2, 1)
+               ) -> creating.BootRequest:
     server = body["server"]
     hints = body.get("os:scheduler_hints") or body.get("OS-SCH-HNT:scheduler_hints") or {}
     min_count = _to_int(server.get("min_count", 1), "min_count")
     max_count = _to_int(server.get("max_count", min_count), "max_count")
     if min_count < 1 or max_count < 1 or min_count > max_count:
         raise BadRequest("min_count must be <= max_count and both positive.")
-    _check_networks(server.get("networks"))
+    networks = interfaces.parse_networks(server.get("networks"), version)
     zone, forced_host, forced = server.get("availability_zone"), None, False
     if zone and ":" in zone:
         forced = True
@@ -87,21 +80,24 @@ def parse_boot(body: dict[str, Any]) -> creating.BootRequest:
         zone = zone or None
     return creating.BootRequest(server, _image_ref(server), listing.ref_id(server["flavorRef"]),
                                 min_count=min_count, max_count=max_count, zone=zone,
-                                forced_host=forced_host, forced=forced, hints=hints)
+                                forced_host=forced_host, forced=forced, hints=hints,
+                                networks=networks)
 
 
 def create(compute: Compute, call: Call) -> Reply:
-    compute.version(call)
+    version = compute.version(call)
     body = schemas.validate(schemas.SERVER_CREATE, call.body())
     schemas.validate(action_schemas.SERVER_CREATE_EXTRA, body)
-    req = parse_boot(body)
+    req = parse_boot(body, version)
     booted = creating.create(deps(compute), call.ctx, req)
     if req.server.get("return_reservation_id") in (True, "true", "True"):
         return compute.reply(call, 202, {"reservation_id": booted.reservation_id})
     first = booted.ids[0]
     out = {"server": {"id": first, "links": links(call, "servers", first),
                       "OS-DCF:diskConfig": req.server.get("OS-DCF:diskConfig", "MANUAL"),
-                      "security_groups": [{"name": "default"}],
+                      "security_groups": [{"name": g.get("name", "default")} for g in
+                                          req.server.get("security_groups") or
+                                          [{"name": "default"}]],
                       "adminPass": booted.admin_pass}}
     return compute.reply(call, 202, out, {"Location": f"{root(call)}/servers/{first}"})
 
@@ -115,7 +111,11 @@ def listing_reply(compute: Compute, call: Call, detailed: bool) -> Reply:
     page = listing.list_servers(deps(compute), call.ctx, query)
     admin = is_admin(compute, call)
     if detailed:
-        items = [views.detail(call, v.instance, v.fault, admin, version) for v in page.servers]
+        addresses = networking.addresses_of(deps(compute), [v.instance.id
+                                                            for v in page.servers])
+        items = [views.detail(call, v.instance, v.fault, admin, version,
+                              addresses=addresses.get(v.instance.id))
+                 for v in page.servers]
     else:
         items = [views.brief(call, v.instance) for v in page.servers]
     body: dict[str, Any] = {"servers": items}
@@ -130,9 +130,13 @@ def listing_reply(compute: Compute, call: Call, detailed: bool) -> Reply:
 
 def show(compute: Compute, call: Call) -> Reply:
     version = compute.version(call)
-    view = service.show(deps(compute), call.ctx, call.params["server_id"])
+    d = deps(compute)
+    view = service.show(d, call.ctx, call.params["server_id"])
+    ident = view.instance.id
     return compute.reply(call, 200, {"server": views.detail(
-        call, view.instance, view.fault, is_admin(compute, call), version, view.groups)})
+        call, view.instance, view.fault, is_admin(compute, call), version, view.groups,
+        addresses=networking.addresses_of(d, [ident]).get(ident),
+        security_groups=networking.groups_of(d, ident))})
 
 
 def update(compute: Compute, call: Call) -> Reply:
@@ -140,8 +144,10 @@ def update(compute: Compute, call: Call) -> Reply:
     body = schemas.validate(schemas.SERVER_UPDATE, call.body())
     schemas.validate(action_schemas.SERVER_UPDATE_EXTRA, body)
     view = service.update(deps(compute), call.ctx, call.params["server_id"], body["server"])
+    ident = view.instance.id
     return compute.reply(call, 200, {"server": views.updated(
-        call, view.instance, is_admin(compute, call), version, view.groups or [])})
+        call, view.instance, is_admin(compute, call), version, view.groups or [],
+        addresses=networking.addresses_of(deps(compute), [ident]).get(ident))})
 
 
 def delete(compute: Compute, call: Call) -> Reply:
@@ -198,12 +204,18 @@ def _readable(compute: Compute, call: Call, rule: str) -> None:
 
 def ips(compute: Compute, call: Call) -> Reply:
     _readable(compute, call, "os_compute_api:ips:index")
-    return compute.reply(call, 200, {"addresses": {}})
+    ident = call.params["server_id"]
+    found = networking.addresses_of(deps(compute), [ident]).get(ident) or {}
+    return compute.reply(call, 200, {"addresses": found})
 
 
 def ips_network(compute: Compute, call: Call) -> Reply:
     _readable(compute, call, "os_compute_api:ips:show")
-    raise NotFound("Instance is not a member of specified network")
+    ident, name = call.params["server_id"], call.params["network"]
+    found = networking.addresses_of(deps(compute), [ident]).get(ident) or {}
+    if name not in found:
+        raise NotFound("Instance is not a member of specified network")
+    return compute.reply(call, 200, {name: found[name]})
 
 
 def password(compute: Compute, call: Call) -> Reply:
@@ -214,12 +226,6 @@ def password(compute: Compute, call: Call) -> Reply:
 def clear_password(compute: Compute, call: Call) -> Reply:
     _readable(compute, call, "os_compute_api:os-server-password:clear")
     return compute.reply(call, 204)
-
-
-def interfaces(compute: Compute, call: Call) -> Reply:
-    """No network service: a server has no ports (Nova answers an empty list)."""
-    _readable(compute, call, "os_compute_api:os-attach-interfaces:list")
-    return compute.reply(call, 200, {"interfaceAttachments": []})
 
 
 def action_view(a: Any) -> dict[str, Any]:
@@ -258,7 +264,6 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", ONE + "/ips", ips), ("GET", ONE + "/ips/{network}", ips_network),
     ("GET", ONE + "/os-server-password", password),
     ("DELETE", ONE + "/os-server-password", clear_password),
-    ("GET", ONE + "/os-interface", interfaces),
     ("GET", ONE + "/os-instance-actions", instance_actions),
     ("GET", ONE + "/os-instance-actions/{request_id}", instance_action),
 ]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from onestack.compute import images, quotas, records
 from onestack.compute import models as cm
 from onestack.compute import states as st
+from onestack.compute.service import networking
 from onestack.compute.service.servers import Deps, normalise_ip, require_project_scope
 from onestack.core.context import RequestContext
 from onestack.core.db import utcnow
@@ -36,6 +37,8 @@ class BootRequest:
     forced_host: str | None = None
     forced: bool = False  # a ``zone:host`` was asked for (admin only)
     hints: dict[str, Any] = field(default_factory=dict)
+    # "auto", "none", a list of ``networking.Nic`` or None (not given)
+    networks: Any = None
 
 
 @dataclass
@@ -161,12 +164,15 @@ def create(deps: Deps, ctx: RequestContext, req: BootRequest) -> Booted:
             raise BadRequest("The requested availability zone is not available")
         group = locked_group(s, deps, ctx, group_id) if group_id else None
         count = check_quota(s, ctx, req, flavor)
+        nics = networking.plan(s, deps.network, ctx, req.networks, count, [
+            g.get("name", "default") for g in req.server.get("security_groups") or []])
         ids = []
         for index in range(count):
             inst = new_instance(ctx, req, flavor, index, count, reservation, key_data,
                                 group_id)
             s.add(inst)
             s.flush()
+            networking.record(s, deps.network, inst, nics)
             records.start_action(s, inst, "create", ctx.request_id, ctx.user_id,
                                  ctx.project_id)
             ids.append(inst.id)

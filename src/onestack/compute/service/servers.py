@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from onestack.compute import models as cm
 from onestack.compute import records
 from onestack.compute import states as st
+from onestack.compute.service import networking
 from onestack.core.bus import Bus
 from onestack.core.context import RequestContext
 from onestack.core.db import Database, utcnow
@@ -30,6 +31,7 @@ class Deps:
     db: Database
     policy: Policy
     bus: Bus
+    network: Any = None  # onestack.network.seam.NetworkSeam; None: no network service
 
     def is_admin(self, ctx: RequestContext) -> bool:
         return self.policy.allowed(ADMIN_RULE, ctx)
@@ -150,6 +152,7 @@ def request_delete(deps: Deps, ctx: RequestContext, ident: str, action: str,
         check_lock(deps, ctx, inst)
         records.start_action(s, inst, action, ctx.request_id, ctx.user_id, ctx.project_id)
         if not inst.host:
+            networking.release(s, deps.network, inst)
             records.mark_deleted(s, inst)  # nothing runs anywhere: no agent to wait for
             return None
         inst.task_state = st.DELETING
