@@ -41,6 +41,7 @@ EXTENSIONS: list[tuple[str, str, str]] = [
     ("agent", "agent", "The agent management extension."),
     ("dhcp_agent_scheduler", "DHCP Agent Scheduler",
      "Schedule networks among DHCP agents."),
+    ("l3_agent_scheduler", "L3 Agent Scheduler", "Schedule routers among L3 agents."),
     ("segment", "Segment", "Segments extension."),
     ("quotas", "Quota management support", "Per-project quotas of network resources."),
     ("quota_details", "Quota details management support",

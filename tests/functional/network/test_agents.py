@@ -113,3 +113,23 @@ def test_scheduling_picks_a_live_enabled_agent(sql: Database, net: NetApi) -> No
     chosen = sql.write(lambda s: svc.schedule_network(s, network["id"]))
     assert chosen == [live["DHCP agent"]]
     assert sql.write(lambda s: svc.schedule_network(s, network["id"])) == chosen
+
+
+def test_l3_routers_add_list_remove(net: NetApi, sql: Database) -> None:
+    ids = register_host(sql, unique("host"))
+    agent = ids["L3 agent"]
+    router = assert_status(net.post("/routers", json={"router": {"name": unique("r")}}),
+                           201)["router"]
+    path = f"/agents/{agent}/l3-routers"
+    assert net.post(path, json={"router_id": router["id"]}).status_code == 201
+    hosted = assert_status(net.get(path), 200)["routers"]
+    assert [r["id"] for r in hosted] == [router["id"]]
+    on_router = assert_status(net.get(f"/routers/{router['id']}/l3-agents"), 200)["agents"]
+    assert [a["id"] for a in on_router] == [agent]
+    other = register_host(sql, unique("host"))["L3 agent"]
+    neutron_fault(net.post(f"/agents/{other}/l3-routers", json={"router_id": router["id"]}),
+                  409, "RouterHostedByL3Agent")
+    assert_status(net.delete(f"{path}/{router['id']}"), 204)
+    assert assert_status(net.get(path), 200)["routers"] == []
+    neutron_fault(net.delete(f"{path}/{router['id']}"), 409, "RouterNotHostedByL3Agent")
+    neutron_fault(net.get(f"/agents/{ids['DHCP agent']}/l3-routers"), 404, "InvalidL3Agent")

@@ -156,11 +156,15 @@ class FloatingIp:
 
 @dataclass(frozen=True)
 class PortForwarding:
+    """DNAT of (floating IP, protocol, external port range) to (internal IP, internal
+    port range); a single port when the ``*_end`` is None."""
     floating_ip: str
     protocol: str  # tcp | udp
     external_port: int
     internal_ip: str
     internal_port: int
+    external_port_end: int | None = None
+    internal_port_end: int | None = None
 
 
 @dataclass(frozen=True)
