@@ -3,12 +3,13 @@ collections (one service class each, sharing ``Deps``) and their route modules."
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
-from onestack.core.registry import CatalogEntry, ServiceSpec, collect_routes
+from onestack.core.registry import AgentRunner, CatalogEntry, ServiceSpec, collect_routes
 
 if TYPE_CHECKING:
     from onestack.core.http import Route
+    from onestack.core.registry import AgentContext
     from onestack.core.platform import Platform
     from onestack.network.service.engine import Deps
 
@@ -38,7 +39,7 @@ COLLECTIONS = [
 ROUTE_MODULES = ["versions", "networks", "ports", "ip_availability",
                  "subnets", "subnetpools", "address_scopes", "agents", "segments", "security_groups",
                  "address_groups", "routers", "floatingips", "metering", "service_providers",
-                 "quotas", "auto_allocate"]
+                 "quotas"]
 MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2",
                  "onestack.network.models.ports",
                  "onestack.network.models.subnets",
@@ -83,9 +84,18 @@ def seam(platform: Platform) -> object:
     return network_seam.build(platform)
 
 
+def start_agents(ctx: AgentContext) -> Callable[[], None]:
+    """A network agent per host of ``ctx`` (``onestack up``: its fake hosts; ``onestack
+    agent network --host NAME``: that one)."""
+    from onestack.network.agent.runner import start
+
+    return start(ctx)
+
+
 SPEC = ServiceSpec(
     name="network", prefix=PREFIX, routes=routes, seam=seam,
     catalog=tuple(CatalogEntry(*entry) for entry in CATALOG),
     route_modules=tuple(f"onestack.network.api.{n}" for n in ROUTE_MODULES),
     models=MODEL_MODULES, policies=("onestack.network.policies",),
-    settings_section="network", fault_style="neutron")
+    settings_section="network", fault_style="neutron",
+    agents=(AgentRunner("network", start_agents),))

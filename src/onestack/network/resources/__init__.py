@@ -12,5 +12,4 @@ MODULES = ("onestack.network.resources.networks",
            "onestack.network.resources.routers",
            "onestack.network.resources.floatingips",
            "onestack.network.resources.metering",
-           "onestack.network.resources.quotas",
-           "onestack.network.resources.rbac",)
+           "onestack.network.resources.quotas",)
