@@ -34,12 +34,13 @@ COLLECTIONS = [
     "onestack.network.service.metering:MeteringLabels",
     "onestack.network.service.metering:MeteringLabelRules",
     "onestack.network.service.quotas:Quotas",
+    "onestack.network.service.rbac:RbacPolicies",
 ]
 # Route modules under onestack.network.api (each ``routes(deps)``); versions first.
 ROUTE_MODULES = ["versions", "networks", "ports", "ip_availability",
                  "subnets", "subnetpools", "address_scopes", "agents", "segments", "security_groups",
                  "address_groups", "routers", "floatingips", "metering", "service_providers",
-                 "quotas"]
+                 "quotas", "rbac"]
 MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2",
                  "onestack.network.models.ports",
                  "onestack.network.models.subnets",
@@ -49,7 +50,8 @@ MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2",
                  "onestack.network.models.routers",
                  "onestack.network.models.floatingips",
                  "onestack.network.models.metering",
-                 "onestack.network.models.quotas")
+                 "onestack.network.models.quotas",
+                 "onestack.network.models.rbac")
 
 
 def build(platform: Platform) -> Deps:

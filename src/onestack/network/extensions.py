@@ -46,6 +46,8 @@ EXTENSIONS: list[tuple[str, str, str]] = [
     ("quotas", "Quota management support", "Per-project quotas of network resources."),
     ("quota_details", "Quota details management support",
      "Quota limits with their usage and reservations."),
+    ("rbac-policies", "RBAC Policies",
+     "Networks (and QoS policies) shared with chosen projects."),
     ("standard-attr-segment", "Standard Attribute Segment Extension",
      "Segments have standard attributes (description, timestamps, revisions, tags)."),
     # the L3 area

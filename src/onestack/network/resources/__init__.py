@@ -12,4 +12,5 @@ MODULES = ("onestack.network.resources.networks",
            "onestack.network.resources.routers",
            "onestack.network.resources.floatingips",
            "onestack.network.resources.metering",
-           "onestack.network.resources.quotas",)
+           "onestack.network.resources.quotas",
+           "onestack.network.resources.rbac",)

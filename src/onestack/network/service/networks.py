@@ -10,6 +10,8 @@ ports), ``ports.used_by_other_projects(s, network) -> bool``,
 ``ports.delete_for_network(s, ctx, network)`` (the DHCP ports left),
 ``rbac_policies.shared_clause(ctx, model) -> clause | None`` (networks shared to the
 caller's project), ``rbac_policies.delete_for_object(s, ctx, network)``,
+``rbac_policies.sync_object(s, network, "network")`` (the ``*`` policies follow
+``shared``/``router:external``),
 ``segments.prepare_network(s, ctx, doc)`` (provider attributes: validation and
 segmentation id allocation), ``segments.update_network(s, ctx, row, changes)``,
 ``segments.release_network(s, ctx, network)``,
@@ -85,6 +87,22 @@ class Networks(Collection):
                 raise Conflict(f"Unable to reconfigure sharing settings for network "
                                f"{row.id}. Multiple tenants are using it.",
                                kind="InvalidSharedSetting")
+
+    def after_create(self, s: Session, ctx: RequestContext, row: Network,
+                     doc: dict[str, Any]) -> None:
+        if row.shared or row.router_external:
+            self.sync_rbac(s, row)
+
+    def after_update(self, s: Session, ctx: RequestContext, row: Network,
+                     changes: dict[str, Any]) -> None:
+        if "shared" in changes or "router:external" in changes:
+            self.sync_rbac(s, row)
+
+    def sync_rbac(self, s: Session, row: Network) -> None:
+        """``shared``/``router:external`` are the network's ``*`` RBAC policies."""
+        sync = self.optional("rbac_policies", "sync_object")
+        if sync is not None:
+            sync(s, row, "network")
 
     def before_delete(self, s: Session, ctx: RequestContext, row: Network) -> None:
         in_use = self.optional("ports", "network_in_use")
