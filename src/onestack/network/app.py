@@ -40,7 +40,7 @@ COLLECTIONS = [
 ROUTE_MODULES = ["versions", "networks", "ports", "ip_availability",
                  "subnets", "subnetpools", "address_scopes", "agents", "segments", "security_groups",
                  "address_groups", "routers", "floatingips", "metering", "service_providers",
-                 "quotas", "rbac"]
+                 "quotas", "rbac", "auto_allocate"]
 MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2",
                  "onestack.network.models.ports",
                  "onestack.network.models.subnets",

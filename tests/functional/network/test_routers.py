@@ -86,3 +86,164 @@ def test_bad_bodies(net: NetApi) -> None:
                   400)
     neutron_fault(net.put(f"/routers/{made['id']}/add_router_interface", json={}), 400,
                   "BadRequest")
+
+
+def subnet(net: NetApi, network_id: str, cidr: str, token: str | None = None,
+           **attrs: Any) -> dict[str, Any]:
+    version = 6 if ":" in cidr else 4
+    return net.create("subnets", "subnet", token, network_id=network_id, cidr=cidr,
+                      ip_version=version, **attrs)
+
+
+@pytest.fixture(scope="module")
+def public(net: NetApi) -> dict[str, Any]:
+    ext = net.network(**{"router:external": True})
+    ext["subnet"] = subnet(net, ext["id"], "198.51.100.0/24", enable_dhcp=False)
+    return ext
+
+
+def ports_of(net: NetApi, **filters: str) -> list[dict[str, Any]]:
+    return assert_status(net.get("/ports", params=filters), 200)["ports"]
+
+
+def test_gateway_set_change_and_clear(net: NetApi, public: dict, member: Member) -> None:
+    made = router(net, member.token, external_gateway_info={"network_id": public["id"]})
+    gw = made["external_gateway_info"]
+    assert gw["network_id"] == public["id"] and gw["enable_snat"] is True
+    [fixed] = gw["external_fixed_ips"]
+    assert fixed["subnet_id"] == public["subnet"]["id"]
+    [port] = ports_of(net, device_id=made["id"], device_owner="network:router_gateway")
+    assert port["network_id"] == public["id"] and port["project_id"] == ""
+    assert port["fixed_ips"][0]["ip_address"] == fixed["ip_address"]
+    # the gateway port is the router's: not deletable through the ports API
+    neutron_fault(net.delete(f"/ports/{port['id']}"), 409)
+    # enable_snat and external_fixed_ips are admin-only
+    neutron_fault(net.put(f"/routers/{made['id']}", member.token, json={"router": {
+        "external_gateway_info": {"network_id": public["id"], "enable_snat": False}}}), 403)
+    neutron_fault(net.post("/routers", member.token, json={"router": {
+        "external_gateway_info": {"network_id": public["id"], "external_fixed_ips": [
+            {"subnet_id": public["subnet"]["id"]}]}}}), 403)
+    nosnat = update(net, made["id"], external_gateway_info={
+        "network_id": public["id"], "enable_snat": False})["external_gateway_info"]
+    assert nosnat["enable_snat"] is False and nosnat["external_fixed_ips"] == gw[
+        "external_fixed_ips"]
+    cleared = update(net, made["id"], member.token, external_gateway_info={})
+    assert cleared["external_gateway_info"] is None
+    assert ports_of(net, device_id=made["id"]) == []
+    assert_status(net.delete(f"/routers/{made['id']}", member.token), 204)
+
+
+def test_gateway_refusals(net: NetApi, public: dict) -> None:
+    private = net.network()
+    subnet(net, private["id"], "10.55.0.0/24")
+    made = router(net)
+    neutron_fault(net.put(f"/routers/{made['id']}", json={"router": {
+        "external_gateway_info": {"network_id": private["id"]}}}), 400, "BadRequest")
+    neutron_fault(net.put(f"/routers/{made['id']}", json={"router": {
+        "external_gateway_info": {"network_id": made["id"]}}}), 404, "NetworkNotFound")
+    # a chosen gateway address that a port holds already
+    taken = net.create("ports", "port", network_id=public["id"])
+    ip = taken["fixed_ips"][0]
+    neutron_fault(net.post("/routers", json={"router": {"external_gateway_info": {
+        "network_id": public["id"], "external_fixed_ips": [ip]}}}), 409)
+    assert_status(net.delete(f"/ports/{taken['id']}"), 204)
+    fixed = router(net, external_gateway_info={"network_id": public["id"],
+                                               "external_fixed_ips": [ip]})
+    assert fixed["external_gateway_info"]["external_fixed_ips"] == [ip]
+
+
+def test_interfaces_by_subnet_and_port(net: NetApi, member: Member) -> None:
+    tok = member.token
+    a, b = net.network(tok), net.network(tok)
+    sa_ = subnet(net, a["id"], "10.60.0.0/24", tok)
+    sb = subnet(net, b["id"], "10.61.0.0/24", tok)
+    made = router(net, tok)
+    added = assert_status(net.put(f"/routers/{made['id']}/add_router_interface", tok,
+                                  json={"subnet_id": sa_["id"]}), 200)
+    assert set(added) == {"id", "tenant_id", "project_id", "subnet_id", "subnet_ids",
+                          "port_id", "network_id"}
+    assert added["id"] == made["id"] and added["subnet_ids"] == [sa_["id"]]
+    assert added["network_id"] == a["id"]
+    port = assert_status(net.get(f"/ports/{added['port_id']}", tok), 200)["port"]
+    assert port["device_id"] == made["id"]
+    assert port["device_owner"] == "network:router_interface"
+    assert port["fixed_ips"] == [{"subnet_id": sa_["id"], "ip_address": "10.60.0.1"}]
+    # again, or an overlapping subnet: 400
+    neutron_fault(net.put(f"/routers/{made['id']}/add_router_interface", tok,
+                          json={"subnet_id": sa_["id"]}), 400, "BadRequest")
+    c = net.network(tok)
+    overlapping = subnet(net, c["id"], "10.60.0.0/25", tok)
+    neutron_fault(net.put(f"/routers/{made['id']}/add_router_interface", tok,
+                          json={"subnet_id": overlapping["id"]}), 400, "BadRequest")
+    # by port: a port with a device is in use
+    used = net.create("ports", "port", tok, network_id=b["id"], device_id="vm-1")
+    neutron_fault(net.put(f"/routers/{made['id']}/add_router_interface", tok,
+                          json={"port_id": used["id"]}), 409, "PortInUse")
+    free = net.create("ports", "port", tok, network_id=b["id"])
+    by_port = assert_status(net.put(f"/routers/{made['id']}/add_router_interface", tok,
+                                    json={"port_id": free["id"]}), 200)
+    assert by_port["port_id"] == free["id"] and by_port["subnet_id"] == sb["id"]
+    owned = assert_status(net.get(f"/ports/{free['id']}", tok), 200)["port"]
+    assert owned["device_id"] == made["id"]
+    # in use: no delete of the router, its subnets or its interface ports
+    neutron_fault(net.delete(f"/routers/{made['id']}", tok), 409, "RouterInUse")
+    neutron_fault(net.delete(f"/ports/{free['id']}", tok), 409)
+    neutron_fault(net.delete(f"/subnets/{sa_['id']}", tok), 409)
+    # remove: by subnet, by port; a second time is 404
+    neutron_fault(net.put(f"/routers/{made['id']}/remove_router_interface", tok,
+                          json={"subnet_id": overlapping["id"]}), 404,
+                  "RouterInterfaceNotFoundForSubnet")
+    neutron_fault(net.put(f"/routers/{made['id']}/remove_router_interface", tok,
+                          json={"port_id": used["id"]}), 404, "RouterInterfaceNotFound")
+    gone = assert_status(net.put(f"/routers/{made['id']}/remove_router_interface", tok,
+                                 json={"subnet_id": sa_["id"]}), 200)
+    assert gone["port_id"] == added["port_id"] and gone["subnet_id"] == sa_["id"]
+    neutron_fault(net.get(f"/ports/{added['port_id']}", tok), 404)
+    assert_status(net.put(f"/routers/{made['id']}/remove_router_interface", tok,
+                          json={"port_id": free["id"]}), 200)
+    neutron_fault(net.put(f"/routers/{made['id']}/remove_router_interface", tok,
+                          json={"port_id": free["id"]}), 404, "RouterInterfaceNotFound")
+    assert_status(net.delete(f"/routers/{made['id']}", tok), 204)
+    assert_status(net.delete(f"/subnets/{sa_['id']}", tok), 204)
+
+
+def test_interface_needs_a_gateway_ip(net: NetApi) -> None:
+    n = net.network()
+    bare = subnet(net, n["id"], "10.62.0.0/24", gateway_ip=None)
+    made = router(net)
+    neutron_fault(net.put(f"/routers/{made['id']}/add_router_interface",
+                          json={"subnet_id": bare["id"]}), 400, "BadRequest")
+    port = net.create("ports", "port", network_id=n["id"], fixed_ips=[])
+    neutron_fault(net.put(f"/routers/{made['id']}/add_router_interface",
+                          json={"port_id": port["id"]}), 400, "BadRequest")
+
+
+def test_extra_routes(net: NetApi) -> None:
+    made = router(net, admin_state_up=True)
+    nets = [net.network() for _ in range(2)]
+    subs = [subnet(net, n["id"], f"10.7{i}.0.0/24") for i, n in enumerate(nets)]
+    for sub in subs:
+        assert_status(net.put(f"/routers/{made['id']}/add_router_interface",
+                              json={"subnet_id": sub["id"]}), 200)
+    routes = [{"destination": "192.0.2.0/24", "nexthop": "10.70.0.5"},
+              {"destination": "198.18.0.0/16", "nexthop": "10.71.0.9"}]
+    changed = update(net, made["id"], routes=routes)
+    assert sorted(changed["routes"], key=lambda r: r["destination"]) == routes
+    neutron_fault(net.put(f"/routers/{made['id']}", json={"router": {"routes": [
+        {"destination": "192.0.2.0/24", "nexthop": "10.99.0.5"}]}}), 400, "InvalidRoutes")
+    neutron_fault(net.put(f"/routers/{made['id']}", json={"router": {"routes": [
+        {"destination": "192.0.2.0/24", "nexthop": "10.70.0.1"}]}}), 400, "InvalidRoutes")
+    # an interface a route needs stays
+    neutron_fault(net.put(f"/routers/{made['id']}/remove_router_interface",
+                          json={"subnet_id": subs[0]["id"]}), 409,
+                  "RouterInterfaceInUseByRoute")
+    added = assert_status(net.put(f"/routers/{made['id']}/add_extraroutes", json={
+        "router": {"routes": [{"destination": "203.0.113.0/24", "nexthop": "10.70.0.6"},
+                              routes[0]]}}), 200)["router"]
+    assert len(added["routes"]) == 3
+    left = assert_status(net.put(f"/routers/{made['id']}/remove_extraroutes", json={
+        "router": {"routes": routes}}), 200)["router"]
+    assert left["routes"] == [{"destination": "203.0.113.0/24", "nexthop": "10.70.0.6"}]
+    assert update(net, made["id"], routes=None)["routes"] == []
+    assert_status(net.put(f"/routers/{made['id']}/remove_router_interface",
+                          json={"subnet_id": subs[0]["id"]}), 200)

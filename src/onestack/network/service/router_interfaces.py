@@ -57,11 +57,11 @@ class RouterInterfaces:
             self.deps.policy.enforce("add_router_interface", ctx, self.routers.target(router))
             if port_id:
                 port, subnets = self.adopt_port(s, ctx, router, port_id)
+                s.add(RouterPort(port_id=port.id, router_id=router.id,
+                                 port_type=interface_owner(router)))
+                s.flush()
             else:
-                port, subnets = self.new_port(s, ctx, router, subnet_id)  # type: ignore[arg-type]
-            s.add(RouterPort(port_id=port.id, router_id=router.id,
-                             port_type=interface_owner(router)))
-            s.flush()
+                port, subnets = self.attach_subnet(s, ctx, router, subnet_id)  # type: ignore[arg-type]
             return self.answer(router, port, subnets)
         out = self.deps.db.write(work)
         self.deps.wake("routers", router_id)
@@ -83,8 +83,9 @@ class RouterInterfaces:
                     raise bad_router(f"Cidr {subnet.cidr} of subnet {subnet.id} overlaps "
                                      f"with cidr {other.cidr} of subnet {other.id}")
 
-    def new_port(self, s: Session, ctx: RequestContext, router: Router, subnet_id: str
-                 ) -> tuple[Any, list[str]]:
+    def attach_subnet(self, s: Session, ctx: RequestContext, router: Router, subnet_id: str
+                      ) -> tuple[Any, list[str]]:
+        """A new interface port holding the subnet's gateway IP."""
         subnet = self.routers.subnets.find(s, ctx, subnet_id)
         if not subnet.gateway_ip:
             raise bad_router("Subnet for router interface must have a gateway IP")
@@ -93,6 +94,9 @@ class RouterInterfaces:
             s, ctx, network_id=subnet.network_id, project_id=subnet.project_id,
             device_owner=interface_owner(router), device_id=router.id,
             fixed_ips=[{"subnet_id": subnet.id, "ip_address": subnet.gateway_ip}])
+        s.add(RouterPort(port_id=port.id, router_id=router.id,
+                         port_type=interface_owner(router)))
+        s.flush()
         return port, [subnet.id]
 
     def adopt_port(self, s: Session, ctx: RequestContext, router: Router, port_id: str
