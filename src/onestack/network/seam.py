@@ -135,19 +135,25 @@ class NetworkSeam:
         return list(hook(s, network_id)) if hook is not None else []
 
     def auto_allocate(self, s: Session, ctx: RequestContext) -> str | None:
-        """The project's auto-allocated network (made on first use, as ``networks:
-        auto`` asks), or None when the cloud cannot make one."""
-        for name in ("auto_allocated_topology", "auto_allocated_topologies",
-                     "auto-allocated-topology"):
-            topo = self._collection(name)
-            for method in ("network_for", "ensure_topology", "get_or_create"):
-                hook = getattr(topo, method, None)
-                if hook is not None:
-                    found = hook(s, ctx, ctx.project_id)
-                    if isinstance(found, dict):
-                        found = found.get("id") or found.get("network_id")
-                    return getattr(found, "id", found)
-        return None
+        """The project's auto-allocated network (made on first use, in compute's
+        transaction, as ``networks: auto`` asks), or None when the cloud cannot make
+        one (no default external network)."""
+        try:
+            from onestack.network.models.routers import AutoAllocatedTopology
+            from onestack.network.service.auto_allocate import AutoAllocator
+        except ImportError:  # no auto-allocation in this build
+            return None
+        row = s.get(AutoAllocatedTopology, ctx.project_id)
+        if row is not None:
+            return row.network_id
+        try:
+            with s.begin_nested():
+                network_id = AutoAllocator(self.deps).build(
+                    s, service_context(ctx.project_id, ctx.user_id), ctx.project_id)
+        except Conflict:
+            return None
+        self.deps.wake("routers", network_id)
+        return network_id
 
     # --- ports: reads ----------------------------------------------------------------
     def port(self, s: Session, port_id: str, *, lock: bool = False) -> PortInfo | None:
@@ -324,6 +330,31 @@ class NetworkSeam:
             row.revision_number = (row.revision_number or 0) + 1
         s.flush()
         self.deps.wake("port", port_id)
+
+    # --- the pre-2.36 proxies: the network API's own use cases, as the caller ---------
+    def list_docs(self, ctx: RequestContext, collection: str,
+                  filters: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
+        """What ``GET /v2.0/<collection>?filters`` answers the caller (its visibility
+        and policy)."""
+        from onestack.network.service.query import ListQuery
+
+        docs, _ = self.deps.collections[collection].list(ctx, ListQuery(
+            filters=dict(filters or {})))
+        return docs
+
+    def show_doc(self, ctx: RequestContext, collection: str, ident: str) -> dict[str, Any]:
+        return self.deps.collections[collection].show(ctx, ident)
+
+    def create_doc(self, ctx: RequestContext, collection: str, item: dict[str, Any]
+                   ) -> dict[str, Any]:
+        return self.deps.collections[collection].create(ctx, [item])[0]
+
+    def update_doc(self, ctx: RequestContext, collection: str, ident: str,
+                   item: dict[str, Any]) -> dict[str, Any]:
+        return self.deps.collections[collection].update(ctx, ident, item)
+
+    def delete_doc(self, ctx: RequestContext, collection: str, ident: str) -> None:
+        self.deps.collections[collection].delete(ctx, ident)
 
 
 def valid_ip(value: str) -> bool:

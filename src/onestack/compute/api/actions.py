@@ -7,6 +7,7 @@ from functools import partial
 from typing import Callable
 
 from onestack.compute import action_schemas, views
+from onestack.compute.api import network_proxies
 from onestack.compute.api.common import Compute
 from onestack.compute.api.servers import deps, is_admin
 from onestack.compute.service import actions as service
@@ -66,6 +67,8 @@ def action(compute: Compute, call: Call) -> Reply:
         raise BadRequest("There is either no action or more than one action in the request "
                          "body.")
     name, args = next(iter(body.items()))
+    if name in network_proxies.ACTIONS:
+        return network_proxies.server_action(compute, call, name, args)
     action_schemas.validate_action(name, args)
     outcome = service.perform(deps(compute), call.ctx, call.params["server_id"], name, args,
                               version)

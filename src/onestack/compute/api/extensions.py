@@ -1,6 +1,7 @@
 """``/extensions``: the static list of the v2.1 API's (long frozen) extensions, kept for
-clients that still look features up by alias. Only what this cloud serves is listed:
-``os-security-groups`` waits for a network service (Nova proxies it to Neutron)."""
+clients that still look features up by alias. Only what this cloud serves is listed
+(the network proxies, ``os-security-groups``, ``os-floating-ips``, … answer from the
+network service, as Nova's answer from Neutron)."""
 from __future__ import annotations
 
 from typing import Any
@@ -49,6 +50,8 @@ EXTENSIONS: dict[str, tuple[str, str]] = {
     "os-flavor-extra-specs": ("FlavorExtraSpecs", "Flavors extra specs support."),
     "os-flavor-manage": ("FlavorManage", "Flavor create/delete API support."),
     "os-flavor-rxtx": ("FlavorRxtx", "Support to show the rxtx status of a flavor."),
+    "os-floating-ip-pools": ("FloatingIpPools", "Floating IPs support."),
+    "os-floating-ips": ("FloatingIps", "Floating IPs support."),
     "os-hide-server-addresses": ("HideServerAddresses", "Support hiding server addresses "
                                  "in certain states."),
     "os-hosts": ("Hosts", "Admin-only host administration."),
@@ -62,11 +65,13 @@ EXTENSIONS: dict[str, tuple[str, str]] = {
     "os-migrations": ("Migrations", "Provide data on migrations."),
     "os-multiple-create": ("MultipleCreate", "Allow multiple create in the Create Server "
                            "v2.1 API."),
+    "os-networks": ("Networks", "Admin-only Network Management Extension."),
     "os-pause-server": ("PauseServer", "Enable pause/unpause server actions."),
     "os-quota-class-sets": ("QuotaClasses", "Quota classes management support."),
     "os-quota-sets": ("Quotas", "Quotas management support."),
     "os-remote-consoles": ("RemoteConsoles", "Interactive Console support."),
     "os-rescue": ("Rescue", "Instance rescue mode."),
+    "os-security-groups": ("SecurityGroups", "Security group support."),
     "os-server-diagnostics": ("ServerDiagnostics", "Allow Admins to view server "
                               "diagnostics through server action."),
     "os-server-external-events": ("ServerExternalEvents", "Server External Event "
@@ -78,6 +83,7 @@ EXTENSIONS: dict[str, tuple[str, str]] = {
     "os-shelve": ("Shelve", "Instance shelve mode."),
     "os-simple-tenant-usage": ("SimpleTenantUsage", "Simple tenant usage extension."),
     "os-suspend-server": ("SuspendServer", "Enable suspend/resume server actions."),
+    "os-tenant-networks": ("TenantNetworks", "Tenant-based Network Management Extension."),
     "os-user-data": ("UserData", "Add user_data to the Create Server API."),
     "os-volumes": ("Volumes", "Volumes support."),
     "os-volumes-attachments": ("VolumeAttachments", "Volume attachments support."),

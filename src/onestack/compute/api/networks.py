@@ -1,8 +1,8 @@
 """Nova's network proxies, ``os-networks`` and ``os-tenant-networks`` (both gone from 2.36).
 
-Nova answers them from the network service (Neutron): the networks the project can see.
-onestack has no network service yet, so a project sees no networks: lists are empty and
-any single network is a 404, which is what Nova answers for a project without networks.
+Nova answers them from the network service (Neutron): the networks the project can see
+(``label`` is the network's name; nova-network's other fields are null). Without a network
+service a project sees no networks: lists are empty and any single network is a 404.
 Creating, deleting and (dis)associating networks belonged to nova-network, which Nova
 removed: those calls are 410 Gone, as in Nova.
 """
@@ -12,6 +12,7 @@ from typing import Any
 
 from onestack.compute.api import microversion
 from onestack.compute.api.common import Compute
+from onestack.compute.service import network_proxy
 from onestack.core.errors import Gone, NotFound
 from onestack.core.http import Call, Reply, RouteTable
 
@@ -33,10 +34,11 @@ ADMIN_FIELDS = ("created_at", "updated_at", "deleted_at", "deleted", "injected",
                 "share_address")
 
 
-def project_networks(project_id: str) -> list[dict[str, Any]]:
-    """The networks ``project_id`` can see, as ``{"id", "label", "cidr"}``: none until
-    onestack has a network service to read them from."""
-    return []
+def project_networks(compute: Compute, call: Call) -> list[dict[str, Any]]:
+    """The networks the caller can see, as ``{"id", "label", "cidr"}``."""
+    from onestack.compute.api.servers import deps
+
+    return network_proxy.networks(deps(compute), call.ctx)
 
 
 def full_view(net: dict[str, Any], admin: bool) -> dict[str, Any]:
@@ -66,7 +68,7 @@ def routes(compute: Compute) -> RouteTable:
         raise Gone("This API was provided by nova-network, which has been removed.")
 
     def find(call: Call, network_id: str) -> dict[str, Any]:
-        for net in project_networks(call.ctx.project_id):
+        for net in project_networks(compute, call):
             if net["id"] == network_id:
                 return net
         raise NotFound("Network not found")
@@ -78,7 +80,7 @@ def routes(compute: Compute) -> RouteTable:
         def index(call: Call, kind: str = kind, view: Any = view) -> Reply:
             negotiate(call)
             compute.enforce(call, f"os_compute_api:{kind}:list")
-            nets = project_networks(call.ctx.project_id)
+            nets = project_networks(compute, call)
             admin = compute.allowed(call, "os_compute_api:os-networks:admin")
             return compute.reply(call, 200, {"networks": [view(n, admin) for n in nets]})
 

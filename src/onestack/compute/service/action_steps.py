@@ -11,6 +11,7 @@ from onestack.compute import models as cm
 from onestack.compute import quotas, records
 from onestack.compute import states as st
 from onestack.compute.service.actions import Step
+from onestack.compute.service import networking
 from onestack.compute.service.create import visible_flavor
 from onestack.core.errors import BadRequest, Conflict, NotFound
 from onestack.placement import seam as placement
@@ -56,6 +57,10 @@ def security_group(step: Step, add: bool) -> None:
         raise BadRequest("Security group name cannot be empty")
     inst = step.inst
     groups = list((inst.system_metadata or {}).get("security_groups", []))
+    if networking.change_group(step.s, step.deps.network, inst, name, add):
+        groups = [g for g in groups if g != name] + ([name] if add else [])
+        inst.system_metadata = {**(inst.system_metadata or {}), "security_groups": groups}
+        return
     if add:
         if name in groups:
             raise BadRequest(f"Security group {name} is already associated with the "

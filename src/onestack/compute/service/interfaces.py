@@ -199,3 +199,21 @@ def fixed_ip_change(deps: Deps, s: Session, ctx: RequestContext, inst: cm.Instan
             return
     raise BadRequest(f"Unable to find address {address}")
 
+
+
+def add_fixed_ip(deps: Deps, ctx: RequestContext, ident: str, network_id: str) -> None:
+    def work(s: Session) -> None:
+        inst = visible_instance(deps, s, ctx, ident, "os_compute_api:os-multinic:add",
+                                lock=True)
+        check_lock(deps, ctx, inst)
+        fixed_ip_change(deps, s, ctx, inst, network_id=network_id)
+    deps.db.write(work)
+
+
+def remove_fixed_ip(deps: Deps, ctx: RequestContext, ident: str, address: str) -> None:
+    def work(s: Session) -> None:
+        inst = visible_instance(deps, s, ctx, ident, "os_compute_api:os-multinic:remove",
+                                lock=True)
+        check_lock(deps, ctx, inst)
+        fixed_ip_change(deps, s, ctx, inst, address=address)
+    deps.db.write(work)

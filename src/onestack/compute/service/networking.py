@@ -21,7 +21,7 @@ from onestack.compute import models as cm
 from onestack.compute.network_models import RequestedNetwork
 from onestack.core.context import RequestContext
 from onestack.core.db import utcnow
-from onestack.core.errors import BadRequest, Conflict
+from onestack.core.errors import BadRequest, Conflict, NotFound
 from onestack.network.seam import NetworkSeam, PortInfo, service_context
 
 AUTO, NONE = "auto", "none"
@@ -228,3 +228,34 @@ def rebind(s: Session, seam: NetworkSeam | None, instance_id: str, host: str) ->
         if row.port_id and row.bound_host != host:
             seam.bind(s, row.port_id, host)
             row.bound_host, row.bound_at = host, utcnow()
+
+
+def change_group(s: Session, seam: NetworkSeam | None, inst: cm.Instance, name: str,
+                 add: bool) -> bool:
+    """add/removeSecurityGroup on the server's ports (False: it has none, so only the
+    names it keeps change). Nova's answers: an unknown group 404, adding one already
+    there or removing one that is not 400."""
+    if seam is None:
+        return False
+    ports = seam.ports_of(s, [inst.id]).get(inst.id, [])
+    if not ports:
+        return False
+    ctx = service_context(inst.project_id, inst.user_id)
+    try:
+        [gid] = seam.security_group_ids(s, ctx, [name])
+    except BadRequest as exc:
+        raise NotFound(f"Security group {name} not found for project "
+                       f"{inst.project_id}.") from exc
+    if add:
+        if all(gid in p.security_groups for p in ports):
+            raise BadRequest(f"Security group {name} is already associated with the "
+                             "instance")
+        for p in ports:
+            if gid not in p.security_groups:
+                seam.set_port_groups(s, p.id, [*p.security_groups, gid])
+    else:
+        if not any(gid in p.security_groups for p in ports):
+            raise BadRequest(f"Security group {name} not associated with the instance")
+        for p in ports:
+            seam.set_port_groups(s, p.id, [g for g in p.security_groups if g != gid])
+    return True
