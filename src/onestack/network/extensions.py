@@ -48,6 +48,9 @@ EXTENSIONS: list[tuple[str, str, str]] = [
      "Quota limits with their usage and reservations."),
     ("rbac-policies", "RBAC Policies",
      "Networks (and QoS policies) shared with chosen projects."),
+    ("availability_zone", "Availability Zone", "The availability zone extension."),
+    ("network_availability_zone", "Network Availability Zone",
+     "availability_zone_hints and availability_zones on networks."),
     ("standard-attr-segment", "Standard Attribute Segment Extension",
      "Segments have standard attributes (description, timestamps, revisions, tags)."),
     # the L3 area

@@ -16,7 +16,8 @@ caller's project), ``rbac_policies.delete_for_object(s, ctx, network)``,
 segmentation id allocation), ``segments.update_network(s, ctx, row, changes)``,
 ``segments.release_network(s, ctx, network)``,
 ``address_scopes.scopes_by_network(s, ids) -> {id: {4: scope, 6: scope}}``,
-``availability_zones.zones_of_networks(s, rows) -> {id: [zones]}``.
+``availability_zones.zones_of_networks(s, rows) -> {id: [zones]}`` (its DHCP agents'),
+``availability_zones.check_hints(s, hints, "network")`` (404 for an unknown zone).
 """
 from __future__ import annotations
 
@@ -57,6 +58,9 @@ class Networks(Collection):
         segments = self.optional("segments", "prepare_network")
         if segments is not None:
             segments(s, ctx, doc)
+        hints = self.optional("availability_zones", "check_hints")
+        if hints is not None and doc.get("availability_zone_hints"):
+            hints(s, doc["availability_zone_hints"], "network")
         if doc.get("mtu") is None:
             doc["mtu"] = self.default_mtu(doc.get("provider:network_type"))
         self.check_mtu(doc["mtu"], doc.get("provider:network_type"))
@@ -126,9 +130,9 @@ class Networks(Collection):
         scopes_of = self.optional("address_scopes", "scopes_by_network")
         scopes = scopes_of(s, ids) if scopes_of is not None else {}
         zones_of = self.optional("availability_zones", "zones_of_networks")
-        zones = zones_of(s, rows) if zones_of is not None else {}
+        zones = zones_of(s, rows) if zones_of is not None else None
         return {r.id: {"subnets": subnets.get(r.id, []),
-                       "availability_zones": zones.get(r.id, ["nova"]),
+                       "availability_zones": ["nova"] if zones is None else zones.get(r.id, []),
                        "ipv4_address_scope": scopes.get(r.id, {}).get(4),
                        "ipv6_address_scope": scopes.get(r.id, {}).get(6),
                        "l2_adjacency": True} for r in rows}
