@@ -5,7 +5,8 @@ fixed IPv4 address when a router joins the port's subnet to that external networ
 Hooks for other collections (inside their transaction): ``disassociate_port(s, ctx,
 port_id)`` (the ports service calls it when a port is deleted),
 ``set_status(s, fip_id, status)`` (the network agent's observed write: DOWN/ACTIVE/ERROR),
-``network_has_floatingips(s, network_id)``.
+``delete_for_network(s, ctx, network)`` (networks: an external network's floating IPs go
+with it), ``network_has_floatingips(s, network_id)``.
 """
 from __future__ import annotations
 
@@ -210,6 +211,13 @@ class FloatingIPs(Collection):
         s.execute(sa.delete(PortForwarding).where(PortForwarding.internal_port_id == port_id))
         s.flush()
         return [r.id for r in rows]
+
+    def delete_for_network(self, s: Session, ctx: RequestContext, network: Any) -> None:
+        """The floating IPs of an external network being deleted go with it."""
+        for row in list(s.scalars(sa.select(FloatingIP).where(
+                FloatingIP.floating_network_id == network.id))):
+            self.before_delete(s, ctx, row)
+            self.delete_row(s, row)
 
     def set_status(self, s: Session, fip_id: str, status: str) -> None:
         row = s.get(FloatingIP, fip_id)

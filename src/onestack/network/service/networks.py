@@ -109,6 +109,11 @@ class Networks(Collection):
             sync(s, row, "network")
 
     def before_delete(self, s: Session, ctx: RequestContext, row: Network) -> None:
+        # an external network's floating IPs go with it (an associated one needs a
+        # router gateway here, a port still in use)
+        fips = self.optional("floatingips", "delete_for_network")
+        if fips is not None:
+            fips(s, ctx, row)
         in_use = self.optional("ports", "network_in_use")
         if in_use is not None and in_use(s, row):
             raise Conflict(f"Unable to complete operation on network {row.id}. There are "
