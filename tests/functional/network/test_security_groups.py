@@ -188,3 +188,34 @@ def test_racing_replicas_make_one_default_group(net: NetApi, member: Member, mak
     defaults = [g["id"] for g in groups(net, member.token) if g["name"] == "default"]
     assert len(defaults) == 1
     assert seen == [defaults] * 8, seen
+
+
+def test_group_in_use_by_a_port(net: NetApi, member: Member) -> None:
+    network = net.network(member.token)
+    group = sg(net, member.token)
+    port = net.create("ports", "port", member.token, network_id=network["id"],
+                      security_groups=[group["id"]])
+    assert port["security_groups"] == [group["id"]]
+    neutron_fault(net.delete(f"/security-groups/{group['id']}", member.token), 409,
+                  "SecurityGroupInUse")
+    neutron_fault(net.put(f"/security-groups/{group['id']}", member.token,
+                          json={"security_group": {"stateful": False}}), 409,
+                  "SecurityGroupInUse")
+    # a name change is fine while in use
+    assert_status(net.put(f"/security-groups/{group['id']}", member.token,
+                          json={"security_group": {"name": "still-used"}}), 200)
+    # a port without groups gets the project's default group
+    plain = net.create("ports", "port", member.token, network_id=network["id"])
+    default = groups(net, member.token, name="default")[0]
+    assert plain["security_groups"] == [default["id"]]
+    assert_status(net.delete(f"/ports/{port['id']}", member.token), 204)
+    assert_status(net.delete(f"/security-groups/{group['id']}", member.token), 204)
+
+
+def test_port_with_another_projects_group_is_404(net: NetApi, member: Member,
+                                                 make_project_member) -> None:
+    network = net.network(member.token)
+    theirs = sg(net, make_project_member().token)
+    neutron_fault(net.post("/ports", member.token, json={"port": {
+        "network_id": network["id"], "security_groups": [theirs["id"]]}}), 404,
+        "SecurityGroupNotFound")
