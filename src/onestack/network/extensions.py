@@ -51,6 +51,12 @@ EXTENSIONS: list[tuple[str, str, str]] = [
     ("availability_zone", "Availability Zone", "The availability zone extension."),
     ("network_availability_zone", "Network Availability Zone",
      "availability_zone_hints and availability_zones on networks."),
+    ("qos", "Quality of Service", "The Quality of Service extension."),
+    ("qos-bw-limit-direction", "Direction for QoS bandwidth limit rule",
+     "Bandwidth limit rules have a direction (egress or ingress)."),
+    ("qos-default", "QoS default policy", "A project's default QoS policy."),
+    ("qos-rules-alias", "QoS rules alias API",
+     "QoS rules reached by their own id under /qos/alias_<type>_rules."),
     ("standard-attr-segment", "Standard Attribute Segment Extension",
      "Segments have standard attributes (description, timestamps, revisions, tags)."),
     # the L3 area

@@ -14,4 +14,5 @@ MODULES = ("onestack.network.resources.networks",
            "onestack.network.resources.metering",
            "onestack.network.resources.quotas",
            "onestack.network.resources.rbac",
-           "onestack.network.resources.zones",)
+           "onestack.network.resources.zones",
+           "onestack.network.resources.qos",)

@@ -17,7 +17,10 @@ segmentation id allocation), ``segments.update_network(s, ctx, row, changes)``,
 ``segments.release_network(s, ctx, network)``,
 ``address_scopes.scopes_by_network(s, ids) -> {id: {4: scope, 6: scope}}``,
 ``availability_zones.zones_of_networks(s, rows) -> {id: [zones]}`` (its DHCP agents'),
-``availability_zones.check_hints(s, hints, "network")`` (404 for an unknown zone).
+``availability_zones.check_hints(s, hints, "network")`` (404 for an unknown zone),
+``policies.check_attachment(s, ctx, qos_policy_id)`` (404 QosPolicyNotFound unless
+visible), ``policies.default_policy_id(s, project_id)`` (the project's default QoS policy,
+given to its new networks that name none).
 """
 from __future__ import annotations
 
@@ -61,6 +64,12 @@ class Networks(Collection):
         hints = self.optional("availability_zones", "check_hints")
         if hints is not None and doc.get("availability_zone_hints"):
             hints(s, doc["availability_zone_hints"], "network")
+        if doc.get("qos_policy_id"):
+            self.check_qos(s, ctx, doc["qos_policy_id"])
+        elif "qos_policy_id" not in doc.get("_given", ()):
+            default = self.optional("policies", "default_policy_id")
+            if default is not None:
+                doc["qos_policy_id"] = default(s, doc.get("project_id", ""))
         if doc.get("mtu") is None:
             doc["mtu"] = self.default_mtu(doc.get("provider:network_type"))
         self.check_mtu(doc["mtu"], doc.get("provider:network_type"))
@@ -78,8 +87,15 @@ class Networks(Collection):
                            else f"Invalid input for mtu. Reason: '{mtu}' is too small - "
                            "must be at least '68'.", kind="InvalidInput")
 
+    def check_qos(self, s: Session, ctx: RequestContext, policy_id: str) -> None:
+        check = self.optional("policies", "check_attachment")
+        if check is not None:
+            check(s, ctx, policy_id)
+
     def prepare_update(self, s: Session, ctx: RequestContext, row: Network,
                        changes: dict[str, Any]) -> None:
+        if changes.get("qos_policy_id"):
+            self.check_qos(s, ctx, changes["qos_policy_id"])
         segments = self.optional("segments", "update_network")
         if segments is not None and any(k.startswith("provider:") for k in changes):
             segments(s, ctx, row, changes)
