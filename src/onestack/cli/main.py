@@ -58,6 +58,9 @@ def parser() -> argparse.ArgumentParser:
                                              "kept in DATA_DIR/admin-password)")
     up.add_argument("--fake-hosts", type=int, help="fake compute hosts to run (default 3; "
                                                    "the last one in zone az2)")
+    up.add_argument("--no-network-topology", dest="network_topology", action="store_false",
+                    default=None, help="do not create the public and private networks and "
+                                       "router1 (DevStack's topology)")
     up.add_argument("--timings", action="store_true",
                     help="print a wall-clock stamp per start-up phase on stderr "
                          "(benchmarks/startup.py reads them)")

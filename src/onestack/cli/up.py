@@ -135,10 +135,13 @@ def prepare_database(settings: Settings, password: str, registry, clock: PhaseCl
 
     db = Database(settings.database_url)
     try:
-        bootstrap(db, admin_password=password, public_url=settings.base_url,
-                  region=settings.region, password_hash_rounds=settings.password_hash_rounds,
-                  services=registry.catalog_entries(), admin_password_hash=hashing.result())
+        admin = bootstrap(db, admin_password=password, public_url=settings.base_url,
+                          region=settings.region,
+                          password_hash_rounds=settings.password_hash_rounds,
+                          services=registry.catalog_entries(),
+                          admin_password_hash=hashing.result())
         registry.seed(db)
+        registry.bootstrap(db, settings, admin.project_id)
     finally:
         db.dispose()
     clock.mark("bootstrap")

@@ -55,6 +55,7 @@ class Settings:
     network_geneve_vni_ranges: str = "1:1000"
     network_flat_networks: str = "public"
     network_vlan_ranges: str = "physnet1:1000:2999"
+    network_topology: bool = True  # `onestack up` makes DevStack's public/private/router1
     security_compliance: SecurityCompliance = field(default_factory=SecurityCompliance)
 
     @property

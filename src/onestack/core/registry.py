@@ -89,6 +89,10 @@ class ServiceSpec:
     agents: tuple[AgentRunner, ...] = ()
     # first-run data the service needs (compute: the m1.* flavors); idempotent
     seed: Callable[[Database], None] | None = None
+    # what an all-in-one cloud starts with beyond that (network: DevStack's public and
+    # private networks and router), made as the admin project; ``onestack up`` only,
+    # idempotent, and the service's own setting may turn it off
+    bootstrap: Callable[[Database, Settings, str], None] | None = None
     # what the service offers its neighbours (the image service: its stores behind the
     # compute ↔ image seam), built once per platform before any routes
     seam: Callable[[Platform], Any] | None = None
@@ -162,6 +166,12 @@ class Registry:
         for spec in self.specs:
             if spec.seed is not None:
                 spec.seed(db)
+
+    def bootstrap(self, db: Database, settings: Settings, admin_project_id: str) -> None:
+        """Every service's all-in-one starting resources (``onestack up``, after seeding)."""
+        for spec in self.specs:
+            if spec.bootstrap is not None:
+                spec.bootstrap(db, settings, admin_project_id)
 
     def agent_kinds(self) -> list[str]:
         return [runner.kind for spec in self.specs for runner in spec.agents]

@@ -9,6 +9,8 @@ from onestack.core.registry import AgentRunner, CatalogEntry, ServiceSpec, colle
 
 if TYPE_CHECKING:
     from onestack.core.http import Route
+    from onestack.core.config import Settings
+    from onestack.core.db import Database
     from onestack.core.registry import AgentContext
     from onestack.core.platform import Platform
     from onestack.network.service.engine import Deps
@@ -35,14 +37,12 @@ COLLECTIONS = [
     "onestack.network.service.metering:MeteringLabelRules",
     "onestack.network.service.quotas:Quotas",
     "onestack.network.service.rbac:RbacPolicies",
-    "onestack.network.service.zones:AvailabilityZones",
-    "onestack.network.service.qos:QosPolicies",
 ]
 # Route modules under onestack.network.api (each ``routes(deps)``); versions first.
 ROUTE_MODULES = ["versions", "networks", "ports", "ip_availability",
                  "subnets", "subnetpools", "address_scopes", "agents", "segments", "security_groups",
                  "address_groups", "routers", "floatingips", "metering", "service_providers",
-                 "quotas", "rbac", "auto_allocate", "zones", "qos"]
+                 "quotas", "rbac", "auto_allocate"]
 MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2",
                  "onestack.network.models.ports",
                  "onestack.network.models.subnets",
@@ -53,8 +53,7 @@ MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2",
                  "onestack.network.models.floatingips",
                  "onestack.network.models.metering",
                  "onestack.network.models.quotas",
-                 "onestack.network.models.rbac",
-                 "onestack.network.models.qos")
+                 "onestack.network.models.rbac")
 
 
 def build(platform: Platform) -> Deps:
@@ -97,10 +96,17 @@ def start_agents(ctx: AgentContext) -> Callable[[], None]:
     return start(ctx)
 
 
+def bootstrap_topology(db: Database, settings: Settings, admin_project_id: str) -> None:
+    """``onestack up``'s public and private networks and router1 (``network.bootstrap``)."""
+    from onestack.network.bootstrap import seed
+
+    seed(db, settings, admin_project_id)
+
+
 SPEC = ServiceSpec(
     name="network", prefix=PREFIX, routes=routes, seam=seam,
     catalog=tuple(CatalogEntry(*entry) for entry in CATALOG),
     route_modules=tuple(f"onestack.network.api.{n}" for n in ROUTE_MODULES),
     models=MODEL_MODULES, policies=("onestack.network.policies",),
     settings_section="network", fault_style="neutron",
-    agents=(AgentRunner("network", start_agents),))
+    agents=(AgentRunner("network", start_agents),), bootstrap=bootstrap_topology)

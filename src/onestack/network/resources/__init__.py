@@ -13,6 +13,4 @@ MODULES = ("onestack.network.resources.networks",
            "onestack.network.resources.floatingips",
            "onestack.network.resources.metering",
            "onestack.network.resources.quotas",
-           "onestack.network.resources.rbac",
-           "onestack.network.resources.zones",
-           "onestack.network.resources.qos",)
+           "onestack.network.resources.rbac",)

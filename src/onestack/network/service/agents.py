@@ -151,6 +151,22 @@ def schedule_router(s: Session, router_id: str, now: datetime | None = None) -> 
     return l3_agent_id(s, router_id)
 
 
+def wants_dhcp(s: Session, network_id: str) -> bool:
+    """A network with a DHCP-enabled subnet and a port that is not the network's own
+    (Neutron schedules such a network to a DHCP agent)."""
+    from onestack.network.models.ports import Port
+    from onestack.network.models.subnets import Subnet
+
+    subnet = s.scalar(sa.select(Subnet.id).where(Subnet.network_id == network_id,
+                                                 Subnet.enable_dhcp.is_(True)).limit(1))
+    if subnet is None:
+        return False
+    return s.scalar(sa.select(Port.id).where(
+        Port.network_id == network_id,
+        sa.or_(Port.device_owner.is_(None), Port.device_owner.not_like("network:%")))
+        .limit(1)) is not None
+
+
 def _bind(s: Session, binding: Any) -> None:
     try:
         with s.begin_nested():
@@ -289,9 +305,11 @@ class Agents(Collection):
         def work(s: Session) -> list[dict[str, Any]]:
             network = self.deps.get("networks").find(s, ctx, network_id)
             ids = dhcp_agent_ids(s, network.id)
+            if not ids and wants_dhcp(s, network.id):
+                ids = schedule_network(s, network.id)  # whoever looks first schedules
             rows = list(s.scalars(sa.select(Agent).where(Agent.id.in_(ids)))) if ids else []
             return self.render(s, ctx, rows)
-        return self.deps.db.read(work)
+        return self.deps.db.write(work)
 
     def l3_routers(self, ctx: RequestContext, agent_id: str) -> list[dict[str, Any]]:
         self.deps.policy.enforce("get_l3-routers", ctx, {})
