@@ -37,12 +37,14 @@ COLLECTIONS = [
     "onestack.network.service.metering:MeteringLabelRules",
     "onestack.network.service.quotas:Quotas",
     "onestack.network.service.rbac:RbacPolicies",
+    "onestack.network.service.zones:AvailabilityZones",
+    "onestack.network.service.qos:QosPolicies",
 ]
 # Route modules under onestack.network.api (each ``routes(deps)``); versions first.
 ROUTE_MODULES = ["versions", "networks", "ports", "ip_availability",
                  "subnets", "subnetpools", "address_scopes", "agents", "segments", "security_groups",
                  "address_groups", "routers", "floatingips", "metering", "service_providers",
-                 "quotas", "rbac", "auto_allocate"]
+                 "quotas", "rbac", "auto_allocate", "zones", "qos"]
 MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2",
                  "onestack.network.models.ports",
                  "onestack.network.models.subnets",
@@ -53,7 +55,8 @@ MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2",
                  "onestack.network.models.floatingips",
                  "onestack.network.models.metering",
                  "onestack.network.models.quotas",
-                 "onestack.network.models.rbac")
+                 "onestack.network.models.rbac",
+                 "onestack.network.models.qos")
 
 
 def build(platform: Platform) -> Deps:

@@ -50,6 +50,12 @@ def _rules() -> list[tuple[str, str]]:
 # Rules that differ from the defaults above, or that no resource attribute implies
 # (actions such as add_router_interface). Each area adds its lines here.
 EXTRA: list[tuple[str, str]] = [
+    *((f"{a}_policy", ADMIN) for a in ("create", "update", "delete")),
+    *((f"{a}_policy_{r}_rule", ADMIN) for a in ("create", "update", "delete")
+      for r in ("bandwidth_limit", "dscp_marking", "minimum_bandwidth")),
+    *((f"get_policy_{r}_rule", READER)
+      for r in ("bandwidth_limit", "dscp_marking", "minimum_bandwidth")),
+    ("get_rule_type", READER),
     *PORT_POLICY,  # ports: what the network owner may choose (resources.ports)
     ("get_quota", f"{ADMIN} or (role:reader and project_id:%(target.project_id)s)"),
     ("update_quota", ADMIN), ("delete_quota", ADMIN), ("create_quota", ADMIN),

@@ -152,7 +152,7 @@ class NetworkSeam:
                     s, service_context(ctx.project_id, ctx.user_id), ctx.project_id)
         except Conflict:
             return None
-        self.deps.wake("routers", network_id)
+        self.wake_after_commit(s, "routers", network_id)
         return network_id
 
     # --- ports: reads ----------------------------------------------------------------
@@ -268,16 +268,31 @@ class NetworkSeam:
         row = s.get(Port, port_id)
         if row is not None:
             self._ports().remove(s, ctx, row)
+            self.wake_after_commit(s, "port", port_id)
 
     def bind(self, s: Session, port_id: str, host: str) -> None:
         self._ports().bind(s, port_id, host)
-        self.deps.wake("port", port_id)
+        self.wake_after_commit(s, "port", port_id)
 
     def unbind(self, s: Session, port_id: str) -> None:
         ports = self._ports()
         if s.get(Port, port_id) is not None:
             ports.unbind(s, port_id)
-            self.deps.wake("port", port_id)
+            self.wake_after_commit(s, "port", port_id)
+
+    def wake_after_commit(self, s: Session, topic: str, ident: str) -> None:
+        """Wake the network agents once ``s`` commits (a wake-up before the commit would
+        have them read the port as it was, and wait for their next resync)."""
+        key = "onestack.network.seam.wake"
+        pending = s.info.get(key)
+        if pending is None:
+            pending = s.info[key] = set()
+
+            def fire(session: Session) -> None:
+                for item in session.info.pop(key, ()):
+                    self.deps.wake(*item)
+            sa.event.listen(s, "after_commit", fire, once=True)
+        pending.add((topic, ident))
 
     # --- security groups -------------------------------------------------------------
     def security_group_ids(self, s: Session, ctx: RequestContext, names: list[str]
@@ -329,7 +344,7 @@ class NetworkSeam:
         if row is not None:
             row.revision_number = (row.revision_number or 0) + 1
         s.flush()
-        self.deps.wake("port", port_id)
+        self.wake_after_commit(s, "port", port_id)
 
     # --- the pre-2.36 proxies: the network API's own use cases, as the caller ---------
     def list_docs(self, ctx: RequestContext, collection: str,

@@ -156,3 +156,18 @@ def test_admin_only_address_and_visibility(net: NetApi, topo: dict, member: Memb
     neutron_fault(net.get(f"/floatingips/{chosen['id']}", member.token), 404)
     everything = assert_status(net.get("/floatingips"), 200)["floatingips"]
     assert {theirs["id"], chosen["id"]} <= {f["id"] for f in everything}
+
+
+def test_external_network_delete_takes_its_floating_ips(net: NetApi) -> None:
+    ext = net.network(**{"router:external": True})
+    subnet(net, ext["id"], "198.18.5.0/24", enable_dhcp=False)
+    loose = fip(net, floating_network_id=ext["id"])
+    router = net.create("routers", "router", external_gateway_info={"network_id": ext["id"]})
+    # a router's gateway is a port in use: the network stays, and so does the floating IP
+    neutron_fault(net.delete(f"/networks/{ext['id']}"), 409, "NetworkInUse")
+    assert_status(net.get(f"/floatingips/{loose['id']}"), 200)
+    assert_status(net.delete(f"/routers/{router['id']}"), 204)
+    assert_status(net.delete(f"/networks/{ext['id']}"), 204)
+    neutron_fault(net.get(f"/floatingips/{loose['id']}"), 404, "FloatingIPNotFound")
+    assert assert_status(net.get("/ports", params={"device_id": loose["id"]}),
+                         200)["ports"] == []

@@ -3,8 +3,12 @@ with Neutron's four default rules), a new group's egress rules, the default grou
 protections, visibility across projects, stateful, and fault bodies."""
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
+from onestack.network.service.security_groups import SecurityGroups
 from tests.functional.network.conftest import NetApi, neutron_fault
 from tests.support.api import assert_status
 from tests.support.identity import Member, unique
@@ -152,3 +156,66 @@ def test_quota_counts_groups(net: NetApi, member: Member) -> None:
     neutron_fault(net.post("/security-groups", member.token,
                            json={"security_group": {"name": "one-too-many"}}), 409,
                   "OverQuota")
+
+
+def test_racing_replicas_make_one_default_group(net: NetApi, member: Member, make_api,
+                                                monkeypatch) -> None:
+    """Eight first lists of a project at once on two replicas: the look-up window is
+    widened so that every racer misses the group and tries to make it; the unique
+    default_for lets one through and the others answer with that one."""
+    real = SecurityGroups.default_id_of
+
+    def slow(self, s, project_id):
+        found = real(self, s, project_id)
+        time.sleep(0.1)
+        return found
+    monkeypatch.setattr(SecurityGroups, "default_id_of", slow)
+    replicas = [NetApi(make_api(), net.admin) for _ in range(2)]
+    seen: list[object] = []
+    barrier = threading.Barrier(8)
+
+    def first_list(n: int) -> None:
+        barrier.wait()
+        r = replicas[n % 2].get("/security-groups", member.token)
+        seen.append(r.status_code == 200 and
+                    [g["id"] for g in r.json()["security_groups"] if g["name"] == "default"])
+    threads = [threading.Thread(target=first_list, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    monkeypatch.setattr(SecurityGroups, "default_id_of", real)
+    defaults = [g["id"] for g in groups(net, member.token) if g["name"] == "default"]
+    assert len(defaults) == 1
+    assert seen == [defaults] * 8, seen
+
+
+def test_group_in_use_by_a_port(net: NetApi, member: Member) -> None:
+    network = net.network(member.token)
+    group = sg(net, member.token)
+    port = net.create("ports", "port", member.token, network_id=network["id"],
+                      security_groups=[group["id"]])
+    assert port["security_groups"] == [group["id"]]
+    neutron_fault(net.delete(f"/security-groups/{group['id']}", member.token), 409,
+                  "SecurityGroupInUse")
+    neutron_fault(net.put(f"/security-groups/{group['id']}", member.token,
+                          json={"security_group": {"stateful": False}}), 409,
+                  "SecurityGroupInUse")
+    # a name change is fine while in use
+    assert_status(net.put(f"/security-groups/{group['id']}", member.token,
+                          json={"security_group": {"name": "still-used"}}), 200)
+    # a port without groups gets the project's default group
+    plain = net.create("ports", "port", member.token, network_id=network["id"])
+    default = groups(net, member.token, name="default")[0]
+    assert plain["security_groups"] == [default["id"]]
+    assert_status(net.delete(f"/ports/{port['id']}", member.token), 204)
+    assert_status(net.delete(f"/security-groups/{group['id']}", member.token), 204)
+
+
+def test_port_with_another_projects_group_is_404(net: NetApi, member: Member,
+                                                 make_project_member) -> None:
+    network = net.network(member.token)
+    theirs = sg(net, make_project_member().token)
+    neutron_fault(net.post("/ports", member.token, json={"port": {
+        "network_id": network["id"], "security_groups": [theirs["id"]]}}), 404,
+        "SecurityGroupNotFound")

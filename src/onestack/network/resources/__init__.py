@@ -13,4 +13,6 @@ MODULES = ("onestack.network.resources.networks",
            "onestack.network.resources.floatingips",
            "onestack.network.resources.metering",
            "onestack.network.resources.quotas",
-           "onestack.network.resources.rbac",)
+           "onestack.network.resources.rbac",
+           "onestack.network.resources.zones",
+           "onestack.network.resources.qos",)

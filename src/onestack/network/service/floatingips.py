@@ -5,7 +5,8 @@ fixed IPv4 address when a router joins the port's subnet to that external networ
 Hooks for other collections (inside their transaction): ``disassociate_port(s, ctx,
 port_id)`` (the ports service calls it when a port is deleted),
 ``set_status(s, fip_id, status)`` (the network agent's observed write: DOWN/ACTIVE/ERROR),
-``network_has_floatingips(s, network_id)``.
+``delete_for_network(s, ctx, network)`` (networks: an external network's floating IPs go
+with it), ``network_has_floatingips(s, network_id)``.
 """
 from __future__ import annotations
 
@@ -107,6 +108,15 @@ class FloatingIPs(Collection):
         """(port id, fixed IP, router id) for associating the floating IP with the port,
         or Neutron's refusal."""
         port = self.ports.find(s, ctx, port_id)
+        if s.scalar(sa.select(PortForwarding.id).where(
+                PortForwarding.floatingip_id == fip_id).limit(1)):
+            raise Conflict(f"Floating IP {fip_id} in use by Port Forwarding resources.",
+                           kind="FipInUseByPortForwarding")
+        if s.scalar(sa.select(PortForwarding.id).where(
+                PortForwarding.internal_port_id == port.id).limit(1)):
+            raise BadRequest(f"Cannot associate floating IP to port {port.id} because it "
+                             "already has a Port Forwarding binding.",
+                             kind="PortHasPortForwarding")
         if port.device_owner in _NO_FIP_OWNERS:
             raise bad_fip(f"Port {port.id} has owner {port.device_owner} and therefore "
                           "cannot be assigned a floating IP")
@@ -168,7 +178,9 @@ class FloatingIPs(Collection):
             if changes.get("fixed_ip_address"):
                 raise bad_fip("fixed_ip_address cannot be specified without a port_id")
             changes["fixed_ip_address"] = None
-            row.router_id = None
+            forwarded = s.scalar(sa.select(PortForwarding.id).where(
+                PortForwarding.floatingip_id == row.id).limit(1))
+            row.router_id = row.router_id if forwarded else None
             return
         changes["port_id"], changes["fixed_ip_address"], row.router_id = self.association(
             s, ctx, row.floating_network_id, port_id, changes.get("fixed_ip_address"),
@@ -210,6 +222,13 @@ class FloatingIPs(Collection):
         s.execute(sa.delete(PortForwarding).where(PortForwarding.internal_port_id == port_id))
         s.flush()
         return [r.id for r in rows]
+
+    def delete_for_network(self, s: Session, ctx: RequestContext, network: Any) -> None:
+        """The floating IPs of an external network being deleted go with it."""
+        for row in list(s.scalars(sa.select(FloatingIP).where(
+                FloatingIP.floating_network_id == network.id))):
+            self.before_delete(s, ctx, row)
+            self.delete_row(s, row)
 
     def set_status(self, s: Session, fip_id: str, status: str) -> None:
         row = s.get(FloatingIP, fip_id)

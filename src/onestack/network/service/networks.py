@@ -16,7 +16,11 @@ caller's project), ``rbac_policies.delete_for_object(s, ctx, network)``,
 segmentation id allocation), ``segments.update_network(s, ctx, row, changes)``,
 ``segments.release_network(s, ctx, network)``,
 ``address_scopes.scopes_by_network(s, ids) -> {id: {4: scope, 6: scope}}``,
-``availability_zones.zones_of_networks(s, rows) -> {id: [zones]}``.
+``availability_zones.zones_of_networks(s, rows) -> {id: [zones]}`` (its DHCP agents'),
+``availability_zones.check_hints(s, hints, "network")`` (404 for an unknown zone),
+``policies.check_attachment(s, ctx, qos_policy_id)`` (404 QosPolicyNotFound unless
+visible), ``policies.default_policy_id(s, project_id)`` (the project's default QoS policy,
+given to its new networks that name none).
 """
 from __future__ import annotations
 
@@ -57,6 +61,15 @@ class Networks(Collection):
         segments = self.optional("segments", "prepare_network")
         if segments is not None:
             segments(s, ctx, doc)
+        hints = self.optional("availability_zones", "check_hints")
+        if hints is not None and doc.get("availability_zone_hints"):
+            hints(s, doc["availability_zone_hints"], "network")
+        if doc.get("qos_policy_id"):
+            self.check_qos(s, ctx, doc["qos_policy_id"])
+        elif "qos_policy_id" not in doc.get("_given", ()):
+            default = self.optional("policies", "default_policy_id")
+            if default is not None:
+                doc["qos_policy_id"] = default(s, doc.get("project_id", ""))
         if doc.get("mtu") is None:
             doc["mtu"] = self.default_mtu(doc.get("provider:network_type"))
         self.check_mtu(doc["mtu"], doc.get("provider:network_type"))
@@ -74,8 +87,15 @@ class Networks(Collection):
                            else f"Invalid input for mtu. Reason: '{mtu}' is too small - "
                            "must be at least '68'.", kind="InvalidInput")
 
+    def check_qos(self, s: Session, ctx: RequestContext, policy_id: str) -> None:
+        check = self.optional("policies", "check_attachment")
+        if check is not None:
+            check(s, ctx, policy_id)
+
     def prepare_update(self, s: Session, ctx: RequestContext, row: Network,
                        changes: dict[str, Any]) -> None:
+        if changes.get("qos_policy_id"):
+            self.check_qos(s, ctx, changes["qos_policy_id"])
         segments = self.optional("segments", "update_network")
         if segments is not None and any(k.startswith("provider:") for k in changes):
             segments(s, ctx, row, changes)
@@ -105,6 +125,11 @@ class Networks(Collection):
             sync(s, row, "network")
 
     def before_delete(self, s: Session, ctx: RequestContext, row: Network) -> None:
+        # an external network's floating IPs go with it (an associated one needs a
+        # router gateway here, a port still in use)
+        fips = self.optional("floatingips", "delete_for_network")
+        if fips is not None:
+            fips(s, ctx, row)
         in_use = self.optional("ports", "network_in_use")
         if in_use is not None and in_use(s, row):
             raise Conflict(f"Unable to complete operation on network {row.id}. There are "
@@ -126,9 +151,9 @@ class Networks(Collection):
         scopes_of = self.optional("address_scopes", "scopes_by_network")
         scopes = scopes_of(s, ids) if scopes_of is not None else {}
         zones_of = self.optional("availability_zones", "zones_of_networks")
-        zones = zones_of(s, rows) if zones_of is not None else {}
+        zones = zones_of(s, rows) if zones_of is not None else None
         return {r.id: {"subnets": subnets.get(r.id, []),
-                       "availability_zones": zones.get(r.id, ["nova"]),
+                       "availability_zones": ["nova"] if zones is None else zones.get(r.id, []),
                        "ipv4_address_scope": scopes.get(r.id, {}).get(4),
                        "ipv6_address_scope": scopes.get(r.id, {}).get(6),
                        "l2_adjacency": True} for r in rows}
