@@ -47,6 +47,10 @@ class NetworkSteps:
         seam = self.network
         if seam is None:
             return True
+        if not self.db.read(lambda s: networking.rows_of(s, inst.id)):
+            # no NICs asked for (``networks: none``, or no network to plug into): nothing
+            # to make, bind or wait for, so no write transaction either
+            return True
         deadline = time.monotonic() + self.quick_wait
         while True:
             try:
