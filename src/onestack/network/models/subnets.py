@@ -28,7 +28,6 @@ class Subnet(Standard, Base):
     ipv6_address_mode: Mapped[str | None] = mapped_column(sa.String(16))
     subnetpool_id: Mapped[str | None] = mapped_column(UUID, index=True)
     segment_id: Mapped[str | None] = mapped_column(UUID, index=True)
-    dns_publish_fixed_ip: Mapped[bool] = mapped_column(sa.Boolean, default=False)
 
 
 class AllocationPool(Base):

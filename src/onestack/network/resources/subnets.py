@@ -177,6 +177,5 @@ SUBNET = Resource("subnet", "subnets", (
          admin_post=True, admin_put=True, sort=False),
     Attr("segment_id", default=None, put=True, convert=uuid_or_none, admin_post=True,
          admin_put=True, admin_get=True),
-    Attr("dns_publish_fixed_ip", default=False, put=True, convert=to_bool),
     Attr("router:external", computed=True, post=False, sort=False),
 ))
