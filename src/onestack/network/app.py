@@ -39,12 +39,13 @@ COLLECTIONS = [
     "onestack.network.service.rbac:RbacPolicies",
     "onestack.network.service.zones:AvailabilityZones",
     "onestack.network.service.qos:QosPolicies",
+    "onestack.network.service.trunks:Trunks",
 ]
 # Route modules under onestack.network.api (each ``routes(deps)``); versions first.
 ROUTE_MODULES = ["versions", "networks", "ports", "ip_availability",
                  "subnets", "subnetpools", "address_scopes", "agents", "segments", "security_groups",
                  "address_groups", "routers", "floatingips", "metering", "service_providers",
-                 "quotas", "rbac", "auto_allocate", "zones", "qos"]
+                 "quotas", "rbac", "auto_allocate", "zones", "qos", "trunks"]
 MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2",
                  "onestack.network.models.ports",
                  "onestack.network.models.subnets",
@@ -56,7 +57,8 @@ MODEL_MODULES = ("onestack.network.models.base", "onestack.network.models.l2",
                  "onestack.network.models.metering",
                  "onestack.network.models.quotas",
                  "onestack.network.models.rbac",
-                 "onestack.network.models.qos")
+                 "onestack.network.models.qos",
+                 "onestack.network.models.trunks")
 
 
 def build(platform: Platform) -> Deps:

@@ -57,6 +57,7 @@ EXTENSIONS: list[tuple[str, str, str]] = [
     ("qos-default", "QoS default policy", "A project's default QoS policy."),
     ("qos-rules-alias", "QoS rules alias API",
      "QoS rules reached by their own id under /qos/alias_<type>_rules."),
+    ("trunk", "Trunk Extension", "Trunks: a parent port carrying VLAN subports."),
     ("standard-attr-segment", "Standard Attribute Segment Extension",
      "Segments have standard attributes (description, timestamps, revisions, tags)."),
     # the L3 area

@@ -50,6 +50,7 @@ def _rules() -> list[tuple[str, str]]:
 # Rules that differ from the defaults above, or that no resource attribute implies
 # (actions such as add_router_interface). Each area adds its lines here.
 EXTRA: list[tuple[str, str]] = [
+    ("add_subports", MEMBER), ("remove_subports", MEMBER), ("get_subports", READER),
     *((f"{a}_policy", ADMIN) for a in ("create", "update", "delete")),
     *((f"{a}_policy_{r}_rule", ADMIN) for a in ("create", "update", "delete")
       for r in ("bandwidth_limit", "dscp_marking", "minimum_bandwidth")),

@@ -15,4 +15,5 @@ MODULES = ("onestack.network.resources.networks",
            "onestack.network.resources.quotas",
            "onestack.network.resources.rbac",
            "onestack.network.resources.zones",
-           "onestack.network.resources.qos",)
+           "onestack.network.resources.qos",
+           "onestack.network.resources.trunks",)
