@@ -38,6 +38,7 @@ EXTENSIONS: list[tuple[str, str, str]] = [
      "router:external on subnets."),
     ("subnet-segmentid-writable", "Subnet SegmentID (writable)",
      "segment_id of a subnet can be set on update."),
+    ("subnet_onboard", "Subnet Onboard", "onboard_network_subnets on subnet pools."),
     ("agent", "agent", "The agent management extension."),
     ("dhcp_agent_scheduler", "DHCP Agent Scheduler",
      "Schedule networks among DHCP agents."),

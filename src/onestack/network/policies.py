@@ -67,6 +67,7 @@ EXTRA: list[tuple[str, str]] = [
     *((f"{a}_segment", ADMIN) for a in ("create", "get", "update", "delete")),
     ("add_addresses", MEMBER), ("remove_addresses", MEMBER),
     ("add_prefixes", MEMBER), ("remove_prefixes", MEMBER),  # subnet pools
+    ("onboard_network_subnets", MEMBER),
     # routers, floating IPs, metering (the L3 area)
     *((f"{a}:external_gateway_info:{k}", ADMIN) for a in ("create_router", "update_router")
       for k in ("enable_snat", "external_fixed_ips")),

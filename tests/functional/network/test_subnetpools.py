@@ -172,3 +172,26 @@ def test_visibility(net: NetApi, member: Member) -> None:
     neutron_fault(net.post("/subnets", member.token, json={"subnet": {
         "network_id": mine["id"], "ip_version": 4, "subnetpool_id": private["id"],
         "prefixlen": 24}}), 404, "SubnetPoolNotFound")
+
+
+def test_onboard_network_subnets(net: NetApi, member: Member) -> None:
+    made = pool(net, prefixes=["10.130.0.0/24"])
+    network = net.network()
+    one = net.create("subnets", "subnet", network_id=network["id"], ip_version=4,
+                     cidr="10.131.0.0/24")
+    net.create("subnets", "subnet", network_id=network["id"], ip_version=6,
+               cidr="2001:db8:131::/64")
+    path = f"/subnetpools/{made['id']}/onboard_network_subnets"
+    neutron_fault(net.put(path, json={}), 400, "InvalidInput")
+    onboarded = assert_status(net.put(path, json={"network_id": network["id"]}), 200)
+    assert onboarded == [{"id": one["id"], "cidr": "10.131.0.0/24"}]
+    shown = assert_status(net.get(f"/subnetpools/{made['id']}"), 200)["subnetpool"]
+    assert shown["prefixes"] == ["10.130.0.0/24", "10.131.0.0/24"]
+    assert assert_status(net.get(f"/subnets/{one['id']}"), 200)["subnet"][
+        "subnetpool_id"] == made["id"]
+    neutron_fault(net.put(path, json={"network_id": network["id"]}), 400,
+                  "IllegalSubnetPoolUpdate")
+    shared = net.network(shared=True)
+    mine = pool(net, member.token, prefixes=["10.132.0.0/24"])
+    neutron_fault(net.put(f"/subnetpools/{mine['id']}/onboard_network_subnets",
+                          member.token, json={"network_id": shared["id"]}), 403)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from onestack.core.context import RequestContext
-from onestack.core.errors import BadRequest, Conflict
+from onestack.core.errors import BadRequest, Conflict, Forbidden
 from onestack.network.models.subnets import Subnet, SubnetPool, SubnetPoolPrefix
 from onestack.network.resources.subnetpools import SUBNETPOOL
 from onestack.network.service import subnet_math as m
@@ -212,6 +212,46 @@ class SubnetPools(Collection):
             self.write_prefixes(s, row.id, new)
             self.bump(row)
             return {"prefixes": self.prefixes_of(s, [row.id]).get(row.id, [])}
+        return self.deps.db.write(work)
+
+    def onboard(self, ctx: RequestContext, ident: str, body: Any) -> list[dict[str, str]]:
+        """``onboard_network_subnets`` (subnet_onboard): a network's subnets of the pool's
+        family join the pool, their CIDRs added to its prefixes. The caller must own the
+        network (or be admin); a subnet overlapping what the pool already allocated is a
+        400."""
+        network_id = body.get("network_id") if isinstance(body, dict) else None
+        if not network_id:
+            raise BadRequest("Invalid input for operation: network_id must be specified.",
+                             kind="InvalidInput")
+
+        def work(s: Session) -> list[dict[str, str]]:
+            row = self.find(s, ctx, ident, lock=True)
+            self.deps.policy.enforce("onboard_network_subnets", ctx, self.target(row))
+            network = self.deps.get("networks").find(s, ctx, network_id)
+            if not self.deps.is_admin(ctx) and network.project_id != ctx.project_id:
+                raise Forbidden("User is not authorized to perform this action.",
+                                kind="NotAuthorized")
+            joining = [sub for sub in self.deps.get("subnets").subnets_of(  # type: ignore
+                s, network.id) if sub.ip_version == row.ip_version]
+            allocated = list(s.scalars(sa.select(Subnet.cidr).where(
+                Subnet.subnetpool_id == row.id)))
+            for sub in joining:
+                if any(m.overlaps(sub.cidr, taken) for taken in allocated):
+                    raise BadRequest(f"Illegal subnetpool update : Onboarding subnet "
+                                     f"{sub.id}: {sub.cidr} conflicts with allocated "
+                                     f"prefixes in subnet pool {row.id}.",
+                                     kind="IllegalSubnetPoolUpdate")
+            current = self.prefixes_of(s, [row.id]).get(row.id, [])
+            new = m.compact(current + [sub.cidr for sub in joining])
+            if row.address_scope_id:
+                self.check_scope(s, ctx, row.address_scope_id, row.ip_version, new, row.id)
+            self.write_prefixes(s, row.id, new)
+            for sub in joining:
+                sub.subnetpool_id = row.id
+                self.bump(sub)
+            self.bump(row)
+            s.flush()
+            return [{"id": sub.id, "cidr": sub.cidr} for sub in joining]
         return self.deps.db.write(work)
 
     # --- allocation ------------------------------------------------------------------------

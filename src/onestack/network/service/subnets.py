@@ -7,7 +7,9 @@ What other collections call, inside their own transaction (``s``):
 ``ids_by_network(s, network_ids)``, ``subnets_of(s, network_id)``,
 ``delete_for_network(s, ctx, network)``. What this one calls on ``ports``, when that
 collection is there: ``subnet_in_use(s, subnet)``, ``release_subnet(s, ctx, subnet)``,
-``used_ips(s, subnet_id)``.
+``used_ips(s, subnet_id)``, and, optional, ``ip_holder(s, subnet_id, ip) -> port id |
+None`` and ``add_auto_addresses(s, ctx, subnet)`` (a new SLAAC subnet's addresses for
+the network's ports).
 """
 from __future__ import annotations
 
@@ -243,6 +245,12 @@ class Subnets(Collection):
         self.write_routes(s, row.id, doc["host_routes"])
         self.write_service_types(s, row.id, doc.get("service_types") or [])
         self.bump_network(s, row.network_id)
+        if row.ip_version == 6 and is_auto_address(row.ipv6_ra_mode, row.ipv6_address_mode):
+            # Neutron gives the network's existing ports an address on a new SLAAC subnet
+            s.flush()
+            auto = self.optional("ports", "add_auto_addresses")
+            if auto is not None:
+                auto(s, ctx, row)
 
     def bump_network(self, s: Session, network_id: str) -> None:
         net = s.get(Network, network_id)
