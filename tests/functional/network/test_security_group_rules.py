@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from onestack.network.service.engine import Deps
 from tests.functional.network.conftest import NetApi, neutron_fault
 from tests.support.api import assert_status
 from tests.support.identity import Member, unique
@@ -210,3 +211,18 @@ def test_bulk_create_is_all_or_nothing(net: NetApi, member: Member) -> None:
         "security_group_rules": [{**good, "protocol": "icmp"},
                                  {**good, "security_group_id": other["id"]}]}), 400,
         "SecurityGroupNotSingleGroupRules")
+
+
+def test_changes_wake_the_network_agents(net: NetApi, member: Member, monkeypatch) -> None:
+    woken: list[tuple[str, str]] = []
+    monkeypatch.setattr(Deps, "wake", lambda self, topic, ident: woken.append((topic, ident)))
+    group = sg(net, member.token)
+    made = rule(net, member.token, security_group_id=group["id"], protocol="tcp")
+    assert_status(net.delete(f"/security-group-rules/{made['id']}", member.token), 204)
+    assert_status(net.put(f"/security-groups/{group['id']}", member.token,
+                          json={"security_group": {"description": "x"}}), 200)
+    assert_status(net.delete(f"/security-groups/{group['id']}", member.token), 204)
+    assert [w for w in woken if w[0].startswith("security_group")] == [
+        ("security_groups", group["id"]), ("security_group_rules", made["id"]),
+        ("security_group_rules", made["id"]), ("security_groups", group["id"]),
+        ("security_groups", group["id"])]

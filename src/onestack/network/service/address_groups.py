@@ -50,6 +50,13 @@ class AddressGroups(Collection):
             raise Conflict(f"Address group {row.id} is in use on one or more security group "
                            "rules.", kind="AddressGroupInUse")
 
+    # after the commit: the network agents rewire ports whose rules name the group
+    def updated(self, doc: dict[str, Any]) -> None:
+        self.deps.wake("address_groups", doc["id"])
+
+    def deleted(self, ident: str) -> None:
+        self.deps.wake("address_groups", ident)
+
     def extras(self, s: Session, ctx: RequestContext, rows: list[AddressGroup]
                ) -> dict[str, dict[str, Any]]:
         found = self.addresses_of(s, [r.id for r in rows])
@@ -106,4 +113,6 @@ class AddressGroups(Collection):
             self.bump(row)
             s.flush()
             return self.render(s, ctx, [row])[0]
-        return self.deps.db.write(work)
+        doc = self.deps.db.write(work)
+        self.updated(doc)
+        return doc

@@ -214,6 +214,13 @@ class SecurityGroupRules(Collection):
         return Conflict(f"Security group rule already exists. Rule id is {rule_id}.",
                         kind="SecurityGroupRuleExists")
 
+    # after the commit: the network agents rewire the ports the rule's group applies to
+    def created(self, doc: dict[str, Any]) -> None:
+        self.deps.wake("security_group_rules", doc["id"])
+
+    def deleted(self, ident: str) -> None:
+        self.deps.wake("security_group_rules", ident)
+
     # --- delete --------------------------------------------------------------------------
     def before_delete(self, s: Session, ctx: RequestContext, row: SecurityGroupRule) -> None:
         group = s.get(SecurityGroup, row.security_group_id, with_for_update=True)

@@ -192,6 +192,16 @@ class SecurityGroups(Collection):
         return s.scalar(sa.select(binding.port_id).where(
             binding.security_group_id == group_id).limit(1)) is not None
 
+    # after the commit: the network agents rewire the ports the group applies to
+    def created(self, doc: dict[str, Any]) -> None:
+        self.deps.wake("security_groups", doc["id"])
+
+    def updated(self, doc: dict[str, Any]) -> None:
+        self.deps.wake("security_groups", doc["id"])
+
+    def deleted(self, ident: str) -> None:
+        self.deps.wake("security_groups", ident)
+
     # --- rendering -----------------------------------------------------------------------
     def extras(self, s: Session, ctx: RequestContext, rows: list[SecurityGroup]
                ) -> dict[str, dict[str, Any]]:
