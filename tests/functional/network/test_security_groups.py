@@ -219,3 +219,14 @@ def test_port_with_another_projects_group_is_404(net: NetApi, member: Member,
     neutron_fault(net.post("/ports", member.token, json={"port": {
         "network_id": network["id"], "security_groups": [theirs["id"]]}}), 404,
         "SecurityGroupNotFound")
+
+
+def test_a_member_listing_another_project_makes_no_group_there(
+        net: NetApi, member: Member, make_project_member) -> None:
+    other = make_project_member()
+    assert groups(net, member.token, project_id=other.project["id"]) == []
+    rules = assert_status(net.get("/security-group-rules", member.token, params={
+        "project_id": other.project["id"]}), 200)["security_group_rules"]
+    assert rules == []
+    # (an admin list filtered by the project would make it: list them all)
+    assert other.project["id"] not in {g["project_id"] for g in groups(net, name="default")}

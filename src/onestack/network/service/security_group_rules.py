@@ -137,8 +137,7 @@ class SecurityGroupRules(Collection):
                       SecurityGroupRule.security_group_id.in_(groups))
 
     def list(self, ctx: RequestContext, q: ListQuery) -> tuple[list[dict[str, Any]], bool]:
-        wanted = q.filters.get("project_id") or q.filters.get("tenant_id") or []
-        self.groups.ensure_default(ctx, wanted[0] if wanted else ctx.project_id)
+        self.groups.ensure_default(ctx, self.groups.listed_project(ctx, q))
         return super().list(ctx, q)
 
     # --- create --------------------------------------------------------------------------

@@ -138,10 +138,16 @@ class SecurityGroups(Collection):
         self.deps.db.write(lambda s: self.default_group_id(s, ctx, project_id))
 
     def list(self, ctx: RequestContext, q: ListQuery) -> tuple[list[dict[str, Any]], bool]:
-        # Neutron makes the listed project's default group on its first list
-        wanted = q.filters.get("project_id") or q.filters.get("tenant_id") or []
-        self.ensure_default(ctx, wanted[0] if wanted else ctx.project_id)
+        self.ensure_default(ctx, self.listed_project(ctx, q))
         return super().list(ctx, q)
+
+    def listed_project(self, ctx: RequestContext, q: ListQuery) -> str | None:
+        """The project whose default group a list makes (Neutron makes it on the
+        project's first list): the filtered project for an admin, else the caller's."""
+        wanted = q.filters.get("project_id") or q.filters.get("tenant_id") or []
+        if wanted and self.deps.is_admin(ctx):
+            return wanted[0]
+        return ctx.project_id
 
     # --- create / update / delete --------------------------------------------------------
     def check_create(self, ctx: RequestContext, item: Any) -> dict[str, Any]:
