@@ -212,6 +212,19 @@ def test_group_in_use_by_a_port(net: NetApi, member: Member) -> None:
     assert_status(net.delete(f"/security-groups/{group['id']}", member.token), 204)
 
 
+def test_a_port_cannot_mix_stateful_and_stateless_groups(net: NetApi, member: Member) -> None:
+    network = net.network(member.token)
+    stateful, stateless = sg(net, member.token), sg(net, member.token, stateful=False)
+    assert stateless["stateful"] is False
+    neutron_fault(net.post("/ports", member.token, json={"port": {
+        "network_id": network["id"], "security_groups": [stateful["id"], stateless["id"]]}}),
+        409, "SecurityGroupConflict")
+    port = net.create("ports", "port", member.token, network_id=network["id"],
+                      security_groups=[stateless["id"]])
+    neutron_fault(net.put(f"/ports/{port['id']}", member.token, json={"port": {
+        "security_groups": [stateless["id"], stateful["id"]]}}), 409, "SecurityGroupConflict")
+
+
 def test_port_with_another_projects_group_is_404(net: NetApi, member: Member,
                                                  make_project_member) -> None:
     network = net.network(member.token)

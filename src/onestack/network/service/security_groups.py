@@ -221,18 +221,24 @@ class SecurityGroups(Collection):
     def check_groups(self, s: Session, ctx: RequestContext, ids: list[str],
                      project_id: str) -> list[str]:
         """``ids`` without repeats, each an existing group the caller (or the port's
-        project) may use; 404 SecurityGroupNotFound otherwise."""
+        project) may use; 404 SecurityGroupNotFound otherwise, 409 SecurityGroupConflict
+        for stateful and stateless groups together (one port cannot have both)."""
         wanted = list(dict.fromkeys(ids))
         if not wanted:
             return []
-        stmt = sa.select(SecurityGroup.id).where(SecurityGroup.id.in_(wanted))
+        stmt = sa.select(SecurityGroup.id, SecurityGroup.stateful).where(
+            SecurityGroup.id.in_(wanted))
         if not self.deps.is_admin(ctx):
             stmt = stmt.where(sa.or_(SecurityGroup.project_id == project_id,
                                      self.visible(s, ctx)))
-        found = set(s.scalars(stmt))
+        found = {row[0]: row[1] for row in s.execute(stmt)}
         missing = [i for i in wanted if i not in found]
         if missing:
             raise sg_not_found(", ".join(missing))
+        if len(set(found.values())) > 1:
+            raise Conflict("Error Cannot apply both stateful and stateless security groups "
+                           "on the same port at the same time while attempting the "
+                           "operation.", kind="SecurityGroupConflict")
         return wanted
 
     def groups_of_ports(self, s: Session, port_ids: list[str]) -> dict[str, list[str]]:
