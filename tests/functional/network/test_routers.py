@@ -65,6 +65,21 @@ def test_upgrade_to_distributed_needs_admin_state_down(net: NetApi) -> None:
                           json={"router": {"distributed": False}}), 400)
 
 
+def test_availability_zone_hints(net: NetApi) -> None:
+    zoned = router(net, availability_zone_hints=["nova"])
+    assert zoned["availability_zone_hints"] == ["nova"]
+    assert zoned["availability_zones"] == []  # until an L3 agent hosts it
+    neutron_fault(net.post("/routers", json={"router": {
+        "availability_zone_hints": ["atlantis"]}}), 404, "AvailabilityZoneNotFound")
+
+
+def test_router_quota(net: NetApi, member: Member) -> None:
+    project = member.project["id"]
+    assert_status(net.put(f"/quotas/{project}", json={"quota": {"router": 1}}), 200)
+    router(net, member.token)
+    neutron_fault(net.post("/routers", member.token, json={"router": {}}), 409, "OverQuota")
+
+
 def test_other_projects_router_is_404(net: NetApi, member: Member) -> None:
     theirs = router(net)
     neutron_fault(net.get(f"/routers/{theirs['id']}", member.token), 404, "RouterNotFound")

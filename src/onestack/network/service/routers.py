@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from onestack.core.context import RequestContext
 from onestack.core.errors import BadRequest, Conflict
 from onestack.network.attributes import cidr, invalid, ip_address, to_bool, uuid_str
+from onestack.network.models.agents import Agent, L3Binding
 from onestack.network.models.floatingips import FloatingIP
 from onestack.network.models.routers import Router, RouterPort, RouterRoute
 from onestack.network.resources.routers import ROUTER
@@ -114,6 +115,12 @@ class Routers(Collection):
                 .where(RouterRoute.router_id.in_(ids))
                 .order_by(RouterRoute.destination, RouterRoute.nexthop)):
             routes.setdefault(rid, []).append({"destination": dest, "nexthop": hop})
+        zones: dict[str, list[str]] = {}
+        for rid, zone in s.execute(sa.select(L3Binding.router_id, Agent.availability_zone)
+                                   .join(Agent, Agent.id == L3Binding.agent_id)
+                                   .where(L3Binding.router_id.in_(ids),
+                                          Agent.availability_zone.is_not(None))):
+            zones.setdefault(rid, []).append(zone)
         gw_ports = [r.gw_port_id for r in rows if r.gw_port_id]
         gw_ips = self.ports.fixed_ips_of(s, gw_ports) if gw_ports else {}
         out = {}
@@ -125,11 +132,14 @@ class Routers(Collection):
                                {"subnet_id": ip["subnet_id"], "ip_address": ip["ip_address"]}
                                for ip in gw_ips.get(r.gw_port_id, [])]}
             out[r.id] = {"external_gateway_info": gateway, "routes": routes.get(r.id, []),
-                         "availability_zones": ["nova"]}
+                         "availability_zones": sorted(set(zones.get(r.id, [])))}
         return out
 
     # --- create / update / delete --------------------------------------------------------
     def prepare_create(self, s: Session, ctx: RequestContext, doc: dict[str, Any]) -> None:
+        zones = self.deps.collections.get("availability_zones")
+        if doc.get("availability_zone_hints") and hasattr(zones, "check_hints"):
+            zones.check_hints(s, doc["availability_zone_hints"], "router")  # type: ignore
         doc["_gateway"] = self.check_gateway(ctx, doc.get("external_gateway_info"), "create",
                                              self.target_of_doc(doc))
         doc["external_gateway_info"] = None
