@@ -132,11 +132,9 @@ def show(compute: Compute, call: Call) -> Reply:
     version = compute.version(call)
     d = deps(compute)
     view = service.show(d, call.ctx, call.params["server_id"])
-    ident = view.instance.id
     return compute.reply(call, 200, {"server": views.detail(
         call, view.instance, view.fault, is_admin(compute, call), version, view.groups,
-        addresses=networking.addresses_of(d, [ident]).get(ident),
-        security_groups=networking.groups_of(d, ident))})
+        addresses=view.addresses, security_groups=view.security_groups)})
 
 
 def update(compute: Compute, call: Call) -> Reply:

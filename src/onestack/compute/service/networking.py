@@ -209,14 +209,18 @@ def groups_of(deps: Any, instance_id: str) -> list[str] | None:
     seam = getattr(deps, "network", None)
     if seam is None:
         return None
+    return deps.db.read(lambda s: groups_in(s, seam, instance_id))
 
-    def work(s: Session) -> list[str] | None:
-        port_ids = [p.id for p in seam.ports_of(s, [instance_id]).get(instance_id, [])]
-        if not port_ids:
-            return None
-        names = seam.group_names(s, port_ids)
-        return list(dict.fromkeys(n for p in port_ids for n in names[p]))
-    return deps.db.read(work)
+
+def groups_in(s: Session, seam: NetworkSeam | None, instance_id: str) -> list[str] | None:
+    """``groups_of`` inside the caller's transaction."""
+    if seam is None:
+        return None
+    port_ids = [p.id for p in seam.ports_of(s, [instance_id]).get(instance_id, [])]
+    if not port_ids:
+        return None
+    names = seam.group_names(s, port_ids)
+    return list(dict.fromkeys(n for p in port_ids for n in names[p]))
 
 
 def rebind(s: Session, seam: NetworkSeam | None, instance_id: str, host: str) -> None:

@@ -56,6 +56,9 @@ class ServerView:
     instance: cm.Instance
     fault: cm.InstanceFault | None = None
     groups: list[str] | None = None
+    # its NICs' addresses and security groups (``show`` reads them in its transaction)
+    addresses: dict[str, list[dict[str, Any]]] | None = None
+    security_groups: list[str] | None = None
 
 
 def require_project_scope(ctx: RequestContext, rule: str) -> None:
@@ -101,8 +104,16 @@ def server_groups_of(s: Session, instance_id: str) -> list[str]:
 
 
 def show(deps: Deps, ctx: RequestContext, ident: str) -> ServerView:
+    """The server with its fault, server groups, addresses and security groups, all read
+    in one transaction."""
+    seam = getattr(deps, "network", None)
+
     def work(s: Session, inst: cm.Instance) -> ServerView:
-        return ServerView(inst, records.latest_fault(s, inst.id), server_groups_of(s, inst.id))
+        view = ServerView(inst, records.latest_fault(s, inst.id), server_groups_of(s, inst.id))
+        if seam is not None:
+            view.addresses = seam.addresses(s, [inst.id]).get(inst.id)
+            view.security_groups = networking.groups_in(s, seam, inst.id)
+        return view
     return read_server(deps, ctx, ident, "os_compute_api:servers:show", work)
 
 
