@@ -8,8 +8,9 @@ floating IP works at once.
 
 Everything is made through the network collections (the same validation, IP allocation
 and segment allocation as the API), and only what is missing: a second start (or one
-after a crash half-way) finds every piece by name and creates only the rest. ``network_topology: false``
-(``ONESTACK_NETWORK_TOPOLOGY=false``, ``onestack up --no-network-topology``) skips it.
+after a crash half-way) finds every piece by name and makes only the rest.
+``network_topology: false`` (``ONESTACK_NETWORK_TOPOLOGY=false``, ``onestack up
+--no-network-topology``) skips it.
 """
 from __future__ import annotations
 

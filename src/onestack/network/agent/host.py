@@ -178,7 +178,8 @@ class NetworkAgent:
             if agent is not None and agent.admin_state_up:
                 for net in d.networks_wanting_dhcp(s, self.host):
                     if net not in mine:
-                        reg._bind(s, DhcpBinding(network_id=net, agent_id=self.dhcp_agent))
+                        reg.bind_once(s, DhcpBinding(network_id=net,
+                                                     agent_id=self.dhcp_agent))
             served = s.scalars(sa.select(DhcpBinding.network_id).distinct())
             for net in d.unserved_dhcp_networks(s, served):
                 reg.schedule_network(s, net)

@@ -135,7 +135,7 @@ def schedule_network(s: Session, network_id: str, now: datetime | None = None) -
     agent = _least_loaded(s, live_agents(s, DHCP_AGENT[0], now), DhcpBinding)
     if agent is None:
         return []
-    _bind(s, DhcpBinding(network_id=network_id, agent_id=agent.id))
+    bind_once(s, DhcpBinding(network_id=network_id, agent_id=agent.id))
     return dhcp_agent_ids(s, network_id)
 
 
@@ -147,7 +147,7 @@ def schedule_router(s: Session, router_id: str, now: datetime | None = None) -> 
     agent = _least_loaded(s, live_agents(s, L3_AGENT[0], now), L3Binding)
     if agent is None:
         return None
-    _bind(s, L3Binding(router_id=router_id, agent_id=agent.id))
+    bind_once(s, L3Binding(router_id=router_id, agent_id=agent.id))
     return l3_agent_id(s, router_id)
 
 
@@ -167,7 +167,7 @@ def wants_dhcp(s: Session, network_id: str) -> bool:
         .limit(1)) is not None
 
 
-def _bind(s: Session, binding: Any) -> None:
+def bind_once(s: Session, binding: Any) -> None:
     try:
         with s.begin_nested():
             s.add(binding)
@@ -281,7 +281,7 @@ class Agents(Collection):
             if agent_id in dhcp_agent_ids(s, network.id):
                 raise Conflict(f"The network {network.id} has been already hosted by the "
                                f"DHCP Agent {agent_id}.", kind="NetworkHostedByDHCPAgent")
-            _bind(s, DhcpBinding(network_id=network.id, agent_id=agent_id))
+            bind_once(s, DhcpBinding(network_id=network.id, agent_id=agent_id))
         self.deps.db.write(work)
         self.deps.wake("dhcp", str(network_id))
 
@@ -333,7 +333,7 @@ class Agents(Collection):
             if hosted is not None:
                 raise Conflict(f"The router {router.id} has been already hosted by the L3 "
                                f"Agent {hosted}.", kind="RouterHostedByL3Agent")
-            _bind(s, L3Binding(router_id=router.id, agent_id=agent_id))
+            bind_once(s, L3Binding(router_id=router.id, agent_id=agent_id))
         self.deps.db.write(work)
         self.deps.wake("router", str(router_id))
 
