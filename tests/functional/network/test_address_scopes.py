@@ -76,3 +76,24 @@ def test_pools_in_a_scope_and_networks(net: NetApi) -> None:
         "address_scope_id": None}}), 200)["subnetpool"]
     assert left["address_scope_id"] is None
     assert_status(net.delete(f"/address-scopes/{four['id']}"), 204)
+
+
+def test_network_address_scope_affinity(net: NetApi) -> None:
+    four = scope(net)
+    in_scope = [net.create("subnetpools", "subnetpool", name=unique("p"), prefixes=[p],
+                           address_scope_id=four["id"], default_prefixlen=24)
+                for p in ("10.123.0.0/16", "10.124.0.0/16")]
+    outside = net.create("subnetpools", "subnetpool", name=unique("p"),
+                         prefixes=["10.125.0.0/16"], default_prefixlen=24)
+    network = net.network()
+
+    def from_pool(pool: dict[str, Any]):
+        return net.post("/subnets", json={"subnet": {
+            "network_id": network["id"], "ip_version": 4, "subnetpool_id": pool["id"]}})
+    assert_status(from_pool(in_scope[0]), 201)
+    # another pool of the same scope may serve the network; one outside it may not
+    assert_status(from_pool(in_scope[1]), 201)
+    neutron_fault(from_pool(outside), 400, "NetworkAddressScopeAffinityError")
+    neutron_fault(net.post("/subnets", json={"subnet": {
+        "network_id": network["id"], "ip_version": 4, "cidr": "10.200.1.0/24"}}), 400,
+        "NetworkSubnetPoolAffinityError")

@@ -265,3 +265,19 @@ def test_tags_and_revision(net: NetApi) -> None:
     assert assert_status(net.put(f"{path}/tags", json={"tags": ["a"]}), 200)["tags"] == ["a"]
     neutron_fault(net.put(path, json={"subnet": {"name": "x"}},
                           headers={"If-Match": "revision_number=0"}), 412)
+
+
+def test_shared_filter_and_quota(net: NetApi, member: Member) -> None:
+    shared = subnet(net, net.network(shared=True), cidr="10.23.0.0/24")
+    private = subnet(net, net.network(), cidr="10.23.1.0/24")
+    listed = {s["id"] for s in assert_status(net.get("/subnets", params={"shared": "true"}),
+                                             200)["subnets"]}
+    assert shared["id"] in listed and private["id"] not in listed
+    assert "shared" not in shared
+    project = member.project["id"]
+    assert_status(net.put(f"/quotas/{project}", json={"quota": {"subnet": 1}}), 200)
+    mine = net.network(member.token)
+    subnet(net, mine, member.token, cidr="10.23.2.0/24")
+    neutron_fault(net.post("/subnets", member.token, json={"subnet": {
+        "network_id": mine["id"], "ip_version": 4, "cidr": "10.23.3.0/24"}}), 409,
+        "OverQuota")

@@ -178,4 +178,6 @@ SUBNET = Resource("subnet", "subnets", (
     Attr("segment_id", default=None, put=True, convert=uuid_or_none, admin_post=True,
          admin_put=True, admin_get=True),
     Attr("router:external", computed=True, post=False, sort=False),
+    # not shown, but a filter (subnets of shared networks), as in Neutron
+    Attr("shared", computed=True, post=False, visible=False, sort=False),
 ))

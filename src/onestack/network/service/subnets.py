@@ -23,7 +23,7 @@ from onestack.core.context import RequestContext
 from onestack.core.errors import BadRequest, Conflict
 from onestack.network.models.l2 import Network
 from onestack.network.models.subnets import (AllocationPool, DNSNameServer, HostRoute,
-                                             Subnet, SubnetServiceType)
+                                             Subnet, SubnetPool, SubnetServiceType)
 from onestack.network.resources.subnets import SUBNET
 from onestack.network.service import subnet_math as m
 from onestack.network.service.engine import Collection
@@ -218,12 +218,27 @@ class Subnets(Collection):
 
     def check_network(self, s: Session, net: Network, cidr: str, version: int,
                       pool_id: str | None) -> None:
-        """No overlap with the network's other subnets; one subnet pool per family."""
-        for other in self.subnets_of(s, net.id):
+        """No overlap with the network's other subnets; a network's subnets of one family
+        come from one subnet pool, or from pools of one address scope."""
+        others = self.subnets_of(s, net.id)
+        for other in others:
             if m.overlaps(other.cidr, cidr):
                 raise m.invalid_input(f"Requested subnet with cidr: {cidr} for network: "
                                       f"{net.id} overlaps with another subnet")
-            if other.ip_version == version and other.subnetpool_id != pool_id:
+        same = [o for o in others if o.ip_version == version]
+        pools = {o.subnetpool_id for o in same if o.subnetpool_id} | (
+            {pool_id} if pool_id else set())
+        scope_of = dict(s.execute(sa.select(SubnetPool.id, SubnetPool.address_scope_id)
+                                  .where(SubnetPool.id.in_(pools))).all()) if pools else {}
+        network_scope = next((scope_of.get(o.subnetpool_id) for o in same
+                              if scope_of.get(o.subnetpool_id)), None)
+        if network_scope and pool_id and scope_of.get(pool_id) != network_scope:
+            raise BadRequest("Subnets of the same address family hosted on the same network "
+                             "must all participate in the same address scope.",
+                             kind="NetworkAddressScopeAffinityError")
+        for other in same:
+            if (other.subnetpool_id != pool_id and not network_scope) if pool_id \
+                    else other.subnetpool_id:
                 raise BadRequest("Subnets hosted on the same network must be allocated "
                                  "from the same subnet pool.",
                                  kind="NetworkSubnetPoolAffinityError")
@@ -420,6 +435,11 @@ class Subnets(Collection):
             wanted = [to_bool(v) for v in values]
             return Subnet.network_id.in_(sa.select(Network.id).where(
                 Network.router_external.in_(wanted)))
+        if name == "shared":
+            from onestack.network.attributes import to_bool
+            wanted = [to_bool(v) for v in values]
+            return Subnet.network_id.in_(sa.select(Network.id).where(
+                Network.shared.in_(wanted)))
         if name == "service_types":
             return Subnet.id.in_(sa.select(SubnetServiceType.subnet_id).where(
                 SubnetServiceType.service_type.in_(values)))
