@@ -77,6 +77,7 @@ EXTENSIONS: list[tuple[str, str, str]] = [
      "availability_zone_hints and availability_zones on routers."),
     ("fip-port-details", "Floating IP Port Details Extension",
      "port_details of a floating IP's associated port."),
+    ("floatingip-pools", "Floating IP Pools", "The subnets floating IPs come from."),
     ("floating-ip-port-forwarding", "Floating IP Port Forwarding",
      "Port forwardings of floating IPs."),
     ("floating-ip-port-forwarding-description", "Floating IP Port Forwarding description",

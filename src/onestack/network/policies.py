@@ -80,6 +80,7 @@ EXTRA: list[tuple[str, str]] = [
     *((f"{a}_{r}", ADMIN) for a in ("create", "get", "update", "delete")
       for r in ("metering_label", "metering_label_rule")),
     ("get_service_provider", READER),
+    ("get_floatingip_pool", READER),
 ]
 
 RULES: list[tuple[str, str]] = _rules()

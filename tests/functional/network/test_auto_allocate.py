@@ -44,3 +44,15 @@ def test_auto_allocated_topology(net: NetApi, member: Member) -> None:
     assert_status(net.delete(path, member.token), 204)
     fresh = assert_status(net.get(path, member.token), 200)["auto_allocated_topology"]
     assert fresh["id"] != made["id"]
+    # its network deleted by hand (router and all): the next request makes a new one
+    [router] = assert_status(net.get("/routers", member.token), 200)["routers"]
+    [iface] = assert_status(net.get("/ports", member.token, params={
+        "device_id": router["id"], "device_owner": "network:router_interface"}),
+        200)["ports"]
+    assert_status(net.put(f"/routers/{router['id']}/remove_router_interface", member.token,
+                          json={"port_id": iface["id"]}), 200)
+    assert_status(net.delete(f"/routers/{router['id']}", member.token), 204)
+    assert_status(net.delete(f"/networks/{fresh['id']}", member.token), 204)
+    third = assert_status(net.get(path, member.token), 200)["auto_allocated_topology"]
+    assert third["id"] not in (made["id"], fresh["id"])
+    assert_status(net.get(f"/networks/{third['id']}", member.token), 200)

@@ -171,3 +171,21 @@ def test_external_network_delete_takes_its_floating_ips(net: NetApi) -> None:
     neutron_fault(net.get(f"/floatingips/{loose['id']}"), 404, "FloatingIPNotFound")
     assert assert_status(net.get("/ports", params={"device_id": loose["id"]}),
                          200)["ports"] == []
+
+
+def test_floatingip_pools(net: NetApi, topo: dict, member: Member) -> None:
+    pools = assert_status(net.get("/floatingip_pools", member.token),
+                          200)["floatingip_pools"]
+    mine = [p for p in pools if p["network_id"] == topo["ext"]["id"]]
+    assert mine == [{"subnet_id": topo["ext_subnet"]["id"],
+                     "subnet_name": topo["ext_subnet"]["name"],
+                     "network_id": topo["ext"]["id"],
+                     "project_id": topo["ext_subnet"]["project_id"],
+                     "tenant_id": topo["ext_subnet"]["project_id"]}]
+    private = net.network(member.token)
+    subnet(net, private["id"], "10.82.0.0/24", member.token)
+    again = assert_status(net.get("/floatingip_pools", member.token,
+                                  params={"network_id": private["id"]}),
+                          200)["floatingip_pools"]
+    assert again == []
+    neutron_fault(net.get("/floatingip_pools", params={"bogus": "x"}), 400)

@@ -1,4 +1,5 @@
-"""``/v2.0/floatingips`` and ``/v2.0/floatingips/{id}/port_forwardings``."""
+"""``/v2.0/floatingips``, ``/v2.0/floatingips/{id}/port_forwardings`` and
+``/v2.0/floatingip_pools``."""
 from __future__ import annotations
 
 from onestack.core.errors import BadRequest
@@ -22,6 +23,12 @@ def routes(deps: Deps) -> RouteTable:
 
     def fields(call: Call) -> list[str]:
         return [f for v in call.query.getlist("fields") for f in v.split(",") if f]
+
+    @r.get(f"{V2}/floatingip_pools")
+    def list_floatingip_pools(call: Call) -> Reply:
+        q = parse_query(call)
+        return Reply(200, {"floatingip_pools": deps.get("floatingips").pools(  # type: ignore
+            call.ctx, q.filters, q.fields)})
 
     @r.get(base)
     def list_port_forwardings(call: Call) -> Reply:

@@ -54,7 +54,9 @@ class AutoAllocator:
 
         def existing(s: Session) -> str | None:
             row = s.get(AutoAllocatedTopology, project_id)
-            return row.network_id if row is not None else None
+            if row is None or s.get(Network, row.network_id) is None:
+                return None  # none yet, or its network was deleted by hand
+            return row.network_id
 
         found = self.deps.db.read(existing)
         if found and not dry_run:
@@ -75,6 +77,10 @@ class AutoAllocator:
         """Network, subnet(s), router with gateway and interfaces; the network id."""
         collections = self.deps.collections
         external = self.default_external(s)
+        stale = s.get(AutoAllocatedTopology, project_id)
+        if stale is not None:
+            s.delete(stale)
+            s.flush()
         networks, subnets = collections["networks"], collections["subnets"]
         routers = collections["routers"]
         network = networks.create_in(s, ctx, networks.check_create(ctx, {

@@ -240,6 +240,38 @@ class FloatingIPs(Collection):
         return s.scalar(sa.select(sa.func.count()).select_from(FloatingIP).where(
             FloatingIP.floating_network_id == network_id)) > 0
 
+    def pools(self, ctx: RequestContext, filters: dict[str, list[str]], fields: list[str]
+              ) -> list[dict[str, Any]]:
+        """``/v2.0/floatingip_pools``: the IPv4 subnets of the external networks the caller
+        sees, where floating IPs come from."""
+        self.deps.policy.enforce("get_floatingip_pool", ctx, {
+            "project_id": ctx.project_id, "tenant_id": ctx.project_id})
+        bad = sorted(set(filters) - {"subnet_id", "subnet_name", "network_id",
+                                     "project_id", "tenant_id"})
+        if bad:
+            raise BadRequest(f"{bad} is invalid attribute for filtering",
+                             kind="HTTPBadRequest")
+
+        def work(s: Session) -> list[dict[str, Any]]:
+            networks = self.deps.collections["networks"]
+            subnets = self.deps.collections["subnets"]
+            stmt = sa.select(networks.model).where(networks.model.router_external.is_(True))
+            clause = networks.visible(s, ctx) if not self.deps.is_admin(ctx) else None
+            if clause is not None:
+                stmt = stmt.where(clause)
+            out = []
+            for network in s.scalars(stmt.order_by(networks.model.id)):
+                for sub in subnets.subnets_of(s, network.id):
+                    if sub.ip_version != 4:
+                        continue
+                    doc = {"subnet_id": sub.id, "subnet_name": sub.name,
+                           "network_id": network.id, "project_id": sub.project_id,
+                           "tenant_id": sub.project_id}
+                    if all(str(doc[k]) in v for k, v in filters.items()):
+                        out.append({k: v for k, v in doc.items() if not fields or k in fields})
+            return out
+        return self.deps.db.read(work)
+
     # --- rendering -----------------------------------------------------------------------
     def extras(self, s: Session, ctx: RequestContext, rows: list[FloatingIP]
                ) -> dict[str, dict[str, Any]]:
