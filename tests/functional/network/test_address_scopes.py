@@ -97,3 +97,35 @@ def test_network_address_scope_affinity(net: NetApi) -> None:
     neutron_fault(net.post("/subnets", json={"subnet": {
         "network_id": network["id"], "ip_version": 4, "cidr": "10.200.1.0/24"}}), 400,
         "NetworkSubnetPoolAffinityError")
+
+
+def test_pool_in_a_shared_scope_of_another_project(net: NetApi, member: Member) -> None:
+    shared = scope(net, shared=True)
+    joined = net.create("subnetpools", "subnetpool", member.token, name=unique("p"),
+                        prefixes=["10.126.0.0/16"], address_scope_id=shared["id"])
+    assert joined["address_scope_id"] == shared["id"]
+    neutron_fault(net.put(f"/subnetpools/{joined['id']}", member.token, json={
+        "subnetpool": {"name": "x"}}), 400, "IllegalSubnetPoolUpdate")
+
+
+def test_rescoping_a_pool_that_shares_a_network(net: NetApi) -> None:
+    four = scope(net)
+    a, b = (net.create("subnetpools", "subnetpool", name=unique("p"), prefixes=[p],
+                       default_prefixlen=24, address_scope_id=four["id"])
+            for p in ("10.127.0.0/16", "10.128.0.0/16"))
+    network = net.network()
+    for pool in (a, b):
+        assert_status(net.post("/subnets", json={"subnet": {
+            "network_id": network["id"], "ip_version": 4, "subnetpool_id": pool["id"]}}),
+            201)
+    # leaving the scope would put the network's IPv4 subnets in two scopes
+    neutron_fault(net.put(f"/subnetpools/{a['id']}", json={"subnetpool": {
+        "address_scope_id": None}}), 400, "NetworkAddressScopeAffinityError")
+    alone = net.create("subnetpools", "subnetpool", name=unique("p"),
+                       prefixes=["10.129.0.0/16"], default_prefixlen=24)
+    assert_status(net.post("/subnets", json={"subnet": {
+        "network_id": net.network()["id"], "ip_version": 4,
+        "subnetpool_id": alone["id"]}}), 201)
+    moved = assert_status(net.put(f"/subnetpools/{alone['id']}", json={"subnetpool": {
+        "address_scope_id": four["id"]}}), 200)["subnetpool"]
+    assert moved["address_scope_id"] == four["id"]

@@ -8,7 +8,7 @@ Ranges are ``(first, last)`` pairs of ``ipaddress`` addresses, both inclusive.
 from __future__ import annotations
 
 import ipaddress
-from typing import Any, Iterable
+from typing import Iterable
 
 from onestack.core.errors import BadRequest, Conflict
 

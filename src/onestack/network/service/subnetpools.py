@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from onestack.core.context import RequestContext
 from onestack.core.errors import BadRequest, Conflict, Forbidden
-from onestack.network.models.subnets import Subnet, SubnetPool, SubnetPoolPrefix
+from onestack.network.models.subnets import AddressScope, Subnet, SubnetPool, SubnetPoolPrefix
 from onestack.network.resources.subnetpools import SUBNETPOOL
 from onestack.network.service import subnet_math as m
 from onestack.network.service.engine import Collection
@@ -139,9 +139,31 @@ class SubnetPools(Collection):
                 changes[key] = value
         if changes.get("is_default") and not row.is_default:
             self.check_no_default(s, row.ip_version, row.id)
+        if row.address_scope_id and not self.deps.is_admin(ctx):
+            owner = s.scalar(sa.select(AddressScope.project_id).where(
+                AddressScope.id == row.address_scope_id))
+            if owner is not None and owner != ctx.project_id:
+                raise BadRequest(f"Illegal subnetpool update : subnetpool {row.id} cannot be "
+                                 "updated when associated with shared address scope "
+                                 f"{row.address_scope_id}.", kind="IllegalSubnetPoolUpdate")
         scope = changes.get("address_scope_id", row.address_scope_id)
         if scope and ("address_scope_id" in changes or "prefixes" in changes):
             self.check_scope(s, ctx, scope, row.ip_version, prefixes, row.id)
+        if "address_scope_id" in changes and scope != row.address_scope_id:
+            self.check_rescope(s, row)
+
+    @staticmethod
+    def check_rescope(s: Session, row: SubnetPool) -> None:
+        """A pool may change scope only if no network mixes its subnets with other subnets
+        of the family (they would end up in two scopes)."""
+        networks = sa.select(Subnet.network_id).where(Subnet.subnetpool_id == row.id)
+        mixed = s.scalar(sa.select(Subnet.id).where(
+            Subnet.network_id.in_(networks), Subnet.ip_version == row.ip_version,
+            sa.or_(Subnet.subnetpool_id.is_(None), Subnet.subnetpool_id != row.id)).limit(1))
+        if mixed:
+            raise BadRequest("Subnets of the same address family hosted on the same network "
+                             "must all participate in the same address scope.",
+                             kind="NetworkAddressScopeAffinityError")
 
     def after_update(self, s: Session, ctx: RequestContext, row: SubnetPool,
                      changes: dict[str, Any]) -> None:
