@@ -25,8 +25,9 @@ def from_pool(net: NetApi, network: dict[str, Any], pool_id: str, **attrs: Any):
 def test_create_show_update_delete(net: NetApi) -> None:
     made = pool(net, prefixes=["10.100.0.0/24", "10.100.1.0/24", "10.100.0.128/25"])
     assert made["prefixes"] == ["10.100.0.0/23"] and made["ip_version"] == 4
+    # as Neutron shows them: strings
     assert (made["min_prefixlen"], made["max_prefixlen"], made["default_prefixlen"]) == \
-        (8, 32, 8)
+        ("8", "32", "8")
     assert made["shared"] is False and made["is_default"] is False
     assert made["default_quota"] is None and made["address_scope_id"] is None
     shown = assert_status(net.get(f"/subnetpools/{made['id']}"), 200)["subnetpool"]
@@ -38,7 +39,14 @@ def test_create_show_update_delete(net: NetApi) -> None:
     assert_status(net.delete(path), 204)
     neutron_fault(net.get(path), 404, "SubnetPoolNotFound")
     v6 = pool(net, prefixes=["2001:db8:100::/48"])
-    assert (v6["ip_version"], v6["min_prefixlen"], v6["max_prefixlen"]) == (6, 64, 128)
+    assert (v6["ip_version"], v6["min_prefixlen"], v6["max_prefixlen"]) == (6, "64", "128")
+    bounded = assert_status(net.put(f"/subnetpools/{v6['id']}", json={"subnetpool": {
+        "min_prefixlen": "56", "max_prefixlen": 96}}), 200)["subnetpool"]
+    assert (bounded["min_prefixlen"], bounded["max_prefixlen"]) == ("56", "96")
+    assert bounded["default_prefixlen"] == "64"
+    listed = assert_status(net.get("/subnetpools", params={"min_prefixlen": 56,
+                                                           "id": v6["id"]}), 200)
+    assert [p["id"] for p in listed["subnetpools"]] == [v6["id"]]
 
 
 def test_bad_pools(net: NetApi) -> None:

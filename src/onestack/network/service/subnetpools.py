@@ -194,6 +194,15 @@ class SubnetPools(Collection):
         return {k: sorted(v, key=lambda c: (m.network(c).version, m.network(c)))
                 for k, v in out.items()}
 
+    def view(self, row: Any, extra: dict[str, Any], tags: list[str],
+             hidden: set[str]) -> dict[str, Any]:
+        """Neutron shows a pool's prefix lengths as strings ("24")."""
+        doc = super().view(row, extra, tags, hidden)
+        for key in ("default_prefixlen", "min_prefixlen", "max_prefixlen"):
+            if doc.get(key) is not None:
+                doc[key] = str(doc[key])
+        return doc
+
     def extras(self, s: Session, ctx: RequestContext, rows: list[SubnetPool]
                ) -> dict[str, dict[str, Any]]:
         prefixes = self.prefixes_of(s, [r.id for r in rows])
