@@ -281,3 +281,19 @@ def test_shared_filter_and_quota(net: NetApi, member: Member) -> None:
     neutron_fault(net.post("/subnets", member.token, json={"subnet": {
         "network_id": mine["id"], "ip_version": 4, "cidr": "10.23.3.0/24"}}), 409,
         "OverQuota")
+
+
+def test_service_types(net: NetApi) -> None:
+    network = net.network()
+    made = subnet(net, network, cidr="10.24.0.0/24",
+                  service_types=["test:type_1", "network:distributed"])
+    assert made["service_types"] == ["network:distributed", "test:type_1"]
+    listed = assert_status(net.get("/subnets", params={"service_types": "test:type_1"}),
+                           200)["subnets"]
+    assert [s["id"] for s in listed] == [made["id"]]
+    neutron_fault(post(net, network, cidr="10.24.1.0/24", service_types=["bogus:x"]), 400,
+                  "InvalidSubnetServiceType")
+    neutron_fault(post(net, network, cidr="10.24.1.0/24", service_types=[7]), 400)
+    changed = assert_status(net.put(f"/subnets/{made['id']}", json={"subnet": {
+        "service_types": ["compute:nova"]}}), 200)["subnet"]
+    assert changed["service_types"] == ["compute:nova"]

@@ -31,7 +31,10 @@ from onestack.network.service.engine import Collection
 MAX_DNS_NAMESERVERS = 5
 MAX_HOST_ROUTES = 20
 AUTO_ADDRESS_MODES = ("slaac", "dhcpv6-stateless")
-SERVICE_TYPE_PREFIXES = ("network:", "neutron:", "compute:")
+# What Neutron accepts as a service type: a device owner prefix, or (its validator adds
+# "compute:" to the list letter by letter) anything starting with one of those letters,
+# such as the "test:type_1" neutron-tempest-plugin uses.
+SERVICE_TYPE_PREFIXES = ("network:", "neutron:", *"compute:")
 
 
 def ip_key(address: str) -> tuple[int, int]:
