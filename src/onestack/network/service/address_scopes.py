@@ -42,6 +42,9 @@ class AddressScopes(Collection):
             raise Conflict(f"Unable to complete operation on address scope {row.id}. There "
                            "are one or more subnet pools in use on the address scope.",
                            kind="AddressScopeInUse")
+        rbac = getattr(self.deps.collections.get("rbac_policies"), "delete_for_object", None)
+        if rbac is not None:
+            rbac(s, ctx, row, "address_scope")
 
     def scopes_by_network(self, s: Session, network_ids: list[str]
                           ) -> dict[str, dict[int, str | None]]:

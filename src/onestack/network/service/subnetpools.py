@@ -175,6 +175,9 @@ class SubnetPools(Collection):
             raise BadRequest("Unable to delete subnet pool: Subnet pool has existing "
                              "allocations.", kind="SubnetPoolDeleteError")
         s.execute(sa.delete(SubnetPoolPrefix).where(SubnetPoolPrefix.subnetpool_id == row.id))
+        rbac = getattr(self.deps.collections.get("rbac_policies"), "delete_for_object", None)
+        if rbac is not None:
+            rbac(s, ctx, row, "subnetpool")
 
     # --- prefixes --------------------------------------------------------------------------
     @staticmethod
