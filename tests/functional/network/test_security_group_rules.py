@@ -4,6 +4,8 @@ of Neutron's 400s, duplicates (409 naming the rule), no updates, visibility, and
 group's revision following its rules."""
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from onestack.network.service.engine import Deps
@@ -226,3 +228,28 @@ def test_changes_wake_the_network_agents(net: NetApi, member: Member, monkeypatc
         ("security_groups", group["id"]), ("security_group_rules", made["id"]),
         ("security_group_rules", made["id"]), ("security_groups", group["id"]),
         ("security_groups", group["id"])]
+
+
+def test_racing_replicas_add_a_rule_once(net: NetApi, member: Member, make_api) -> None:
+    """The same rule posted eight times at once on two replicas: one 201, seven 409s
+    naming it, one rule in the group."""
+    group = sg(net, member.token)
+    replicas = [NetApi(make_api(), net.admin) for _ in range(2)]
+    statuses: list[int] = []
+    barrier = threading.Barrier(8)
+    body = {"security_group_id": group["id"], "direction": "ingress", "protocol": "tcp",
+            "port_range_min": 443, "port_range_max": 443}
+
+    def post(n: int) -> None:
+        barrier.wait()
+        statuses.append(rule_post(replicas[n % 2], member.token, **body).status_code)
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [201] + [409] * 7, statuses
+    listed = assert_status(net.get("/security-group-rules", member.token, params={
+        "security_group_id": group["id"], "port_range_min": "443"}),
+        200)["security_group_rules"]
+    assert len(listed) == 1
