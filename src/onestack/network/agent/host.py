@@ -158,32 +158,49 @@ class NetworkAgent:
     def schedule(self) -> None:
         """Host every router that no L3 agent hosts (on the least busy live agent), serve
         DHCP for the networks with ports here, give an unserved network with ports a DHCP
-        agent, and drop this host's bindings to networks and routers that are gone."""
-        def work(s: Session) -> None:
-            if self.l3_agent:
-                s.execute(sa.delete(L3Binding).where(
-                    L3Binding.agent_id == self.l3_agent,
-                    L3Binding.router_id.not_in(sa.select(Router.id))))
-            hosted = set(s.scalars(sa.select(L3Binding.router_id)))
-            for router_id in d.all_router_ids(s):
-                if router_id not in hosted:
-                    reg.schedule_router(s, router_id)
-            if not self.dhcp_agent:
-                return
+        agent, and drop this host's bindings to networks and routers that are gone. Reads
+        first: a pass with nothing to schedule writes nothing."""
+        todo = self.db.read(self._to_schedule)
+        if any(todo.values()):
+            self.db.write(lambda s: self._schedule(s, todo))
+
+    def _to_schedule(self, s: Session) -> dict[str, list[str]]:
+        todo: dict[str, list[str]] = {"stale_routers": [], "routers": [], "stale_networks": [],
+                                      "mine": [], "unserved": []}
+        if self.l3_agent:
+            todo["stale_routers"] = list(s.scalars(sa.select(L3Binding.router_id).where(
+                L3Binding.agent_id == self.l3_agent,
+                L3Binding.router_id.not_in(sa.select(Router.id)))))
+        hosted = set(s.scalars(sa.select(L3Binding.router_id)))
+        todo["routers"] = [r for r in d.all_router_ids(s) if r not in hosted]
+        if not self.dhcp_agent:
+            return todo
+        todo["stale_networks"] = list(s.scalars(sa.select(DhcpBinding.network_id).where(
+            DhcpBinding.agent_id == self.dhcp_agent,
+            DhcpBinding.network_id.not_in(sa.select(Network.id)))))
+        agent = s.get(reg.Agent, self.dhcp_agent)
+        mine = set(reg.dhcp_network_ids(s, self.dhcp_agent))
+        if agent is not None and agent.admin_state_up:
+            todo["mine"] = [n for n in d.networks_wanting_dhcp(s, self.host) if n not in mine]
+        served = s.scalars(sa.select(DhcpBinding.network_id).distinct())
+        todo["unserved"] = d.unserved_dhcp_networks(s, served)
+        return todo
+
+    def _schedule(self, s: Session, todo: dict[str, list[str]]) -> None:
+        if todo["stale_routers"]:
+            s.execute(sa.delete(L3Binding).where(
+                L3Binding.agent_id == self.l3_agent,
+                L3Binding.router_id.in_(todo["stale_routers"])))
+        for router_id in todo["routers"]:
+            reg.schedule_router(s, router_id)  # re-checks: another agent may have won
+        if todo["stale_networks"]:
             s.execute(sa.delete(DhcpBinding).where(
                 DhcpBinding.agent_id == self.dhcp_agent,
-                DhcpBinding.network_id.not_in(sa.select(Network.id))))
-            agent = s.get(reg.Agent, self.dhcp_agent)
-            mine = set(reg.dhcp_network_ids(s, self.dhcp_agent))
-            if agent is not None and agent.admin_state_up:
-                for net in d.networks_wanting_dhcp(s, self.host):
-                    if net not in mine:
-                        reg.bind_once(s, DhcpBinding(network_id=net,
-                                                     agent_id=self.dhcp_agent))
-            served = s.scalars(sa.select(DhcpBinding.network_id).distinct())
-            for net in d.unserved_dhcp_networks(s, served):
-                reg.schedule_network(s, net)
-        self.db.write(work)
+                DhcpBinding.network_id.in_(todo["stale_networks"])))
+        for net in todo["mine"]:
+            reg.bind_once(s, DhcpBinding(network_id=net, agent_id=self.dhcp_agent))
+        for net in todo["unserved"]:
+            reg.schedule_network(s, net)
 
     def _served(self, s: Session) -> dict[str, list[Any]]:
         """Network id → DHCP subnets, for the networks this host's DHCP agent serves."""
