@@ -28,6 +28,11 @@ def test_share_with_one_project(net: NetApi, member, make_project_member) -> Non
     assert set(policy) == {"id", "project_id", "tenant_id", "object_type", "object_id",
                            "action", "target_tenant", "target_project"}
     assert visible(net, other.token, made["id"])
+    # shared, as the target sees it; not to its owner
+    assert assert_status(net.get(f"/networks/{made['id']}", other.token),
+                         200)["network"]["shared"] is True
+    assert assert_status(net.get(f"/networks/{made['id']}", owner.token),
+                         200)["network"]["shared"] is False
     assert made["id"] in {n["id"] for n in assert_status(
         net.get("/networks", other.token), 200)["networks"]}
     # the target does not see the owner's policy; a second identical one is a 409

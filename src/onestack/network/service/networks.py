@@ -10,6 +10,8 @@ ports), ``ports.used_by_other_projects(s, network) -> bool``,
 ``ports.delete_for_network(s, ctx, network)`` (the DHCP ports left),
 ``rbac_policies.shared_clause(ctx, model) -> clause | None`` (networks shared to the
 caller's project), ``rbac_policies.delete_for_object(s, ctx, network)``,
+``rbac_policies.shared_ids(s, ctx, "network", ids)`` (those shared with the caller's
+project, which show ``shared`` true to it),
 ``rbac_policies.sync_object(s, network, "network")`` (the ``*`` policies follow
 ``shared``/``router:external``),
 ``segments.prepare_network(s, ctx, doc)`` (provider attributes: validation and
@@ -152,11 +154,23 @@ class Networks(Collection):
         scopes = scopes_of(s, ids) if scopes_of is not None else {}
         zones_of = self.optional("availability_zones", "zones_of_networks")
         zones = zones_of(s, rows) if zones_of is not None else None
+        shared_of = self.optional("rbac_policies", "shared_ids")
+        shared = shared_of(s, ctx, "network", ids) if shared_of is not None else set()
         return {r.id: {"subnets": subnets.get(r.id, []),
+                       "_rbac_shared": r.id in shared,
                        "availability_zones": ["nova"] if zones is None else zones.get(r.id, []),
                        "ipv4_address_scope": scopes.get(r.id, {}).get(4),
                        "ipv6_address_scope": scopes.get(r.id, {}).get(6),
                        "l2_adjacency": True} for r in rows}
+
+    def view(self, row: Any, extra: dict[str, Any], tags: list[str],
+             hidden: set[str]) -> dict[str, Any]:
+        """``shared`` is true, to a project a policy shares the network with, as Neutron
+        shows it."""
+        doc = super().view(row, extra, tags, hidden)
+        if extra.get("_rbac_shared") and "shared" in doc:
+            doc["shared"] = True
+        return doc
 
     def computed_filter(self, name: str, values: list[str]) -> Any | None:
         return None

@@ -168,6 +168,19 @@ class RbacPolicies(Collection):
             RbacPolicy.object_type == object_type, RbacPolicy.action.in_(actions),
             RbacPolicy.target_tenant == ctx.project_id))
 
+    def shared_ids(self, s: Session, ctx: RequestContext, object_type: str,
+                   ids: list[str]) -> set[str]:
+        """Which of ``ids`` a policy shares (``access_as_shared``) with the caller's project."""
+        if not ctx.project_id or not ids:
+            return set()
+        out: set[str] = set()
+        for start in range(0, len(ids), 500):
+            out.update(s.scalars(sa.select(RbacPolicy.object_id).where(
+                RbacPolicy.object_type == object_type, RbacPolicy.action == SHARED,
+                RbacPolicy.target_tenant == ctx.project_id,
+                RbacPolicy.object_id.in_(ids[start:start + 500]))))
+        return out
+
     def delete_for_object(self, s: Session, ctx: RequestContext, obj: Any,
                           object_type: str = "") -> None:
         kind = object_type or ("network" if obj.__class__ is

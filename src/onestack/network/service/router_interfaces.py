@@ -61,7 +61,7 @@ class RouterInterfaces:
                                  port_type=interface_owner(router)))
                 s.flush()
             else:
-                port, subnets = self.attach_subnet(s, ctx, router, subnet_id or "")
+                port, subnets = self.attach_subnet(s, ctx, router, subnet_id)  # type: ignore[arg-type]
             return self.answer(router, port, subnets)
         out = self.deps.db.write(work)
         self.deps.wake("routers", router_id)
