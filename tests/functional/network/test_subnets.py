@@ -297,3 +297,28 @@ def test_service_types(net: NetApi) -> None:
     changed = assert_status(net.put(f"/subnets/{made['id']}", json={"subnet": {
         "service_types": ["compute:nova"]}}), 200)["subnet"]
     assert changed["service_types"] == ["compute:nova"]
+
+
+def test_subnets_on_segments(net: NetApi) -> None:
+    network = net.network()
+    first = assert_status(net.get("/segments", params={"network_id": network["id"]}),
+                          200)["segments"][0]
+    plain = subnet(net, network, cidr="10.25.0.0/24")
+    # a network's only subnet joins its only segment; it cannot move afterwards
+    joined = assert_status(net.put(f"/subnets/{plain['id']}", json={"subnet": {
+        "segment_id": first["id"]}}), 200)["subnet"]
+    assert joined["segment_id"] == first["id"]
+    neutron_fault(post(net, network, cidr="10.25.1.0/24"), 400,
+                  "SubnetsNotAllAssociatedWithSegments")
+    on_segment = subnet(net, network, cidr="10.25.2.0/24", segment_id=first["id"])
+    assert on_segment["segment_id"] == first["id"]
+    neutron_fault(net.put(f"/subnets/{plain['id']}", json={"subnet": {
+        "segment_id": None}}), 400, "SubnetsNotAllAssociatedWithSegments")
+    elsewhere = assert_status(net.get("/segments", params={
+        "network_id": net.network()["id"]}), 200)["segments"][0]
+    neutron_fault(post(net, network, cidr="10.25.3.0/24", segment_id=elsewhere["id"]), 400,
+                  "NetworkIdsDontMatch")
+    lonely = net.network()
+    lonely_subnet = subnet(net, lonely, cidr="10.25.4.0/24")
+    neutron_fault(net.put(f"/subnets/{lonely_subnet['id']}", json={"subnet": {
+        "segment_id": first["id"]}}), 400, "NetworkIdsDontMatch")

@@ -119,8 +119,7 @@ class Subnets(Collection):
         else:
             ranges = m.default_pools(cidr, gateway)
         doc["_ranges"] = ranges
-        if doc.get("segment_id"):
-            self.check_segment(s, ctx, net, doc["segment_id"])
+        self.check_segment(s, ctx, net, doc.get("segment_id"))
 
     def pool_id_for(self, s: Session, ctx: RequestContext, doc: dict[str, Any],
                     version: int) -> str | None:
@@ -247,14 +246,43 @@ class Subnets(Collection):
                                  kind="NetworkSubnetPoolAffinityError")
 
     def check_segment(self, s: Session, ctx: RequestContext, net: Network,
-                      segment_id: str) -> None:
+                      segment_id: str | None, subnet: Subnet | None = None) -> None:
+        """Routed networks, as Neutron checks them: a network's subnets are all on
+        segments or none is; a subnet joins a segment only on a network with one segment
+        and never moves to another; the segment must be the network's."""
         segments = self.deps.collections.get("segments")
-        if segments is None:
-            return
-        segment = segments.find(s, ctx, segment_id)
-        if getattr(segment, "network_id", net.id) != net.id:
-            raise BadRequest(f"Invalid input for operation: Segment '{segment_id}' is not "
-                             f"associated with network '{net.id}'.", kind="InvalidInput")
+        others = [o.segment_id for o in self.subnets_of(s, net.id)
+                  if subnet is None or o.id != subnet.id]
+        if subnet is None:
+            associated = set(others) | {segment_id}
+            if None in associated and len(associated) > 1:
+                raise self.not_all_on_segments(net.id)
+        elif segment_id != subnet.segment_id:
+            if others:
+                raise self.not_all_on_segments(net.id)
+            if subnet.segment_id is not None:
+                raise BadRequest("A subnet that is already associated with a segment cannot "
+                                 "have its segment association changed.",
+                                 kind="SubnetSegmentAssociationChangeNotAllowed")
+            model = getattr(segments, "model", None)
+            if model is not None and (s.scalar(sa.select(sa.func.count()).where(
+                    model.network_id == net.id)) or 0) > 1:
+                raise BadRequest(f"The network '{net.id}' has multiple segments, it is only "
+                                 "possible to associate an existing subnet with a segment on "
+                                 "networks with a single segment.",
+                                 kind="NoUpdateSubnetWhenMultipleSegmentsOnNetwork")
+        if segment_id and segments is not None:
+            segment = segments.find(s, ctx, segment_id)
+            if getattr(segment, "network_id", net.id) != net.id:
+                raise BadRequest(f"The subnet's network id, '{net.id}', doesn't match the "
+                                 f"network_id of segment '{segment_id}'",
+                                 kind="NetworkIdsDontMatch")
+
+    @staticmethod
+    def not_all_on_segments(network_id: str) -> BadRequest:
+        return BadRequest(f"All of the subnets on network '{network_id}' must either all be "
+                          "associated with segments or all not associated with any segment.",
+                          kind="SubnetsNotAllAssociatedWithSegments")
 
     def after_create(self, s: Session, ctx: RequestContext, row: Subnet,
                      doc: dict[str, Any]) -> None:
@@ -333,8 +361,9 @@ class Subnets(Collection):
             m.check_gateway_out_of_pools(
                 gateway, ranges if ranges is not None else self.pools_of(s, row.id))
         s.info[("subnet_pools", row.id)] = ranges  # for after_update (not an attribute)
-        if changes.get("segment_id"):
-            self.check_segment(s, ctx, s.get(Network, row.network_id), changes["segment_id"])
+        if "segment_id" in changes:
+            self.check_segment(s, ctx, s.get(Network, row.network_id),  # type: ignore
+                               changes["segment_id"], subnet=row)
 
     def check_gateway_free(self, s: Session, row: Subnet) -> None:
         """The current gateway may not move while a (router) port holds it."""
