@@ -288,22 +288,3 @@ def test_heartbeat_registers_again_after_a_delete(world: World) -> None:
     rows = world.db.read(lambda s: s.scalar(sa.select(sa.func.count()).select_from(Agent)
                                             .where(Agent.host == world.host)))
     assert rows == 3
-
-
-def test_a_new_floating_ip_is_pending_work(world: World) -> None:
-    public = world.make("networks", name=unique("public"), **{"router:external": True})
-    world.make("subnets", network_id=public["id"], cidr="198.51.100.0/24", ip_version=4)
-    net, sub = world.network("10.3.0.0/24")
-    router = world.make("routers", name=unique("r"),
-                        external_gateway_info={"network_id": public["id"]})
-    world.db.write(lambda s: s.add(L3Binding(router_id=router["id"],
-                                             agent_id=world.agent.l3_agent)))
-    RouterInterfaces(world.collections["routers"]).add(world.ctx, router["id"],
-                                                       {"subnet_id": sub["id"]})
-    vm = world.port(net["id"])
-    world.converge()
-    fip = world.make("floatingips", floating_network_id=public["id"], port_id=vm["id"])
-    assert f"router:{router['id']}" in world.agent.pending()
-    world.agent.reconcile(f"router:{router['id']}")
-    assert world.collections["floatingips"].show(world.ctx, fip["id"])["status"] == "ACTIVE"
-    assert f"router:{router['id']}" not in world.agent.pending()

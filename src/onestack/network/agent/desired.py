@@ -269,16 +269,6 @@ def router_floating_ips(s: Session, router_ids: Iterable[str]) -> dict[str, str]
     return out
 
 
-def routers_with_inactive_fips(s: Session, router_ids: Iterable[str]) -> set[str]:
-    """Routers (of these) with an associated floating IP not yet ACTIVE."""
-    out: set[str] = set()
-    for part in chunks(sorted(set(router_ids))):
-        out.update(s.scalars(sa.select(FloatingIP.router_id).where(
-            FloatingIP.router_id.in_(part), FloatingIP.fixed_ip_address.is_not(None),
-            FloatingIP.status != "ACTIVE")))
-    return out
-
-
 def all_router_ids(s: Session) -> list[str]:
     return list(s.scalars(sa.select(Router.id)))
 

@@ -98,7 +98,6 @@ class NetworkAgent:
             keys.update((f"port:{p}", None) for p in ports if p not in rows)
             mine = set(reg.l3_router_ids(s, self.l3_agent)) if self.l3_agent else set()
             keys.update((f"router:{r}", None) for r in mine ^ set(routers))
-            keys.update((f"router:{r}", None) for r in d.routers_with_inactive_fips(s, mine))
             keys.update((f"dhcp:{n}", None) for n in set(self._served(s)) ^ set(served))
             return list(keys)
         return self.db.read(work)

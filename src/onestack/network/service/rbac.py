@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from onestack.core.context import RequestContext
 from onestack.core.db import utcnow
-from onestack.core.errors import BadRequest, Conflict, Forbidden
+from onestack.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from onestack.network.attributes import invalid
 from onestack.network.models.rbac import RbacPolicy
 from onestack.network.resources.rbac import RBAC_POLICY
@@ -40,9 +40,7 @@ class RbacPolicies(Collection):
     model = RbacPolicy
     quota = "rbac_policy"
 
-    def not_found(self, ident: str) -> Any:
-        from onestack.core.errors import NotFound
-
+    def not_found(self, ident: str) -> NotFound:
         return NotFound(f"RBAC policy of type unknown with ID {ident} not found",
                         kind="RbacPolicyNotFound")
 
