@@ -18,6 +18,14 @@ def host_id(inst: cm.Instance) -> str:
     return hashlib.sha224((inst.project_id + inst.host).encode()).hexdigest()
 
 
+def plain(addresses: dict[str, list[dict[str, Any]]] | None
+          ) -> dict[str, list[dict[str, Any]]]:
+    """Addresses without the ``OS-EXT-IPS`` keys, as ``/ips`` and (before 2.75) update
+    and rebuild answer them."""
+    return {name: [{"version": a["version"], "addr": a["addr"]} for a in entries]
+            for name, entries in (addresses or {}).items()}
+
+
 def brief(call: Call, inst: cm.Instance) -> dict[str, Any]:
     return {"id": inst.id, "links": links(call, "servers", inst.id), "name": inst.name}
 
@@ -123,7 +131,7 @@ def rebuilt(call: Call, inst: cm.Instance, admin: bool, version: tuple[int, int]
         body = detail(call, inst, None, admin, version, groups, addresses=addresses)
         body.pop("OS-EXT-SRV-ATTR:user_data", None)  # rebuild answers it as ``user_data``
     else:
-        body = common(call, inst, None, admin, version, groups, addresses=addresses)
+        body = common(call, inst, None, admin, version, groups, addresses=plain(addresses))
         if version >= (2, 54):
             body["key_name"] = inst.key_name
     if version >= (2, 57):
@@ -136,4 +144,4 @@ def updated(call: Call, inst: cm.Instance, admin: bool, version: tuple[int, int]
             addresses: dict[str, list[dict[str, Any]]] | None = None) -> dict[str, Any]:
     if version >= (2, 75):
         return detail(call, inst, None, admin, version, groups, addresses=addresses)
-    return common(call, inst, None, admin, version, groups, addresses=addresses)
+    return common(call, inst, None, admin, version, groups, addresses=plain(addresses))

@@ -127,11 +127,15 @@ def test_a_server_waits_for_its_wired_port_then_shows_its_address(
     assert entry["OS-EXT-IPS:type"] == "fixed" and entry["version"] == 4
     assert entry["addr"].startswith("10.20.0.")
     assert entry["OS-EXT-IPS-MAC:mac_addr"] == port.mac_address
-    ips = nova("GET", f"/servers/{sid}/ips", owner.token).json()
-    assert ips == {"addresses": body["addresses"]}
+    ips = nova("GET", f"/servers/{sid}/ips", owner.token).json()  # no OS-EXT-IPS keys
+    assert ips == {"addresses": {net["name"]: [{"version": 4, "addr": entry["addr"]}]}}
     one = nova("GET", f"/servers/{sid}/ips/{net['name']}", owner.token)
-    assert one.status_code == 200 and one.json() == {net["name"]: [entry]}
+    assert one.status_code == 200 and one.json() == {
+        net["name"]: [{"version": 4, "addr": entry["addr"]}]}
     assert nova("GET", f"/servers/{sid}/ips/nowhere", owner.token).status_code == 404
+    by_ip = nova("GET", f"/servers?ip={entry['addr']}", owner.token).json()["servers"]
+    assert [s["id"] for s in by_ip] == [sid]
+    assert nova("GET", "/servers?ip=10.99.", owner.token).json()["servers"] == []
     listed = nova("GET", "/servers/detail", owner.token).json()["servers"]
     assert [s["addresses"] for s in listed if s["id"] == sid] == [body["addresses"]]
 

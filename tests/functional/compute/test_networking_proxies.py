@@ -49,8 +49,25 @@ def test_security_group_proxy_speaks_nova_and_ends_at_2_36(nova: Nova, owner: Me
     listed = nova("GET", "/os-security-groups", owner.token).json()["security_groups"]
     assert {g["name"] for g in listed} >= {name, "default"}
     assert nova("GET", "/os-security-groups", owner.token, "2.36").status_code == 404
+    assert nova("DELETE", "/os-security-groups/", owner.token).status_code == 404
+    assert nova("POST", "/os-security-group-rules", owner.token, json={"security_group_rule": {
+        "parent_group_id": "not-a-uuid", "ip_protocol": "tcp", "from_port": 22,
+        "to_port": 22}}).status_code == 400
+    peer = nova("POST", "/os-security-groups", owner.token, json={
+        "security_group": {"name": unique("sg"), "description": ""}}).json()["security_group"]
+    r = nova("POST", "/os-security-group-rules", owner.token, json={"security_group_rule": {
+        "parent_group_id": group["id"], "ip_protocol": "udp", "from_port": 53,
+        "to_port": 53, "group_id": peer["id"]}})
+    assert r.status_code == 200, r.text
+    assert r.json()["security_group_rule"]["group"] == {"name": peer["name"],
+                                                       "tenant_id": peer["tenant_id"]}
+    r = nova("POST", "/os-security-group-rules", owner.token, json={"security_group_rule": {
+        "parent_group_id": group["id"], "ip_protocol": "tcp", "from_port": 80,
+        "to_port": 80, "cidr": "10.2.3.124/24"}})
+    assert r.json()["security_group_rule"]["ip_range"] == {"cidr": "10.2.3.124/24"}
     assert nova("DELETE", f"/os-security-group-rules/{rule['id']}",
                 owner.token).status_code == 202
+    assert nova("DELETE", f"/os-security-groups/{peer['id']}", owner.token).status_code == 202
     assert nova("DELETE", f"/os-security-groups/{group['id']}", owner.token).status_code == 202
     assert nova("GET", f"/os-security-groups/{group['id']}", owner.token).status_code == 404
 

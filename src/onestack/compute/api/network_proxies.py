@@ -93,6 +93,12 @@ def delete_group(compute: Compute, call: Call) -> Reply:
     return compute.reply(call, 202)
 
 
+def no_group(compute: Compute, call: Call) -> Reply:
+    """``DELETE /os-security-groups/`` names no group: 404, as Nova answers."""
+    negotiate(compute, call)
+    raise NotFound("Security group  not found.")
+
+
 def create_rule(compute: Compute, call: Call) -> Reply:
     negotiate(compute, call)
     compute.enforce(call, "os_compute_api:os-security-groups:rule:create")
@@ -183,6 +189,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/v2.1/os-security-groups/{group_id}", show_group),
     ("PUT", "/v2.1/os-security-groups/{group_id}", update_group),
     ("DELETE", "/v2.1/os-security-groups/{group_id}", delete_group),
+    ("DELETE", "/v2.1/os-security-groups/", no_group),
     ("POST", "/v2.1/os-security-group-rules", create_rule),
     ("DELETE", "/v2.1/os-security-group-rules/{rule_id}", delete_rule),
     ("GET", "/v2.1/servers/{server_id}/os-security-groups", server_groups),

@@ -99,7 +99,8 @@ def create(compute: Compute, call: Call) -> Reply:
                                           req.server.get("security_groups") or
                                           [{"name": "default"}]],
                       "adminPass": booted.admin_pass}}
-    return compute.reply(call, 202, out, {"Location": f"{root(call)}/servers/{first}"})
+    return compute.reply(call, 202, out, {"Location": f"{root(call)}/servers/{first}",
+                                          "x-compute-request-id": call.ctx.request_id})
 
 
 def listing_reply(compute: Compute, call: Call, detailed: bool) -> Reply:
@@ -204,13 +205,13 @@ def ips(compute: Compute, call: Call) -> Reply:
     _readable(compute, call, "os_compute_api:ips:index")
     ident = call.params["server_id"]
     found = networking.addresses_of(deps(compute), [ident]).get(ident) or {}
-    return compute.reply(call, 200, {"addresses": found})
+    return compute.reply(call, 200, {"addresses": views.plain(found)})
 
 
 def ips_network(compute: Compute, call: Call) -> Reply:
     _readable(compute, call, "os_compute_api:ips:show")
     ident, name = call.params["server_id"], call.params["network"]
-    found = networking.addresses_of(deps(compute), [ident]).get(ident) or {}
+    found = views.plain(networking.addresses_of(deps(compute), [ident]).get(ident))
     if name not in found:
         raise NotFound("Instance is not a member of specified network")
     return compute.reply(call, 200, {name: found[name]})

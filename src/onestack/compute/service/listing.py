@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from onestack.compute import models as cm
 from onestack.compute import records
 from onestack.compute import states as st
+from onestack.compute.service import networking
 from onestack.compute.service.servers import Deps, ServerView, require_project_scope
 from onestack.core.context import RequestContext
 from onestack.core.errors import BadRequest
@@ -137,10 +138,12 @@ def list_servers(deps: Deps, ctx: RequestContext, query: ListQuery) -> Page:
 
     def work(s: Session) -> Page:
         q = build_query(f, ctx, all_tenants, admin)
-        if q is None or f.get("ip"):
+        if q is None:
             return Page([], None)
         rows = [i for i in s.scalars(q) if (match is None or match(i.name)) and
                 (not tags or tags_match(i.tags, tags))]
+        if f.get("ip") or f.get("ip6"):
+            rows = networking.with_ip(s, deps.network, rows, f.get("ip"), f.get("ip6"))
         if query.marker:
             idx = next((n for n, i in enumerate(rows) if i.id == query.marker), None)
             if idx is None:

@@ -6,6 +6,7 @@ caller's token — and translated into nova-network's shapes and status codes.""
 from __future__ import annotations
 
 import ipaddress
+import uuid
 from typing import Any
 
 from onestack.compute import models as cm
@@ -69,6 +70,14 @@ def _views(deps: Deps, ctx: RequestContext, docs: list[dict[str, Any]]
     return [_group_view(d, known) for d in docs]
 
 
+def check_id(group_id: str) -> str:
+    """Neutron's groups are named by UUID: anything else is Nova's 400."""
+    try:
+        return str(uuid.UUID(str(group_id)))
+    except ValueError as exc:
+        raise BadRequest("Security group id should be uuid") from exc
+
+
 def _nova_status(exc: OpenStackError) -> OpenStackError:
     """Neutron's 409s (in use, default group) are Nova's 400s."""
     if isinstance(exc, Conflict):
@@ -83,6 +92,7 @@ def list_groups(deps: Deps, ctx: RequestContext, all_projects: bool = False
 
 
 def show_group(deps: Deps, ctx: RequestContext, group_id: str) -> dict[str, Any]:
+    group_id = check_id(group_id)
     try:
         doc = _seam(deps).show_doc(ctx, "security_groups", group_id)
     except NotFound as exc:
@@ -122,6 +132,7 @@ def create_group(deps: Deps, ctx: RequestContext, body: Any) -> dict[str, Any]:
 def update_group(deps: Deps, ctx: RequestContext, group_id: str, body: Any
                  ) -> dict[str, Any]:
     item = _check_group_body(body)
+    group_id = check_id(group_id)
     try:
         doc = _seam(deps).update_doc(ctx, "security_groups", group_id, item)
     except NotFound as exc:
@@ -132,6 +143,7 @@ def update_group(deps: Deps, ctx: RequestContext, group_id: str, body: Any
 
 
 def delete_group(deps: Deps, ctx: RequestContext, group_id: str) -> None:
+    group_id = check_id(group_id)
     try:
         _seam(deps).delete_doc(ctx, "security_groups", group_id)
     except NotFound as exc:
@@ -160,8 +172,9 @@ def create_rule(deps: Deps, ctx: RequestContext, body: Any) -> dict[str, Any]:
     if not parent:
         raise BadRequest("Parent group id is not specified")
     seam = _seam(deps)
+    parent = check_id(parent)
     try:
-        group = seam.show_doc(ctx, "security_groups", str(parent))
+        group = seam.show_doc(ctx, "security_groups", parent)
     except NotFound as exc:
         raise NotFound(f"Security group {parent} not found.") from exc
     protocol = rule.get("ip_protocol")
@@ -195,18 +208,21 @@ def create_rule(deps: Deps, ctx: RequestContext, body: Any) -> dict[str, Any]:
             item["port_range_min"], item["port_range_max"] = low, high
     elif low is not None or high is not None:
         raise BadRequest("Invalid input received: a protocol is required with ports.")
+    groups = {group["id"]: group}
     if group_id:
+        group_id = check_id(group_id)
         try:
-            seam.show_doc(ctx, "security_groups", str(group_id))
+            groups[group_id] = seam.show_doc(ctx, "security_groups", group_id)
         except NotFound as exc:
             raise NotFound(f"Security group {group_id} not found.") from exc
-        item["remote_group_id"] = str(group_id)
+        item["remote_group_id"] = group_id
     else:
+        cidr = str(cidr or "0.0.0.0/0")
         try:
-            net = ipaddress.ip_network(str(cidr or "0.0.0.0/0"), strict=False)
+            net = ipaddress.ip_network(cidr, strict=False)
         except ValueError as exc:
             raise BadRequest(f"Invalid cidr {cidr}.") from exc
-        item["remote_ip_prefix"] = str(net)
+        item["remote_ip_prefix"] = cidr
         item["ethertype"] = "IPv6" if net.version == 6 else "IPv4"
     try:
         doc = seam.create_doc(ctx, "security_group_rules", item)
@@ -214,7 +230,6 @@ def create_rule(deps: Deps, ctx: RequestContext, body: Any) -> dict[str, Any]:
         raise BadRequest(f"This rule already exists in group {group['id']}") from exc
     except OpenStackError as exc:
         raise _nova_status(exc) from exc
-    groups = {group["id"]: group}
     return _rule_view(doc, groups)
 
 

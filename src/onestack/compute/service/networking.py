@@ -10,6 +10,7 @@ server goes; a port compute made is deleted with it.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -263,3 +264,31 @@ def change_group(s: Session, seam: NetworkSeam | None, inst: cm.Instance, name: 
         for p in ports:
             seam.set_port_groups(s, p.id, [g for g in p.security_groups if g != gid])
     return True
+
+
+def _pattern(value: str) -> re.Pattern[str]:
+    try:
+        return re.compile(value)
+    except re.error:
+        return re.compile(re.escape(value))
+
+
+def with_ip(s: Session, seam: NetworkSeam | None, rows: list[cm.Instance],
+            ip: str | None, ip6: str | None) -> list[cm.Instance]:
+    """The servers with a fixed address matching ``ip`` (IPv4) and ``ip6`` (IPv6), each
+    a regular expression searched in the address, as Nova filters (none without a
+    network service)."""
+    wanted = [(version, _pattern(p)) for version, p in ((4, ip), (6, ip6)) if p]
+    if not wanted:
+        return rows
+    if seam is None or not rows:
+        return []
+    found = seam.addresses(s, [r.id for r in rows])
+    keep = []
+    for row in rows:
+        fixed = [(a["version"], a["addr"]) for entries in found.get(row.id, {}).values()
+                 for a in entries if a["OS-EXT-IPS:type"] == "fixed"]
+        if all(any(v == version and p.search(addr) for v, addr in fixed)
+               for version, p in wanted):
+            keep.append(row)
+    return keep
