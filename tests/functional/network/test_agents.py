@@ -151,3 +151,11 @@ def test_a_network_with_ports_is_scheduled_when_asked_about(net: NetApi, sql: Da
                            200)["networks"]
     assert network["id"] in [n["id"] for n in served]
     assert ids  # the host registered above is one of the live candidates
+
+
+def test_if_match_does_not_apply_to_agents(net: NetApi, sql: Database) -> None:
+    ids = register_host(sql, unique("host"))
+    changed = assert_status(net.put(f"/agents/{ids['L3 agent']}",
+                                    headers={"If-Match": "revision_number=3"},
+                                    json={"agent": {"description": "x"}}), 200)["agent"]
+    assert changed["description"] == "x" and "revision_number" not in changed

@@ -51,6 +51,7 @@ class NetworkAgent:
         self.zone = zone
         self.dhcp_ports = dhcp_ports
         self.agent_ids: dict[str, str] = {}
+        self._portless: set[str] = set()  # networks whose DHCP port could not be made
         self.dhcp_device_id_prefix = f"dhcp{uuid.uuid5(uuid.NAMESPACE_DNS, host)}-"
 
     # --- registration and heartbeat ----------------------------------------------------
@@ -98,6 +99,7 @@ class NetworkAgent:
             keys.update((f"port:{p}", None) for p in ports if p not in rows)
             mine = set(reg.l3_router_ids(s, self.l3_agent)) if self.l3_agent else set()
             keys.update((f"router:{r}", None) for r in mine ^ set(routers))
+            keys.update((f"router:{r}", None) for r in d.routers_with_inactive_fips(s, mine))
             keys.update((f"dhcp:{n}", None) for n in set(self._served(s)) ^ set(served))
             return list(keys)
         return self.db.read(work)
@@ -331,10 +333,13 @@ class NetworkAgent:
                                      project_id=network.project_id, device_owner=d.DHCP_OWNER,
                                      device_id=device_id,
                                      fixed_ips=[{"subnet_id": sub.subnet_id} for sub in subnets])
-            except Exception:  # noqa: BLE001 - a full subnet must not stop DHCP
-                log.warning("%s: no DHCP port on network %s", self.host, network_id,
-                            exc_info=True)
+            except Exception as exc:  # noqa: BLE001 - a full subnet must not stop DHCP
+                if network_id not in self._portless:  # said once, not every resync
+                    self._portless.add(network_id)
+                    log.warning("%s: DHCP on network %s serves without a port of its own: "
+                                "%s", self.host, network_id, exc)
                 return None
+            self._portless.discard(network_id)
             port_id = row.id
         row = s.get(Port, port_id)
         if row is not None and row.binding_host_id != self.host:

@@ -241,6 +241,9 @@ class Agents(Collection):
     def bump(row: Any) -> None:
         """Agents have no revision number."""
 
+    def check_revision(self, row: Any, if_match: int | None) -> None:
+        """Nor standard attributes: an If-Match constraint does not apply to them."""
+
     def before_delete(self, s: Session, ctx: RequestContext, row: Agent) -> None:
         s.execute(sa.delete(DhcpBinding).where(DhcpBinding.agent_id == row.id))
         s.execute(sa.delete(L3Binding).where(L3Binding.agent_id == row.id))
