@@ -12,7 +12,7 @@ from onestack.compute.api.common import Compute, int_query, links, root
 from onestack.compute.policies import register, servers as server_rules
 from onestack.compute.service import create as creating
 from onestack.compute.api import interfaces
-from onestack.compute.service import listing, networking, server_metadata
+from onestack.compute.service import listing, networking, server_metadata, server_tags
 from onestack.compute.service import servers as service
 from onestack.compute.service.servers import Deps
 from onestack.core.errors import BadRequest, NotFound
@@ -196,6 +196,61 @@ def delete_meta(compute: Compute, call: Call) -> Reply:
     return compute.reply(call, 204)
 
 
+# --- tags (2.26) ------------------------------------------------------------
+TAG_RULES = [(f"os_compute_api:os-server-tags:{a}", server_rules.PROJECT_READER_OR_ADMIN)
+             for a in ("index", "show")] + \
+    [(f"os_compute_api:os-server-tags:{a}", server_rules.PROJECT_MEMBER_OR_ADMIN)
+     for a in ("update", "update_all", "delete", "delete_all")]
+
+
+def _tags_version(compute: Compute, call: Call) -> None:
+    if compute.version(call) < (2, 26):
+        raise NotFound("The resource could not be found.")
+
+
+def list_tags(compute: Compute, call: Call) -> Reply:
+    _tags_version(compute, call)
+    tags = server_tags.index(deps(compute), call.ctx, call.params["server_id"])
+    return compute.reply(call, 200, {"tags": tags})
+
+
+def replace_tags(compute: Compute, call: Call) -> Reply:
+    _tags_version(compute, call)
+    body = call.body()
+    if not isinstance(body.get("tags"), list) or set(body) != {"tags"}:
+        raise BadRequest("Invalid input for field/attribute tags.")
+    tags = server_tags.replace(deps(compute), call.ctx, call.params["server_id"],
+                               body["tags"])
+    return compute.reply(call, 200, {"tags": tags})
+
+
+def clear_tags(compute: Compute, call: Call) -> Reply:
+    _tags_version(compute, call)
+    server_tags.clear(deps(compute), call.ctx, call.params["server_id"])
+    return compute.reply(call, 204)
+
+
+def check_tag(compute: Compute, call: Call) -> Reply:
+    _tags_version(compute, call)
+    server_tags.exists(deps(compute), call.ctx, call.params["server_id"], call.params["tag"])
+    return compute.reply(call, 204)
+
+
+def add_tag(compute: Compute, call: Call) -> Reply:
+    _tags_version(compute, call)
+    sid, tag = call.params["server_id"], call.params["tag"]
+    if server_tags.add(deps(compute), call.ctx, sid, tag):
+        return compute.reply(call, 201, None,
+                             {"Location": f"{root(call)}/servers/{sid}/tags/{tag}"})
+    return compute.reply(call, 204)
+
+
+def delete_tag(compute: Compute, call: Call) -> Reply:
+    _tags_version(compute, call)
+    server_tags.remove(deps(compute), call.ctx, call.params["server_id"], call.params["tag"])
+    return compute.reply(call, 204)
+
+
 # --- addresses, password, interfaces, instance actions ----------------------
 def _readable(compute: Compute, call: Call, rule: str) -> None:
     service.check_readable(deps(compute), call.ctx, call.params["server_id"], rule)
@@ -261,6 +316,9 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", META + "/{key}", show_meta), ("PUT", META + "/{key}", set_meta),
     ("DELETE", META + "/{key}", delete_meta),
     ("GET", ONE + "/ips", ips), ("GET", ONE + "/ips/{network}", ips_network),
+    ("GET", ONE + "/tags", list_tags), ("PUT", ONE + "/tags", replace_tags),
+    ("DELETE", ONE + "/tags", clear_tags), ("GET", ONE + "/tags/{tag}", check_tag),
+    ("PUT", ONE + "/tags/{tag}", add_tag), ("DELETE", ONE + "/tags/{tag}", delete_tag),
     ("GET", ONE + "/os-server-password", password),
     ("DELETE", ONE + "/os-server-password", clear_password),
     ("GET", ONE + "/os-instance-actions", instance_actions),
@@ -270,6 +328,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
 
 def routes(compute: Compute) -> RouteTable:
     register(compute.platform.policy, RULES)
+    register(compute.platform.policy, TAG_RULES)
     table = RouteTable()
     for method, path, handler in ROUTES:
         table.add(method, path, partial(handler, compute))
