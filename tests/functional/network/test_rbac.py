@@ -139,3 +139,43 @@ def test_policy_in_use_by_ports_is_409(net: NetApi, member, make_project_member)
     neutron_fault(net.delete(f"/rbac-policies/{wild['id']}"), 409, "RbacPolicyInUse")
     assert_status(net.delete(f"/ports/{port['id']}", other.token), 204)
     assert_status(net.delete(f"/rbac-policies/{wild['id']}"), 204)
+
+
+def test_other_object_types(net: NetApi, member, make_project_member) -> None:
+    """Security groups, address scopes and subnet pools are shared the same way."""
+    other = make_project_member()
+    group = net.create("security-groups", "security_group", member.token, name="g")
+    path = f"/security-groups/{group['id']}"
+    neutron_fault(net.get(path, other.token), 404)
+    body = {"rbac_policy": {"object_type": "security_group", "object_id": group["id"],
+                            "action": "access_as_shared",
+                            "target_tenant": other.project["id"]}}
+    policy = assert_status(net.post("/rbac-policies", member.token, json=body),
+                           201)["rbac_policy"]
+    assert assert_status(net.get(path, other.token), 200)["security_group"]["id"] == \
+        group["id"]
+    body["rbac_policy"]["action"] = "access_as_external"
+    neutron_fault(net.post("/rbac-policies", member.token, json=body), 400,
+                  "InvalidActionForType")
+    assert_status(net.delete(f"/rbac-policies/{policy['id']}", member.token), 204)
+    neutron_fault(net.get(path, other.token), 404)
+    scope = net.create("address-scopes", "address_scope", name="s", ip_version=4)
+    assert_status(net.post("/rbac-policies", json={"rbac_policy": {
+        "object_type": "address_scope", "object_id": scope["id"],
+        "action": "access_as_shared", "target_tenant": "*"}}), 201)
+    assert assert_status(net.get(f"/address-scopes/{scope['id']}", other.token),
+                         200)["address_scope"]["shared"] is True
+    pool = net.create("subnetpools", "subnetpool", member.token, name="p",
+                      prefixes=["10.199.0.0/16"], default_prefixlen=24)
+    neutron_fault(net.get(f"/subnetpools/{pool['id']}", other.token), 404)
+    assert_status(net.post("/rbac-policies", member.token, json={"rbac_policy": {
+        "object_type": "subnetpool", "object_id": pool["id"],
+        "action": "access_as_shared", "target_tenant": other.project["id"]}}), 201)
+    assert_status(net.get(f"/subnetpools/{pool['id']}", other.token), 200)
+    addresses = net.create("address-groups", "address_group", member.token, name="a",
+                           addresses=["10.0.0.1/32"])
+    neutron_fault(net.get(f"/address-groups/{addresses['id']}", other.token), 404)
+    assert_status(net.post("/rbac-policies", member.token, json={"rbac_policy": {
+        "object_type": "address_group", "object_id": addresses["id"],
+        "action": "access_as_shared", "target_tenant": other.project["id"]}}), 201)
+    assert_status(net.get(f"/address-groups/{addresses['id']}", other.token), 200)

@@ -1,5 +1,6 @@
-"""RBAC policies: sharing a network (or a QoS policy) with one project or with every
-project (``*``), as Neutron's ``rbac-policies`` do.
+"""RBAC policies: sharing a network (or a QoS policy, security group, address group,
+subnet pool or address scope) with one project or with every project (``*``), as
+Neutron's ``rbac-policies`` do.
 
 * A project a network is shared with sees it (``shared_clause``, which the networks
   collection adds to its visibility); ``access_as_external`` makes it visible (and usable
@@ -32,6 +33,10 @@ TYPES: dict[str, tuple[str, tuple[str, ...], dict[str, str]]] = {
     "network": ("networks", (EXTERNAL, SHARED),
                 {SHARED: "shared", EXTERNAL: "router_external"}),
     "qos_policy": ("policies", (SHARED,), {SHARED: "shared"}),
+    "security_group": ("security_groups", (SHARED,), {}),
+    "address_group": ("address_groups", (SHARED,), {}),
+    "subnetpool": ("subnetpools", (SHARED,), {SHARED: "shared"}),
+    "address_scope": ("address_scopes", (SHARED,), {SHARED: "shared"}),
 }
 
 
