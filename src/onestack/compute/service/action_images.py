@@ -56,6 +56,8 @@ def rebuild(step: Step) -> None:
         inst.user_data = args["user_data"]
     if "description" in args and step.version >= (2, 19):
         inst.description = args["description"]
+    if args.get("OS-DCF:diskConfig"):
+        inst.disk_config = args["OS-DCF:diskConfig"]
     if "hostname" in args and step.version >= (2, 90):
         inst.system_metadata = {**(inst.system_metadata or {}), "hostname": args["hostname"]}
     inst.task_state = st.REBUILDING

@@ -110,6 +110,8 @@ def resize(step: Step) -> None:
     quotas.check_delta(step.s, inst.project_id, inst.user_id,
                        cores=flavor.vcpus - int(inst.flavor["vcpus"]),
                        ram=flavor.ram - int(inst.flavor["ram"]))
+    if isinstance(step.args, dict) and step.args.get("OS-DCF:diskConfig"):
+        inst.disk_config = step.args["OS-DCF:diskConfig"]
     records.start_migration(step.s, inst, "resize", "pre-migrating",
                             records.flavor_snapshot(flavor))
     records.ask_for_host(step.s, inst)
