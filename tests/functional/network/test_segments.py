@@ -56,3 +56,4 @@ def test_segment_errors(net: NetApi, member) -> None:
     seg = assert_status(net.get("/segments", params={"network_id": mine["id"]}),
                         200)["segments"][0]
     neutron_fault(net.get(f"/segments/{seg['id']}", member.token), 404)
+    assert assert_status(net.get("/segments", member.token), 200)["segments"] == []

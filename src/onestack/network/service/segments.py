@@ -29,6 +29,7 @@ from onestack.network.models.base import Tag
 from onestack.network.models.segments import Segment
 from onestack.network.resources.segments import SEGMENT
 from onestack.network.service.engine import Collection, new_uuid
+from onestack.network.service.query import ListQuery
 
 TYPES = ("flat", "vlan", "vxlan", "geneve", "local")
 TUNNELS = ("vxlan", "geneve")
@@ -303,6 +304,13 @@ class Segments(Collection):
     # --- /v2.0/segments ------------------------------------------------------------------
     def visible(self, s: Session | None, ctx: RequestContext) -> Any:
         return sa.false()  # admin only; others see none (a 404, never a 403)
+
+    def list(self, ctx: RequestContext, q: ListQuery) -> tuple[list[dict[str, Any]], bool]:
+        """Neutron drops the items a caller may not read: a member lists no segment."""
+        if not self.deps.policy.allowed("get_segment", ctx, {"project_id": ctx.project_id,
+                                                             "tenant_id": ctx.project_id}):
+            return [], False
+        return super().list(ctx, q)
 
     def create_in(self, s: Session, ctx: RequestContext, doc: dict[str, Any]) -> Any:
         networks = self.deps.collections["networks"]
