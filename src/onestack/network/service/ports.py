@@ -206,9 +206,9 @@ class Ports(Collection):
     def after_create(self, s: Session, ctx: RequestContext, row: Port,
                      doc: dict[str, Any]) -> None:
         self.allocate(s, row, doc.get("fixed_ips"))
-        self.write_pairs(s, row, doc.get("allowed_address_pairs") or [])
-        self.write_opts(s, row, doc.get("extra_dhcp_opts") or [])
-        self.write_groups(s, row, doc["security_groups"])
+        self.write_pairs(s, row, doc.get("allowed_address_pairs") or [], fresh=True)
+        self.write_opts(s, row, doc.get("extra_dhcp_opts") or [], fresh=True)
+        self.write_groups(s, row, doc["security_groups"], fresh=True)
 
     # --- addresses -----------------------------------------------------------------------
     def allocate(self, s: Session, row: Port, requests: list[dict[str, str]] | None,
@@ -307,8 +307,12 @@ class Ports(Collection):
         self.allocate(s, row, wanted, held=keep)
 
     # --- the other parts -----------------------------------------------------------------
-    def write_pairs(self, s: Session, row: Port, pairs: list[dict[str, str]]) -> None:
-        s.execute(sa.delete(AllowedAddressPair).where(AllowedAddressPair.port_id == row.id))
+    def write_pairs(self, s: Session, row: Port, pairs: list[dict[str, str]],
+                    fresh: bool = False) -> None:
+        """Replace the port's pairs (``fresh``: a new port, nothing to remove)."""
+        if not fresh:
+            s.execute(sa.delete(AllowedAddressPair).where(
+                AllowedAddressPair.port_id == row.id))
         seen = set()
         for i, pair in enumerate(pairs):
             key = (pair.get("mac_address") or row.mac_address, pair["ip_address"])
@@ -319,22 +323,29 @@ class Ports(Collection):
                                      position=i))
 
     def write_opts(self, s: Session, row: Port, opts: list[dict[str, Any]],
-                   merge: bool = False) -> None:
-        """Set the options (a null value removes one); ``merge``: keep the others."""
-        if not merge:
+                   merge: bool = False, fresh: bool = False) -> None:
+        """Set the options (a null value removes one); ``merge``: keep the others;
+        ``fresh``: a new port, nothing to remove."""
+        if not merge and not fresh:
             s.execute(sa.delete(ExtraDhcpOpt).where(ExtraDhcpOpt.port_id == row.id))
-        s.flush()
+        seen = set()
         for opt in opts:
-            key = (ExtraDhcpOpt.port_id == row.id, ExtraDhcpOpt.opt_name == opt["opt_name"],
-                   ExtraDhcpOpt.ip_version == opt["ip_version"])
-            s.execute(sa.delete(ExtraDhcpOpt).where(*key))
+            key = (opt["opt_name"], opt["ip_version"])
+            if not fresh or key in seen:
+                s.execute(sa.delete(ExtraDhcpOpt).where(
+                    ExtraDhcpOpt.port_id == row.id, ExtraDhcpOpt.opt_name == key[0],
+                    ExtraDhcpOpt.ip_version == key[1]))
+            seen.add(key)
             if opt["opt_value"] is not None:
                 s.execute(sa.insert(ExtraDhcpOpt).values(
                     port_id=row.id, opt_name=opt["opt_name"], ip_version=opt["ip_version"],
                     opt_value=opt["opt_value"]))
 
-    def write_groups(self, s: Session, row: Port, groups: list[str]) -> None:
-        s.execute(sa.delete(PortSecurityGroup).where(PortSecurityGroup.port_id == row.id))
+    def write_groups(self, s: Session, row: Port, groups: list[str],
+                     fresh: bool = False) -> None:
+        if not fresh:
+            s.execute(sa.delete(PortSecurityGroup).where(
+                PortSecurityGroup.port_id == row.id))
         for group in dict.fromkeys(groups):
             s.add(PortSecurityGroup(port_id=row.id, security_group_id=group))
         s.flush()
