@@ -4,12 +4,15 @@ per fixed IP, a port with several addresses needs fixed_ip_address, disassociati
 deleting the port forgets the association, port details, visibility."""
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from tests.functional.network.conftest import NetApi, neutron_fault
-from tests.support.api import assert_status
+from tests.support.api import Api, assert_status
 from tests.support.identity import Member
 
 
@@ -189,3 +192,28 @@ def test_floatingip_pools(net: NetApi, topo: dict, member: Member) -> None:
                           200)["floatingip_pools"]
     assert again == []
     neutron_fault(net.get("/floatingip_pools", params={"bogus": "x"}), 400)
+
+
+def test_racing_associations_give_one_fixed_ip_one_floating_ip(
+        net: NetApi, topo: dict, joined: dict, make_api: Callable[..., Api],
+        admin_token: str) -> None:
+    """Eight floating IPs raced onto one fixed IP through two replicas: one wins, the
+    others are 409 (the unique key decides when the transactions really overlap)."""
+    other = NetApi(make_api(), admin_token)
+    port = net.create("ports", "port", joined["tok"], network_id=joined["net"]["id"])
+    fips = [fip(net, joined["tok"], floating_network_id=topo["ext"]["id"])
+            for _ in range(8)]
+
+    def associate(i: int) -> tuple[int, str]:
+        replica = net if i % 2 else other
+        response = replica.put(f"/floatingips/{fips[i]['id']}", json={
+            "floatingip": {"port_id": port["id"]}})
+        return response.status_code, response.json().get("NeutronError", {}).get("type", "")
+
+    with ThreadPoolExecutor(8) as pool:
+        results = Counter(pool.map(associate, range(8)))
+    assert results[(200, "")] == 1, results
+    assert results[(409, "FloatingIPPortAlreadyAssociated")] == 7, results
+    bound = [f for f in assert_status(net.get("/floatingips", params={
+        "port_id": port["id"]}), 200)["floatingips"]]
+    assert len(bound) == 1
