@@ -255,3 +255,49 @@ def test_attach_and_detach_an_interface(api: Api, nova: Nova, sql: Database, sea
     assert sql.read(lambda s: s.get(Port, att["port_id"])) is None
     missing = nova("GET", f"/servers/{sid}/os-interface/{att['port_id']}", owner.token)
     assert missing.status_code == 404
+
+
+def test_shelve_offload_unbinds_and_unshelve_binds_again(
+        api: Api, nova: Nova, sql: Database, seam: Any, host: HostAgent, owner: Member,
+        image: str) -> None:
+    net = network_with_subnet(api, owner.token, "10.28.0.0/24")
+    sid = boot(nova, owner.token, image, networks=[{"uuid": net["id"]}])
+    build(sql, host, sid)
+    [pid] = wire(sql, seam, sid)
+    host.reconcile(sid)
+    assert nova.action(sid, owner.token, {"shelve": None}).status_code == 202
+    host.reconcile(sid)
+    inst = sql.read(lambda s: s.get(cm.Instance, sid))
+    assert (inst.vm_state, inst.host) == (st.SHELVED_OFFLOADED, None)
+    port = sql.read(lambda s: s.get(Port, pid))
+    assert (port.binding_host_id, port.status, port.device_id) == ("", "DOWN", sid)
+
+    assert nova.action(sid, owner.token, {"unshelve": None}).status_code == 202
+    inst = build(sql, host, sid)
+    assert inst.task_state == st.SPAWNING  # waits for the port to be wired again
+    assert sql.read(lambda s: s.get(Port, pid).binding_host_id) == host.host
+    wire(sql, seam, sid)
+    host.reconcile(sid)
+    assert sql.read(lambda s: s.get(cm.Instance, sid).vm_state) == st.ACTIVE
+    assert sql.read(lambda s: s.query(Port).filter_by(device_id=sid).count()) == 1
+
+
+def test_a_cold_migration_binds_the_ports_to_the_new_host(
+        api: Api, nova: Nova, sql: Database, seam: Any, host: HostAgent, owner: Member,
+        image: str, cloud: Cloud) -> None:
+    net = network_with_subnet(api, owner.token, "10.29.0.0/24")
+    sid = boot(nova, owner.token, image, networks=[{"uuid": net["id"]}])
+    build(sql, host, sid)
+    [pid] = wire(sql, seam, sid)
+    host.reconcile(sid)
+    name = unique("net-host")
+    other = HostAgent(sql, InProcessBus(), name, FakeDriver(name), "nova")
+    other.network, other.quick_wait = seam, 0.0
+    other.register()
+    r = nova.action(sid, cloud.admin_token, {"migrate": {"host": other.host}}, "2.56")
+    assert r.status_code == 202, r.text
+    Scheduler(sql, InProcessBus()).reconcile(sid)
+    other.reconcile(sid)
+    inst = sql.read(lambda s: s.get(cm.Instance, sid))
+    assert (inst.vm_state, inst.host) == (st.RESIZED, other.host)
+    assert sql.read(lambda s: s.get(Port, pid).binding_host_id) == other.host
