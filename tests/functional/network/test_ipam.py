@@ -4,9 +4,12 @@ addresses freed by deletes and failed requests, MACs unique per network. The con
 version is test_ipam_race.py."""
 from __future__ import annotations
 
+import ipaddress
+
 from tests.functional.network.conftest import NetApi, neutron_fault
 from tests.functional.network.test_ports import ips, port, subnet
 from tests.support.api import assert_status
+from tests.support.identity import Member
 
 
 def test_create_allocates_from_the_pool_and_delete_frees(net: NetApi) -> None:
@@ -133,7 +136,7 @@ def test_slaac_subnet_gives_eui64_addresses(net: NetApi) -> None:
         "fixed_ips": [{"subnet_id": v6["id"], "ip_address": "2001:db8:25::5"}]}}),
         400, "InvalidInput")
     # a port that names only the IPv4 subnet still gets its SLAAC address
-    q = port(net, network, fixed_ips=[{"ip_address": "10.25.0.9"}])
+    q = port(net, network, fixed_ips=[{"ip_address": "10.25.0.100"}])
     assert len(q["fixed_ips"]) == 2
     # a SLAAC address does not make the subnet "in use": its delete takes it along
     assert_status(net.delete(f"/subnets/{v6['id']}"), 204)
@@ -170,3 +173,26 @@ def test_bulk_create_is_all_or_nothing(net: NetApi) -> None:
     listed = assert_status(net.get("/ports", params={"fixed_ips": "ip_address=10.28.0.50"}),
                            200)["ports"]
     assert listed == []
+
+
+def test_mac_regenerate_moves_slaac_addresses(net: NetApi, member: Member) -> None:
+    network = net.network(member.token)
+    v6 = subnet(net, network, "2001:db8:38::/64", member.token, ipv6_ra_mode="slaac",
+                ipv6_address_mode="slaac")
+    p = port(net, network, member.token, mac_address="fa:16:3e:00:38:01")
+    assert ips(p) == ["2001:db8:38:0:f816:3eff:fe00:3801"]
+    neutron_fault(net.put(f"/ports/{p['id']}", member.token,
+                          json={"port": {"mac_address": None}}), 403)
+    fresh = assert_status(net.put(f"/ports/{p['id']}", json={"port": {"mac_address": None}}),
+                          200)["port"]
+    mac = fresh["mac_address"]
+    assert mac != "fa:16:3e:00:38:01" and mac.startswith("fa:16:3e:")
+    b = [int(x, 16) for x in mac.split(":")]
+    iid = bytes([b[0] ^ 2, b[1], b[2], 0xff, 0xfe, b[3], b[4], b[5]])
+    eui = ipaddress.ip_address(int(ipaddress.ip_address("2001:db8:38::"))
+                               | int.from_bytes(iid, "big"))
+    assert fresh["fixed_ips"] == [{"subnet_id": v6["id"], "ip_address": str(eui)}]
+    bound = assert_status(net.put(f"/ports/{p['id']}", json={"port": {
+        "binding:host_id": "h1"}}), 200)["port"]
+    neutron_fault(net.put(f"/ports/{bound['id']}", json={"port": {"mac_address": None}}),
+                  409, "PortBound")

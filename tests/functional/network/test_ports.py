@@ -114,6 +114,9 @@ def test_port_security_and_security_groups(net: NetApi) -> None:
         "port_security_enabled": True, "security_groups": [group["id"], default]}}),
         200)["port"]
     assert sorted(back["security_groups"]) == sorted([group["id"], default])
+    by_group = assert_status(net.get("/ports", params={"security_groups": group["id"]}),
+                             200)["ports"]
+    assert {x["id"] for x in by_group} == {with_group["id"], p["id"]}
     # a network without port security: its ports inherit that
     closed = net.network(port_security_enabled=False)
     assert port(net, closed)["port_security_enabled"] is False

@@ -93,6 +93,11 @@ def dhcp_opts(value: Any) -> list[dict[str, Any]]:
     return out
 
 
+def mac_or_none(value: Any) -> str | None:
+    """A MAC; null asks for a new random one (``port-mac-address-regenerate``)."""
+    return None if value is None else mac_address(value)
+
+
 def security_groups(value: Any) -> list[str] | None:
     if value is None:
         return None
@@ -113,7 +118,7 @@ PORT = Resource("port", "ports", (
     *project_attrs(),
     Attr("network_id", default=REQUIRED, convert=uuid_str),
     Attr("admin_state_up", default=True, put=True, convert=to_bool),
-    Attr("mac_address", default=None, put=True, convert=mac_address, admin_put=True),
+    Attr("mac_address", default=None, put=True, convert=mac_or_none, admin_put=True),
     Attr("fixed_ips", default=None, put=True, convert=fixed_ips, computed=True,
          sort=False),
     Attr("device_id", default="", put=True, convert=string(255)),

@@ -158,6 +158,16 @@ class Ports(Collection):
             doc["mac_address"] = ipam.random_mac()
             doc["_mac_generated"] = True
 
+    def free_mac(self, s: Session, network_id: str) -> str:
+        """A random MAC no port of the network has (for a regenerate: the row lock on
+        the port and the unique constraint settle any race)."""
+        for _ in range(16):
+            mac = ipam.random_mac()
+            if not self.mac_taken(s, network_id, mac):
+                return mac
+        raise Conflict(f"Unable to generate unique mac on network {network_id}.",
+                       kind="MacAddressGenerationFailure")
+
     def mac_taken(self, s: Session, network_id: str, mac: str, port_id: str = "") -> bool:
         return s.scalar(sa.select(Port.id).where(
             Port.network_id == network_id, Port.mac_address == mac,
@@ -306,6 +316,21 @@ class Ports(Collection):
         s.flush()
         self.allocate(s, row, wanted, held=keep)
 
+    def renumber_slaac(self, s: Session, row: Port) -> None:
+        """A new MAC moves the port's SLAAC addresses to its new EUI-64 ones."""
+        s.flush()
+        if is_router_port(row.device_owner):
+            return
+        auto = {sn.id: sn for sn in self.subnets_on(s, row.network_id)
+                if ipam.is_auto_address(sn)}
+        held = [a for a in s.scalars(sa.select(IPAllocation).where(
+            IPAllocation.port_id == row.id)) if a.subnet_id in auto]
+        for a in held:
+            s.delete(a)
+        s.flush()
+        for a in held:
+            ipam.allocate_auto(s, auto[a.subnet_id], row.mac_address, row.id)
+
     # --- the other parts -----------------------------------------------------------------
     def write_pairs(self, s: Session, row: Port, pairs: list[dict[str, str]],
                     fresh: bool = False) -> None:
@@ -358,7 +383,10 @@ class Ports(Collection):
             given = {k: v for k, v in changes.items()
                      if k != "device_owner" or v != row.device_owner}
             self.check_owner_rules(ctx, "update", given, row.project_id, network)
+        if "mac_address" in changes and changes["mac_address"] is None:
+            changes["mac_address"] = self.free_mac(s, row.network_id)
         if changes.get("mac_address") and changes["mac_address"] != row.mac_address:
+            row.previous_mac = row.mac_address  # after_update moves its SLAAC addresses
             if row.binding_host_id:
                 raise Conflict(f"Unable to complete operation on port {row.id}, port is "
                                "already bound, port type: ovs, old_mac "
@@ -366,9 +394,6 @@ class Ports(Collection):
                                kind="PortBound")
             if self.mac_taken(s, row.network_id, changes["mac_address"], row.id):
                 raise mac_in_use(row.network_id, changes["mac_address"])
-        if "mac_address" in changes and changes["mac_address"] is None:
-            raise BadRequest("Invalid input for operation: 'None' is not a valid MAC "
-                             "address.", kind="InvalidInput")
         enabled = changes.get("port_security_enabled", row.port_security_enabled)
         if changes.get("port_security_enabled") is None:
             changes.pop("port_security_enabled", None)
@@ -398,6 +423,8 @@ class Ports(Collection):
                      changes: dict[str, Any]) -> None:
         if changes.get("fixed_ips") is not None:
             self.change_fixed_ips(s, row, changes["fixed_ips"])
+        if getattr(row, "previous_mac", None):
+            self.renumber_slaac(s, row)
         if "allowed_address_pairs" in changes:
             self.write_pairs(s, row, changes["allowed_address_pairs"] or [])
         if "extra_dhcp_opts" in changes:
