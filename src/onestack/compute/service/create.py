@@ -1,5 +1,6 @@
 """Server create: the desired state only (rows in BUILD, no host), in one transaction that
-holds the project's usage lock and the server group's row, so concurrent boots neither pass
+holds the project's usage lock and the server group's row (the flavor, image, key pair and
+zone are validated in a read before it), so concurrent boots neither pass
 a quota together nor lose each other's group membership. The scheduler and host agents take
 over from the ``schedule`` notification."""
 from __future__ import annotations
@@ -156,12 +157,20 @@ def create(deps: Deps, ctx: RequestContext, req: BootRequest) -> Booted:
     reservation = "r-" + secrets.token_hex(4)
     group_id = req.hints.get("group")
 
-    def work(s: Session) -> list[str]:
+    def check(s: Session) -> tuple[cm.Flavor, str | None]:
         flavor = visible_flavor(s, deps, ctx, req.flavor_ref)
         check_image(s, deps, ctx, req.image_ref, flavor)
         key_data = _key_data(s, ctx, req.server.get("key_name"))
         if req.zone and req.zone not in set(records.host_zones(s).values()):
             raise BadRequest("The requested availability zone is not available")
+        return flavor, key_data
+
+    # what is only validated (and copied: the flavor snapshot, the public key) is read
+    # before the write transaction, which then holds the write lock only for the group,
+    # the quota and the rows
+    flavor, key_data = deps.db.read(check)
+
+    def work(s: Session) -> list[str]:
         group = locked_group(s, deps, ctx, group_id) if group_id else None
         count = check_quota(s, ctx, req, flavor)
         nics = networking.plan(s, deps.network, ctx, req.networks, count, [
