@@ -259,6 +259,8 @@ def test_extra_routes(net: NetApi) -> None:
     left = assert_status(net.put(f"/routers/{made['id']}/remove_extraroutes", json={
         "router": {"routes": routes}}), 200)["router"]
     assert left["routes"] == [{"destination": "203.0.113.0/24", "nexthop": "10.70.0.6"}]
+    neutron_fault(net.put(f"/routers/{made['id']}/add_extraroutes", json={
+        "router": {"routes": None}}), 400, "InvalidInput")
     assert update(net, made["id"], routes=None)["routes"] == []
     assert_status(net.put(f"/routers/{made['id']}/remove_router_interface",
                           json={"subnet_id": subs[0]["id"]}), 200)

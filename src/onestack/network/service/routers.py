@@ -333,7 +333,8 @@ class Routers(Collection):
                       ) -> dict[str, Any]:
         """``add_extraroutes`` / ``remove_extraroutes``: the router after the change."""
         if not isinstance(body, dict) or not isinstance(body.get("router"), dict) or \
-                set(body["router"]) != {"routes"}:
+                set(body["router"]) != {"routes"} or \
+                not isinstance(body["router"]["routes"], list):
             raise BadRequest("Invalid input for operation: the body must be "
                              "{'router': {'routes': [...]}}.", kind="InvalidInput")
         given = self.check_routes(body["router"]["routes"])
