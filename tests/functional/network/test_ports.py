@@ -203,3 +203,38 @@ def test_unknown_network_and_bad_bodies(net: NetApi) -> None:
     neutron_fault(net.post("/ports", json={"port": {"name": "x"}}), 400)
     neutron_fault(net.post("/ports", json={"port": {
         "network_id": net.network()["id"], "status": "ACTIVE"}}), 400)
+
+
+def test_qos_policy_and_trunk_details(net: NetApi, member: Member) -> None:
+    network = net.network()
+    subnet(net, network, "10.39.0.0/24")
+    policy = net.create("qos/policies", "policy", name=unique("qos"))
+    p = port(net, network, qos_policy_id=policy["id"])
+    assert p["qos_policy_id"] == policy["id"] and p["qos_network_policy_id"] is None
+    assert "trunk_details" not in p
+    neutron_fault(net.post("/ports", json={"port": {
+        "network_id": network["id"],
+        "qos_policy_id": "00000000-0000-0000-0000-000000000000"}}), 404, "QosPolicyNotFound")
+    neutron_fault(net.delete(f"/qos/policies/{policy['id']}"), 409, "QosPolicyInUse")
+    cleared = assert_status(net.put(f"/ports/{p['id']}", json={"port": {
+        "qos_policy_id": None}}), 200)["port"]
+    assert cleared["qos_policy_id"] is None
+    trunk = net.create("trunks", "trunk", port_id=p["id"])
+    shown = assert_status(net.get(f"/ports/{p['id']}"), 200)["port"]
+    assert shown["trunk_details"] == {"trunk_id": trunk["id"], "sub_ports": []}
+    neutron_fault(net.delete(f"/ports/{p['id']}"), 409, "PortInUseAsTrunkParent")
+
+
+def test_new_slaac_subnet_addresses_existing_ports(net: NetApi) -> None:
+    network = net.network()
+    subnet(net, network, "10.40.0.0/24")
+    p = port(net, network, mac_address="fa:16:3e:00:40:01")
+    router_port = port(net, network, device_owner="network:router_interface")
+    v6 = subnet(net, network, "2001:db8:40::/64", ipv6_ra_mode="slaac",
+                ipv6_address_mode="slaac")
+    shown = assert_status(net.get(f"/ports/{p['id']}"), 200)["port"]
+    assert {"subnet_id": v6["id"], "ip_address": "2001:db8:40:0:f816:3eff:fe00:4001"} \
+        in shown["fixed_ips"]
+    assert shown["revision_number"] > p["revision_number"]
+    router_shown = assert_status(net.get(f"/ports/{router_port['id']}"), 200)["port"]
+    assert len(router_shown["fixed_ips"]) == 1

@@ -30,6 +30,7 @@ class Port(Standard, Base):
     dns_name: Mapped[str] = mapped_column(NAME, default="")
     dns_domain: Mapped[str] = mapped_column(NAME, default="")
     propagate_uplink_status: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+    qos_policy_id: Mapped[str | None] = mapped_column(UUID, index=True)
     # the binding (ML2's port binding): written by compute at schedule time
     binding_host_id: Mapped[str] = mapped_column(NAME, default="", index=True)
     binding_vnic_type: Mapped[str] = mapped_column(sa.String(64), default="normal")

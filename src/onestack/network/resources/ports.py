@@ -14,7 +14,8 @@ from typing import Any
 
 from onestack.network.attributes import (REQUIRED, Attr, Resource, dict_value, dns_domain, invalid,
                                          list_of, mac_address, one_of, project_attrs,
-                                         standard_attrs, string, to_bool, uuid_str)
+                                         standard_attrs, string, to_bool, uuid_or_none,
+                                         uuid_str)
 
 VNIC_TYPES = ("normal", "direct", "macvtap", "baremetal", "direct-physical",
               "virtio-forwarder", "smart-nic", "vdpa", "accelerator-direct",
@@ -136,6 +137,9 @@ PORT = Resource("port", "ports", (
     Attr("dns_assignment", computed=True, post=False, filter=False, sort=False),
     Attr("ip_allocation", computed=True, post=False, filter=False, sort=False),
     Attr("propagate_uplink_status", default=False, put=True, convert=to_bool),
+    Attr("qos_policy_id", default=None, put=True, convert=uuid_or_none),
+    Attr("qos_network_policy_id", computed=True, post=False, filter=False, sort=False),
+    Attr("trunk_details", computed=True, post=False, filter=False, sort=False),
     Attr("binding:host_id", default="", put=True, convert=string(255), admin_post=True,
          admin_put=True, admin_get=True),
     Attr("binding:vnic_type", default="normal", put=True, convert=one_of(*VNIC_TYPES)),

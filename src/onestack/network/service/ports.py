@@ -148,6 +148,8 @@ class Ports(Collection):
             s, ctx, enabled=doc["port_security_enabled"], groups=doc.get("security_groups"),
             pairs=doc.get("allowed_address_pairs") or [], project_id=doc["project_id"],
             owner=doc.get("device_owner") or "", default=True)
+        if doc.get("qos_policy_id"):
+            self.check_qos(s, ctx, doc["qos_policy_id"])
         if doc.get("fixed_ips") is not None and len(doc["fixed_ips"]) > MAX_FIXED_IPS:
             raise BadRequest("Exceeded maximum amount of fixed ips per port.",
                              kind="InvalidInput")
@@ -167,6 +169,12 @@ class Ports(Collection):
                 return mac
         raise Conflict(f"Unable to generate unique mac on network {network_id}.",
                        kind="MacAddressGenerationFailure")
+
+    def check_qos(self, s: Session, ctx: RequestContext, policy_id: str) -> None:
+        """The QoS policy must be one the caller may attach (404 QosPolicyNotFound)."""
+        check = self.optional("policies", "check_attachment")
+        if check is not None:
+            check(s, ctx, policy_id)
 
     def mac_taken(self, s: Session, network_id: str, mac: str, port_id: str = "") -> bool:
         return s.scalar(sa.select(Port.id).where(
@@ -383,6 +391,8 @@ class Ports(Collection):
             given = {k: v for k, v in changes.items()
                      if k != "device_owner" or v != row.device_owner}
             self.check_owner_rules(ctx, "update", given, row.project_id, network)
+        if changes.get("qos_policy_id"):
+            self.check_qos(s, ctx, changes["qos_policy_id"])
         if "mac_address" in changes and changes["mac_address"] is None:
             changes["mac_address"] = self.free_mac(s, row.network_id)
         if changes.get("mac_address") and changes["mac_address"] != row.mac_address:
@@ -442,6 +452,9 @@ class Ports(Collection):
         if is_interface is not None and is_interface(s, row):
             raise Conflict(f"Port {row.id} cannot be deleted directly via the port API: "
                            f"has device owner {row.device_owner}.", kind="ServicePortInUse")
+        in_trunk = self.optional("trunks", "check_port_delete")
+        if in_trunk is not None:
+            in_trunk(s, row)
         self.release(s, ctx, row)
 
     def release(self, s: Session, ctx: RequestContext, row: Port) -> None:
@@ -489,16 +502,24 @@ class Ports(Collection):
                 groups.setdefault(port_id, []).append(group)
         domain = str(getattr(self.deps.settings, "network_dns_domain", "")
                      or DEFAULT_DNS_DOMAIN)
+        trunks_of = self.optional("trunks", "details_of_ports")
+        trunks = trunks_of(s, ids) if trunks_of is not None else {}
+        net_ids = list({r.network_id for r in rows})
+        net_qos = dict(s.execute(sa.select(Network.id, Network.qos_policy_id).where(
+            Network.id.in_(net_ids))).all()) if len(net_ids) <= 500 else {}
         out = {}
         for r in rows:
             fixed = ips.get(r.id, [])
             out[r.id] = {"fixed_ips": fixed,
+                         "qos_network_policy_id": net_qos.get(r.network_id),
                          "allowed_address_pairs": pairs.get(r.id, []),
                          "extra_dhcp_opts": opts.get(r.id, []),
                          "security_groups": groups.get(r.id, []),
                          "dns_assignment": [self.dns_entry(r, f["ip_address"], domain)
                                             for f in fixed],
                          "ip_allocation": "immediate"}
+            if r.id in trunks:
+                out[r.id]["trunk_details"] = trunks[r.id]
         return out
 
     @staticmethod
@@ -674,3 +695,24 @@ class Ports(Collection):
 
     def used_ips(self, s: Session, subnet_id: str) -> set[str]:
         return ipam.used_ips(s, subnet_id)
+
+    def ip_holder(self, s: Session, subnet_id: str, ip: str | None) -> str | None:
+        """The port holding ``ip`` on the subnet (None: nobody)."""
+        if not ip:
+            return None
+        return s.scalar(sa.select(IPAllocation.port_id).where(
+            IPAllocation.subnet_id == subnet_id,
+            IPAllocation.ip_address == str(ipaddress.ip_address(ip))))
+
+    def add_auto_addresses(self, s: Session, ctx: RequestContext, subnet: Any) -> None:
+        """A new SLAAC subnet: every port of its network but routers' gets its EUI-64
+        address on it (as Neutron does)."""
+        if not ipam.is_auto_address(subnet):
+            return
+        for row in list(s.scalars(sa.select(Port).where(
+                Port.network_id == subnet.network_id))):
+            if is_router_port(row.device_owner):
+                continue
+            ipam.allocate_auto(s, subnet, row.mac_address, row.id)
+            self.bump(row)
+        s.flush()
