@@ -233,6 +233,28 @@ def test_interface_needs_a_gateway_ip(net: NetApi) -> None:
                           json={"port_id": port["id"]}), 400, "BadRequest")
 
 
+def test_interface_on_someone_elses_subnet(net: NetApi, member: Member) -> None:
+    shared = net.network(shared=True)
+    sub = subnet(net, shared["id"], "10.63.0.0/24")
+    made = router(net, member.token)
+    neutron_fault(net.put(f"/routers/{made['id']}/add_router_interface", member.token,
+                          json={"subnet_id": sub["id"]}), 400, "BadRequest")
+    # shared with the member's project by an RBAC policy: allowed
+    rbac_net = net.network()
+    rbac_sub = subnet(net, rbac_net["id"], "10.64.0.0/24")
+    net.create("rbac-policies", "rbac_policy", object_type="network",
+               object_id=rbac_net["id"], action="access_as_shared",
+               target_tenant=member.project["id"])
+    assert_status(net.put(f"/routers/{made['id']}/add_router_interface", member.token,
+                          json={"subnet_id": rbac_sub["id"]}), 200)
+    # an IPv6 subnet taking its RAs from an outside router
+    v6net = net.network(member.token)
+    v6 = subnet(net, v6net["id"], "2001:db8:63::/64", member.token,
+                ipv6_address_mode="slaac")
+    neutron_fault(net.put(f"/routers/{made['id']}/add_router_interface", member.token,
+                          json={"subnet_id": v6["id"]}), 400, "BadRequest")
+
+
 def test_extra_routes(net: NetApi) -> None:
     made = router(net, admin_state_up=True)
     nets = [net.network() for _ in range(2)]

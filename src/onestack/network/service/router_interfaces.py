@@ -61,7 +61,7 @@ class RouterInterfaces:
                                  port_type=interface_owner(router)))
                 s.flush()
             else:
-                port, subnets = self.attach_subnet(s, ctx, router, subnet_id)  # type: ignore[arg-type]
+                port, subnets = self.attach_subnet(s, ctx, router, subnet_id or "")
             return self.answer(router, port, subnets)
         out = self.deps.db.write(work)
         self.deps.wake("routers", router_id)
@@ -89,6 +89,15 @@ class RouterInterfaces:
         subnet = self.routers.subnets.find(s, ctx, subnet_id)
         if not subnet.gateway_ip:
             raise bad_router("Subnet for router interface must have a gateway IP")
+        if subnet.project_id != ctx.project_id and not self.deps.is_admin(ctx) and \
+                not self.shared_to_caller(s, ctx, subnet.network_id):
+            # a network shared with everyone is not one to route for others
+            raise bad_router("Cannot add interface to router because subnet "
+                             f"{subnet.id} is not owned by project making the request")
+        if subnet.ip_version == 6 and subnet.ipv6_ra_mode is None and \
+                subnet.ipv6_address_mode is not None:
+            raise bad_router(f"IPv6 subnet {subnet.id} configured to receive RAs from an "
+                             "external router cannot be added to Neutron Router")
         self.check_subnets(s, router, [subnet])
         port = self.routers.ports.make(
             s, ctx, network_id=subnet.network_id, project_id=subnet.project_id,
@@ -98,6 +107,12 @@ class RouterInterfaces:
                          port_type=interface_owner(router)))
         s.flush()
         return port, [subnet.id]
+
+    def shared_to_caller(self, s: Session, ctx: RequestContext, network_id: str) -> bool:
+        """The network is shared with the caller's project by an RBAC policy of its own."""
+        rbac = self.deps.collections.get("rbac_policies")
+        shared_ids = getattr(rbac, "shared_ids", None)
+        return bool(shared_ids and network_id in shared_ids(s, ctx, "network", [network_id]))
 
     def adopt_port(self, s: Session, ctx: RequestContext, router: Router, port_id: str
                    ) -> tuple[Any, list[str]]:
