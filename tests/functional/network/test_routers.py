@@ -231,6 +231,13 @@ def test_interface_needs_a_gateway_ip(net: NetApi) -> None:
     port = net.create("ports", "port", network_id=n["id"], fixed_ips=[])
     neutron_fault(net.put(f"/routers/{made['id']}/add_router_interface",
                           json={"port_id": port["id"]}), 400, "BadRequest")
+    # a port on two IPv4 subnets
+    first = subnet(net, n["id"], "10.65.0.0/24")
+    second = subnet(net, n["id"], "10.66.0.0/24")
+    both = net.create("ports", "port", network_id=n["id"], fixed_ips=[
+        {"subnet_id": first["id"]}, {"subnet_id": second["id"]}])
+    neutron_fault(net.put(f"/routers/{made['id']}/add_router_interface",
+                          json={"port_id": both["id"]}), 400, "BadRequest")
 
 
 def test_interface_on_someone_elses_subnet(net: NetApi, member: Member) -> None:

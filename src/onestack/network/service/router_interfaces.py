@@ -126,7 +126,10 @@ class RouterInterfaces:
             raise bad_router("Router port must have at least one fixed IP")
         subnet_ids = list(dict.fromkeys(ip["subnet_id"] for ip in ips))
         model = self.routers.subnets.model
-        self.check_subnets(s, router, [s.get(model, sid) for sid in subnet_ids])
+        subnets = [s.get(model, sid) for sid in subnet_ids]
+        if sum(1 for sub in subnets if sub.ip_version == 4) > 1:
+            raise bad_router("Cannot have multiple IPv4 subnets on router port")
+        self.check_subnets(s, router, subnets)
         port.device_owner, port.device_id = interface_owner(router), router.id
         self.routers.bump(port)
         s.flush()
