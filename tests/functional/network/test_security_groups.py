@@ -243,3 +243,28 @@ def test_a_member_listing_another_project_makes_no_group_there(
     assert rules == []
     # (an admin list filtered by the project would make it: list them all)
     assert other.project["id"] not in {g["project_id"] for g in groups(net, name="default")}
+
+
+def test_a_group_shared_by_rbac(net: NetApi, member: Member, make_project_member) -> None:
+    other = make_project_member()
+    group = sg(net, member.token)
+    assert_status(net.post("/rbac-policies", member.token, json={"rbac_policy": {
+        "object_type": "security_group", "object_id": group["id"],
+        "action": "access_as_shared", "target_tenant": other.project["id"]}}), 201)
+    seen = assert_status(net.get(f"/security-groups/{group['id']}", other.token),
+                         200)["security_group"]
+    assert seen["shared"] is True
+    assert assert_status(net.get(f"/security-groups/{group['id']}", member.token),
+                         200)["security_group"]["shared"] is False
+    assert [g["id"] for g in groups(net, other.token, shared="true")] == [group["id"]]
+    assert group["id"] not in {g["id"] for g in groups(net, other.token, shared="false")}
+    assert group["id"] in {g["id"] for g in groups(net, other.token)}
+    # the sharer's own list: the group is its own, not shared with it
+    assert group["id"] not in {g["id"] for g in groups(net, member.token, shared="true")}
+    rules = assert_status(net.get("/security-group-rules", other.token, params={
+        "security_group_id": group["id"]}), 200)["security_group_rules"]
+    assert len(rules) == 2
+    network = net.network(other.token)
+    port = net.create("ports", "port", other.token, network_id=network["id"],
+                      security_groups=[group["id"]])
+    assert port["security_groups"] == [group["id"]]

@@ -13,6 +13,7 @@ unknown or invisible id), ``default_group_id(s, ctx, project_id) -> id``,
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -88,12 +89,21 @@ class SecurityGroups(Collection):
         return set(s.scalars(sa.select(SecurityGroup.id).where(
             SecurityGroup.id.in_(ids), clause)))
 
-    def computed_filter(self, name: str, values: list[str]) -> Any | None:
-        if name == "shared":
-            # only RBAC shares a group; without such a policy, nothing is shared
-            wanted = {v.lower() in ("true", "1") for v in values}
-            return None if False in wanted else sa.false()
-        return None
+    def list_statement(self, s: Session, ctx: RequestContext, q: ListQuery) -> Any:
+        """``?shared=`` is about the caller: groups an RBAC policy shares with its
+        project (the engine's filters know no caller, so it is answered here)."""
+        if "shared" not in q.filters:
+            return super().list_statement(s, ctx, q)
+        wanted = {v.lower() in ("true", "1") for v in q.filters["shared"]}
+        rest = replace(q, filters={k: v for k, v in q.filters.items() if k != "shared"})
+        stmt = super().list_statement(s, ctx, rest)
+        if len(wanted) == 2:
+            return stmt
+        shared = self.optional("rbac_policies", "shared_clause")
+        clause = shared(ctx, SecurityGroup) if shared is not None else None
+        if clause is None:
+            clause = sa.false()
+        return stmt.where(clause if True in wanted else sa.not_(clause))
 
     # --- the default group ---------------------------------------------------------------
     def default_id_of(self, s: Session, project_id: str) -> str | None:
