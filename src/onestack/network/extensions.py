@@ -126,6 +126,8 @@ EXTENSIONS: list[tuple[str, str, str]] = [
     ("address-group", "Address group", "Address groups and their add/remove actions."),
     ("security-groups-remote-address-group", "Remote address group id field",
      "remote_address_group_id on security group rules."),
+    ("security-groups-shared-filtering", "Security group filtering on the shared field",
+     "shared=… filters security group lists."),
 ]
 
 
