@@ -73,13 +73,19 @@ def host_is_up(h: cm.ComputeHost, now: datetime | None = None) -> bool:
 def host_zones(s: Session) -> dict[str, str]:
     """host → availability zone (an aggregate's ``availability_zone`` overrides the agent's)."""
     zones = dict(s.execute(sa.select(cm.ComputeHost.host, cm.ComputeHost.zone)).all())
+    zones.update((h, az) for h, az in aggregate_zones(s).items() if h in zones)
+    return zones
+
+
+def aggregate_zones(s: Session) -> dict[str, str]:
+    """host → the ``availability_zone`` an aggregate gives it (hosts in none are absent),
+    for a caller that already holds the hosts' own zones."""
+    out: dict[str, str] = {}
     for agg in s.scalars(sa.select(cm.Aggregate)):
         az = (agg.metadata_ or {}).get("availability_zone")
         if az:
-            for host in agg.hosts or []:
-                if host in zones:
-                    zones[host] = az
-    return zones
+            out.update((host, az) for host in agg.hosts or [])
+    return out
 
 
 def start_migration(s: Session, inst: cm.Instance, kind: str, status: str,

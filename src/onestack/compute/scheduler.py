@@ -42,7 +42,7 @@ def candidates(s: Session, inst: cm.Instance, wanted: dict[str, int],
     """Hosts that pass every filter, best first (spread: most free RAM); ``only`` limits
     the search to these provider uuids."""
     now = utcnow()
-    zones = records.host_zones(s)
+    zones = records.aggregate_zones(s)  # the host rows read below carry their own
     inventories = placement.all_inventories(s, only)
     usages = placement.all_usages(s, only)
     group_hosts: set[str] = set()
