@@ -485,7 +485,10 @@ def _placement_lines() -> str:
 def entries() -> list[tuple[str, str, str, str]]:
     """(class, method, path template, action or "") for every expected route."""
     out = []
-    for block in (TABLE, _assignment_lines(), COMPUTE, IMAGE, _placement_lines()):
+    from tests.functional.rbac import network
+
+    for block in (TABLE, _assignment_lines(), COMPUTE, IMAGE, _placement_lines(),
+                  network.lines()):
         for line in block.strip().splitlines():
             kind, method, target = line.split()
             path, _, action = target.partition("#")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tests.functional.rbac import network
 from tests.functional.rbac.world import World, call, new_uuid
 from tests.support.identity import unique
 
@@ -34,7 +35,17 @@ def value(world: World, method: str, path: str, name: str, done: dict[str, str])
         return _compute(world, method, path, name, seg)
     if path.startswith("/image"):
         return _image(world, method, path, name, seg, done)
+    if path.startswith("/network"):
+        return network.value(_network_world(world), method, path, name, done)
     return _placement(world, name)
+
+
+def _network_world(world: World) -> network.NetworkWorld:
+    made = getattr(world, "_network_world", None)
+    if made is None:
+        made = network.NetworkWorld(world)
+        world._network_world = made  # type: ignore[attr-defined]
+    return made
 
 
 def _identity(w: World, method: str, path: str, name: str, seg: str) -> str:
@@ -160,6 +171,8 @@ def body(world: World, method: str, path: str, action: str,
     """A body the admin's call would accept (so a refusal is the policy's)."""
     if action:
         return _ACTION_BODIES.get(action, {action: None})
+    if path.startswith("/network"):
+        return network.body(_network_world(world), method, path, values)
     key = f"{method} {path}"
     maker = _BODIES.get(key)
     return maker(world, values) if callable(maker) else maker

@@ -149,9 +149,12 @@ class Collection:
         return self.deps.db.read(work)
 
     def list(self, ctx: RequestContext, q: ListQuery) -> tuple[list[dict[str, Any]], bool]:
-        """The page and whether more rows follow it."""
-        self.deps.policy.enforce(f"get_{self.resource.name}", ctx,
-                                 {"project_id": ctx.project_id, "tenant_id": ctx.project_id})
+        """The page and whether more rows follow it. A caller whose rule refuses reading
+        this kind of resource gets an empty list, not a 403: Neutron drops the items a
+        caller may not read."""
+        if not self.deps.policy.allowed(f"get_{self.resource.name}", ctx, {
+                "project_id": ctx.project_id, "tenant_id": ctx.project_id}):
+            return [], False
 
         def work(s: Session) -> tuple[list[dict[str, Any]], bool]:
             stmt = self.list_statement(s, ctx, q)

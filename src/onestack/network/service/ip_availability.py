@@ -41,7 +41,8 @@ class IpAvailability:
         return self.deps.db.read(work)
 
     def list(self, ctx: RequestContext, q: ListQuery) -> tuple[list[dict[str, Any]], bool]:
-        self.deps.policy.enforce("get_network_ip_availability", ctx, {})
+        if not self.deps.policy.allowed("get_network_ip_availability", ctx, {}):
+            return [], False  # as Neutron: items a caller may not read are dropped
         bad = [name for name in q.filters if name not in FILTERS]
         if bad:
             raise BadRequest(f"{bad} is invalid attribute for filtering",
