@@ -135,14 +135,18 @@ def test_l3_routers_add_list_remove(net: NetApi, sql: Database) -> None:
     neutron_fault(net.get(f"/agents/{ids['DHCP agent']}/l3-routers"), 404, "InvalidL3Agent")
 
 
-def test_a_network_with_ports_is_scheduled_when_asked_about(net: NetApi, sql: Database) -> None:
+def test_a_network_with_dhcp_is_scheduled_when_asked_about(net: NetApi, sql: Database) -> None:
     ids = register_host(sql, unique("host"))
     network = net.network()
-    assert_status(net.post("/subnets", json={"subnet": {
-        "network_id": network["id"], "cidr": "10.9.0.0/24", "ip_version": 4}}), 201)
     assert assert_status(net.get(f"/networks/{network['id']}/dhcp-agents"),
                          200)["agents"] == []
-    assert_status(net.post("/ports", json={"port": {"network_id": network["id"]}}), 201)
+    assert_status(net.post("/subnets", json={"subnet": {
+        "network_id": network["id"], "cidr": "10.9.1.0/24", "ip_version": 4,
+        "enable_dhcp": False}}), 201)
+    assert assert_status(net.get(f"/networks/{network['id']}/dhcp-agents"),
+                         200)["agents"] == []
+    assert_status(net.post("/subnets", json={"subnet": {
+        "network_id": network["id"], "cidr": "10.9.0.0/24", "ip_version": 4}}), 201)
     hosting = assert_status(net.get(f"/networks/{network['id']}/dhcp-agents"),
                             200)["agents"]
     assert len(hosting) == 1 and hosting[0]["agent_type"] == "DHCP agent"

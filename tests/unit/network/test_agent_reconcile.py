@@ -270,10 +270,10 @@ def test_dhcp_is_served_where_ports_are_bound(world: World) -> None:
     assert dhcp_port.status == "ACTIVE" and dhcp_port.binding_host_id == world.host
     agents = world.collections["agents"].network_dhcp_agents(world.ctx, net["id"])
     assert [a["id"] for a in agents] == [world.agent.dhcp_agent]
-    # the port goes and the network is taken off this agent: DHCP, its port and the
-    # network go with it (a network that still had ports would be scheduled again)
+    # the port and the subnet go: DHCP, its port and the network go with them (a
+    # network with a DHCP subnet left would keep a DHCP agent)
     world.collections["ports"].delete(world.ctx, vm["id"])
-    world.db.write(lambda s: reg.unbind_network(s, net["id"]))
+    world.collections["subnets"].delete(world.ctx, sub["id"])
     assert world.converge() == []
     assert net["id"] not in world.driver.dhcp() and net["id"] not in world.driver.networks()
     assert world.row(served.port.id) is None
@@ -288,3 +288,22 @@ def test_heartbeat_registers_again_after_a_delete(world: World) -> None:
     rows = world.db.read(lambda s: s.scalar(sa.select(sa.func.count()).select_from(Agent)
                                             .where(Agent.host == world.host)))
     assert rows == 3
+
+
+def test_a_new_floating_ip_is_pending_work(world: World) -> None:
+    public = world.make("networks", name=unique("public"), **{"router:external": True})
+    world.make("subnets", network_id=public["id"], cidr="198.51.100.0/24", ip_version=4)
+    net, sub = world.network("10.3.0.0/24")
+    router = world.make("routers", name=unique("r"),
+                        external_gateway_info={"network_id": public["id"]})
+    world.db.write(lambda s: s.add(L3Binding(router_id=router["id"],
+                                             agent_id=world.agent.l3_agent)))
+    RouterInterfaces(world.collections["routers"]).add(world.ctx, router["id"],
+                                                       {"subnet_id": sub["id"]})
+    vm = world.port(net["id"])
+    world.converge()
+    fip = world.make("floatingips", floating_network_id=public["id"], port_id=vm["id"])
+    assert f"router:{router['id']}" in world.agent.pending()
+    world.agent.reconcile(f"router:{router['id']}")
+    assert world.collections["floatingips"].show(world.ctx, fip["id"])["status"] == "ACTIVE"
+    assert f"router:{router['id']}" not in world.agent.pending()

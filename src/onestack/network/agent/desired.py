@@ -269,6 +269,16 @@ def router_floating_ips(s: Session, router_ids: Iterable[str]) -> dict[str, str]
     return out
 
 
+def routers_with_inactive_fips(s: Session, router_ids: Iterable[str]) -> set[str]:
+    """Routers (of these) with an associated floating IP not yet ACTIVE."""
+    out: set[str] = set()
+    for part in chunks(sorted(set(router_ids))):
+        out.update(s.scalars(sa.select(FloatingIP.router_id).where(
+            FloatingIP.router_id.in_(part), FloatingIP.fixed_ip_address.is_not(None),
+            FloatingIP.status != "ACTIVE")))
+    return out
+
+
 def all_router_ids(s: Session) -> list[str]:
     return list(s.scalars(sa.select(Router.id)))
 
@@ -344,13 +354,10 @@ def networks_wanting_dhcp(s: Session, host: str) -> list[str]:
 
 
 def unserved_dhcp_networks(s: Session, served: Iterable[str]) -> list[str]:
-    """Networks with a DHCP-enabled subnet and at least one plain port that no DHCP agent
-    serves (``served``: every network some agent serves)."""
+    """Networks with a DHCP-enabled subnet that no DHCP agent serves (``served``: every
+    network some agent serves): Neutron schedules a network once such a subnet exists."""
     have = set(served)
-    ids = s.scalars(sa.select(Port.network_id).distinct().join(
-        Subnet, Subnet.network_id == Port.network_id).where(
-        Subnet.enable_dhcp.is_(True),
-        sa.or_(Port.device_owner.is_(None), Port.device_owner.not_like("network:%"))))
+    ids = s.scalars(sa.select(Subnet.network_id).distinct().where(Subnet.enable_dhcp.is_(True)))
     return [i for i in ids if i not in have]
 
 

@@ -152,19 +152,13 @@ def schedule_router(s: Session, router_id: str, now: datetime | None = None) -> 
 
 
 def wants_dhcp(s: Session, network_id: str) -> bool:
-    """A network with a DHCP-enabled subnet and a port that is not the network's own
-    (Neutron schedules such a network to a DHCP agent)."""
-    from onestack.network.models.ports import Port
+    """A network with a DHCP-enabled subnet (Neutron schedules it to a DHCP agent when
+    such a subnet, or a port on it, is made)."""
     from onestack.network.models.subnets import Subnet
 
-    subnet = s.scalar(sa.select(Subnet.id).where(Subnet.network_id == network_id,
-                                                 Subnet.enable_dhcp.is_(True)).limit(1))
-    if subnet is None:
-        return False
-    return s.scalar(sa.select(Port.id).where(
-        Port.network_id == network_id,
-        sa.or_(Port.device_owner.is_(None), Port.device_owner.not_like("network:%")))
-        .limit(1)) is not None
+    return s.scalar(sa.select(Subnet.id).where(Subnet.network_id == network_id,
+                                               Subnet.enable_dhcp.is_(True)).limit(1)) \
+        is not None
 
 
 def bind_once(s: Session, binding: Any) -> None:
