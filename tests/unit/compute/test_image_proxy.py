@@ -3,10 +3,13 @@ string, the detail view, reserved metadata keys; and the network views."""
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 
 import pytest
 
 from onestack.compute.api import images, networks
+from onestack.compute.service import network_proxy
+from onestack.core.context import RequestContext
 from onestack.core.errors import BadRequest, Forbidden
 from onestack.image import models as im
 from tests.unit.compute.helpers import call
@@ -93,4 +96,5 @@ def test_network_views():
     basic = networks.full_view(net, False)
     assert basic["label"] == "private" and "mtu" not in basic and basic["gateway"] is None
     assert networks.full_view(net, True)["mtu"] == 1450
-    assert networks.project_networks("p1") == []
+    no_network_service = SimpleNamespace(network=None)
+    assert network_proxy.networks(no_network_service, RequestContext("r")) == []
