@@ -46,7 +46,9 @@ class IPAllocation(Base):
     address is handed out twice."""
 
     __tablename__ = "network_ip_allocations"
-    subnet_id: Mapped[str] = mapped_column(UUID, primary_key=True)
+    # a subnet deleted while a port takes one of its addresses takes the address along
+    subnet_id: Mapped[str] = mapped_column(
+        UUID, sa.ForeignKey("network_subnets.id", ondelete="CASCADE"), primary_key=True)
     ip_address: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     network_id: Mapped[str] = mapped_column(UUID, index=True)
     port_id: Mapped[str] = mapped_column(

@@ -384,6 +384,19 @@ class Ports(Collection):
         s.flush()
 
     # --- update --------------------------------------------------------------------------
+    def update(self, ctx: RequestContext, ident: str, item: Any,
+               if_match: int | None = None) -> dict[str, Any]:
+        """The engine's update; a MAC another port took meanwhile (the unique constraint
+        answers at the flush) is 409 MacAddressInUse."""
+        try:
+            return super().update(ctx, ident, item, if_match)
+        except IntegrityError:
+            if isinstance(item, dict) and item.get("mac_address"):
+                raise Conflict(f"Unable to complete operation for port {ident}. The mac "
+                               f"address {item['mac_address']} is in use.",
+                               kind="MacAddressInUse") from None
+            raise
+
     def prepare_update(self, s: Session, ctx: RequestContext, row: Port,
                        changes: dict[str, Any]) -> None:
         network = s.get(Network, row.network_id)
