@@ -1,0 +1,73 @@
+"""The network agent runner as ``onestack up`` starts it: one worker per host woken through
+the relay when the network service notifies (``network.port``), heartbeats, and a stop.
+Threads run here, so the waits are bounded; the reconcile itself is tested directly in
+``test_agent_reconcile``."""
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from onestack import migrations
+from onestack.core.bus import InProcessBus
+from onestack.core.config import Settings
+from onestack.core.context import RequestContext
+from onestack.core.db import Database
+from onestack.core.registry import AgentContext
+from onestack.network.agent import runner
+from onestack.network.models.ports import Port
+from onestack.network.service.query import ListQuery
+from onestack.server import default_registry
+from tests.support.databases import TestDatabase, configured_backends
+
+BACKENDS = configured_backends()[:1]  # threads and a clock: one backend is enough
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    database = TestDatabase(BACKENDS[0], tmp_path_factory.mktemp("db"))
+    try:
+        migrations.upgrade(database.url)
+        handle = Database(database.url)
+        yield handle
+        handle.dispose()
+    finally:
+        database.drop()
+
+
+def wait_for(check, seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_up_runs_an_agent_per_host_and_a_bound_port_goes_active(db: Database) -> None:
+    assert "network" in default_registry().agent_kinds()
+    bus = InProcessBus()
+    hosts = (("net-a", "nova"), ("net-b", "nova"))
+    ctx = AgentContext(db, bus, Settings(), hosts=hosts)
+    stop = default_registry().agent("network").start(ctx)
+    try:
+        # the API side: the network service's collections over the same bus
+        collections = runner.collections(AgentContext(db, bus, Settings()))
+        admin = RequestContext(request_id="req-t", user_id="admin", project_id=uuid.uuid4().hex,
+                               roles=["admin", "member", "reader"])
+        net = collections["networks"].create(admin, [{"name": "n"}])[0]
+        collections["subnets"].create(admin, [{"network_id": net["id"], "cidr": "10.5.0.0/24",
+                                               "ip_version": 4}])
+        port = collections["ports"].create(admin, [{
+            "network_id": net["id"], "device_owner": "compute:nova", "device_id": "vm-1",
+            "binding:host_id": "net-b"}])[0]
+        assert port["status"] == "DOWN"
+        assert wait_for(lambda: db.read(lambda s: s.get(Port, port["id"]).status) == "ACTIVE")
+        assert "vm-1" in bus.wait("compute.net-b", 1.0)
+        agents = collections["agents"].list(admin, ListQuery())[0]
+        assert {(a["host"], a["agent_type"]) for a in agents} >= {
+            (h, t) for h, _ in hosts for t in ("Linux bridge agent", "L3 agent", "DHCP agent")}
+    finally:
+        stop()
