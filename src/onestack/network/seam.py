@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from onestack.core.context import RequestContext
@@ -152,6 +153,10 @@ class NetworkSeam:
                     s, service_context(ctx.project_id, ctx.user_id), ctx.project_id)
         except Conflict:
             return None
+        except IntegrityError:  # a racing boot of the project made it first
+            row = s.scalar(sa.select(AutoAllocatedTopology).where(  # a locking read sees it
+                AutoAllocatedTopology.project_id == ctx.project_id).with_for_update())
+            return row.network_id if row is not None else None
         self.wake_after_commit(s, "routers", network_id)
         return network_id
 

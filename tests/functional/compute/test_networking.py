@@ -301,3 +301,25 @@ def test_a_cold_migration_binds_the_ports_to_the_new_host(
     inst = sql.read(lambda s: s.get(cm.Instance, sid))
     assert (inst.vm_state, inst.host) == (st.RESIZED, other.host)
     assert sql.read(lambda s: s.get(Port, pid).binding_host_id) == other.host
+
+
+def test_auto_gives_a_project_without_networks_its_auto_allocated_one(
+        api: Api, nova: Nova, sql: Database, owner: Member, image: str, cloud: Cloud) -> None:
+    public = post(api, "/networks", cloud.admin_token, {"network": {
+        "name": unique("public"), "router:external": True, "is_default": True}})["network"]
+    post(api, "/subnets", cloud.admin_token, {"subnet": {
+        "network_id": public["id"], "cidr": "203.0.113.0/24", "ip_version": 4}})
+    r = nova("POST", "/servers", owner.token, "2.37", json={"server": {
+        "name": "x", "imageRef": image, "flavorRef": "42", "networks": "auto"}})
+    assert r.status_code == 202, r.text
+    sid = r.json()["server"]["id"]
+    [row] = sql.read(lambda s: list(s.query(RequestedNetwork).filter_by(instance_id=sid)))
+    topo = api.http.get(f"{NET}/auto-allocated-topology/{owner.project['id']}",
+                        headers={"X-Auth-Token": owner.token})
+    assert topo.status_code == 200, topo.text
+    assert row.network_id == topo.json()["auto_allocated_topology"]["id"]
+    again = nova("POST", "/servers", owner.token, "2.37", json={"server": {
+        "name": "y", "imageRef": image, "flavorRef": "42", "networks": "auto"}})
+    [row2] = sql.read(lambda s: list(s.query(RequestedNetwork).filter_by(
+        instance_id=again.json()["server"]["id"])))
+    assert row2.network_id == row.network_id  # the project's one network now
