@@ -256,6 +256,18 @@ def test_attach_and_detach_an_interface(api: Api, nova: Nova, sql: Database, sea
     missing = nova("GET", f"/servers/{sid}/os-interface/{att['port_id']}", owner.token)
     assert missing.status_code == 404
 
+    mine = post(api, "/ports", owner.token, {"port": {"network_id": net["id"]}})["port"]
+    r = nova("POST", f"/servers/{sid}/os-interface", owner.token, json={
+        "interfaceAttachment": {"port_id": mine["id"]}})
+    assert r.status_code == 200 and r.json()["interfaceAttachment"]["port_id"] == mine["id"]
+    again = nova("POST", f"/servers/{sid}/os-interface", owner.token, json={
+        "interfaceAttachment": {"port_id": mine["id"]}})
+    assert again.status_code == 409, again.text
+    r = nova("DELETE", f"/servers/{sid}/os-interface/{mine['id']}", owner.token)
+    assert r.status_code == 202
+    kept = sql.read(lambda s: s.get(Port, mine["id"]))  # the user's: given back, not deleted
+    assert kept is not None and (kept.device_id, kept.binding_host_id) == ("", "")
+
 
 def test_shelve_offload_unbinds_and_unshelve_binds_again(
         api: Api, nova: Nova, sql: Database, seam: Any, host: HostAgent, owner: Member,

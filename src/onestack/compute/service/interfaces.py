@@ -58,18 +58,22 @@ def show_attachment(deps: Deps, ctx: RequestContext, ident: str, port_id: str
     def work(s: Session) -> Attachment:
         inst = visible_instance(deps, s, ctx, ident, RULE + "show")
         port = deps.network.port(s, port_id) if deps.network is not None else None
-        if port is None or port.device_id != inst.id:
-            raise NotFound(f"Instance {inst.id} is not attached.") if port is None else \
-                NotFound(f"Port {port_id} is not attached")
+        if port is None:
+            raise NotFound(f"Port {port_id} could not be found.")
+        if port.device_id != inst.id:
+            raise NotFound(f"Instance {inst.id} does not have a port with id {port_id}")
         return _attachment(port, _tags(s, inst.id).get(port.id))
     return deps.db.read(work)
 
 
 def _changeable(inst: cm.Instance, action: str) -> None:
-    if inst.vm_state not in CHANGEABLE or inst.task_state is not None:
-        raise Conflict(f"Cannot '{action}' instance {inst.id} while it is in "
-                       f"{'task_state ' + inst.task_state if inst.task_state else ''}"
-                       f"{'vm_state ' + inst.vm_state if not inst.task_state else ''}")
+    """Nova's 409 for a server busy with a task or in a state NICs cannot change in."""
+    if inst.task_state is not None:
+        raise Conflict(f"Cannot '{action}' instance {inst.id} while it is in task_state "
+                       f"{inst.task_state}")
+    if inst.vm_state not in CHANGEABLE:
+        raise Conflict(f"Cannot '{action}' instance {inst.id} while it is in vm_state "
+                       f"{inst.vm_state}")
 
 
 def attach(deps: Deps, ctx: RequestContext, ident: str, *, net_id: str | None,
@@ -91,7 +95,7 @@ def attach(deps: Deps, ctx: RequestContext, ident: str, *, net_id: str | None,
             if port.device_id:
                 raise Conflict(f"Port {port_id} is still in use.")
             seam.claim_port(s, port_id, inst.id, networking.owner(inst.availability_zone))
-            user_port = True
+            pid, user_port = port_id, True
         else:
             network = _network(s, deps, ctx, net_id)
             groups = seam.security_group_ids(s, nctx, networking.group_names(inst))
@@ -105,9 +109,7 @@ def attach(deps: Deps, ctx: RequestContext, ident: str, *, net_id: str | None,
                     raise Conflict(f"Fixed IP address {fixed_ip} is already in use on "
                                    "instance.") from exc
                 raise BadRequest(str(exc)) from exc
-            port_id_ = port.id
-            user_port = False
-        pid = port_id or port_id_
+            pid, user_port = port.id, False
         position = 1 + max([r.position for r in networking.rows_of(s, inst.id)] or [-1])
         row = RequestedNetwork(instance_id=inst.id, position=position,
                                network_id=port.network_id, port_id=pid,
