@@ -238,3 +238,22 @@ def test_new_slaac_subnet_addresses_existing_ports(net: NetApi) -> None:
     assert shown["revision_number"] > p["revision_number"]
     router_shown = assert_status(net.get(f"/ports/{router_port['id']}"), 200)["port"]
     assert len(router_shown["fixed_ips"]) == 1
+
+
+def test_router_and_floating_ip_ports_cannot_be_deleted_directly(net: NetApi) -> None:
+    public = net.network(**{"router:external": True})
+    subnet(net, public, "198.51.100.0/24")
+    fip = net.create("floatingips", "floatingip", floating_network_id=public["id"])
+    fip_port = assert_status(net.get("/ports", params={"device_id": fip["id"]}),
+                             200)["ports"]
+    assert [p["device_owner"] for p in fip_port] == ["network:floatingip"]
+    neutron_fault(net.delete(f"/ports/{fip_port[0]['id']}"), 409, "ServicePortInUse")
+    router = net.create("routers", "router", name=unique("r"),
+                        external_gateway_info={"network_id": public["id"]})
+    gateway = assert_status(net.get("/ports", params={"device_id": router["id"]}),
+                            200)["ports"]
+    assert [p["device_owner"] for p in gateway] == ["network:router_gateway"]
+    neutron_fault(net.delete(f"/ports/{gateway[0]['id']}"), 409, "ServicePortInUse")
+    # gone with their owners
+    assert_status(net.delete(f"/floatingips/{fip['id']}"), 204)
+    neutron_fault(net.get(f"/ports/{fip_port[0]['id']}"), 404)

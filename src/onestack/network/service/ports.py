@@ -462,13 +462,19 @@ class Ports(Collection):
     # --- delete --------------------------------------------------------------------------
     def before_delete(self, s: Session, ctx: RequestContext, row: Port) -> None:
         is_interface = self.optional("routers", "port_is_interface")
-        if is_interface is not None and is_interface(s, row):
+        if (is_interface is not None and is_interface(s, row)) or self.is_fip_port(s, row):
             raise Conflict(f"Port {row.id} cannot be deleted directly via the port API: "
                            f"has device owner {row.device_owner}.", kind="ServicePortInUse")
         in_trunk = self.optional("trunks", "check_port_delete")
         if in_trunk is not None:
             in_trunk(s, row)
         self.release(s, ctx, row)
+
+    def is_fip_port(self, s: Session, row: Port) -> bool:
+        """The port of a floating IP that still exists (its delete takes the port)."""
+        model = getattr(self.deps.collections.get("floatingips"), "model", None)
+        return (row.device_owner == "network:floatingip" and model is not None
+                and bool(row.device_id) and s.get(model, row.device_id) is not None)
 
     def release(self, s: Session, ctx: RequestContext, row: Port) -> None:
         """Free what the port holds (its addresses go back to their pools)."""
