@@ -80,6 +80,8 @@ EXTENSIONS: list[tuple[str, str, str]] = [
     ("qos-rules-alias", "QoS rules alias API",
      "QoS rules reached by their own id under /qos/alias_<type>_rules."),
     ("trunk", "Trunk Extension", "Trunks: a parent port carrying VLAN subports."),
+    ("trunk-details", "Trunk port details",
+     "trunk_details (the trunk and its subports) on a trunk's parent port."),
     ("standard-attr-segment", "Standard Attribute Segment Extension",
      "Segments have standard attributes (description, timestamps, revisions, tags)."),
     # the L3 area

@@ -111,3 +111,40 @@ def test_other_projects_trunk_is_404(net: NetApi, member, make_project_member) -
                        "segmentation_id": 9}]}), 404, "PortNotFound")
     assert [t["id"] for t in assert_status(net.get("/trunks", member.token, params={
         "status": "DOWN"}), 200)["trunks"]] == [trunk["id"]]
+
+
+def test_trunk_details_and_ports_in_a_trunk_cannot_go(net: NetApi, member) -> None:
+    """trunk-details: a parent port shows its trunk and subports (other ports show no
+    trunk_details); a parent or a subport cannot be deleted while in the trunk (409)."""
+    tok = member.token
+    network = net.network(tok)
+    parent, sub, plain = (port(net, network["id"], tok) for _ in range(3))
+    trunk = net.create("trunks", "trunk", tok, port_id=parent["id"], sub_ports=[
+        {"port_id": sub["id"], "segmentation_type": "vlan", "segmentation_id": 42}])
+    shown = assert_status(net.get(f"/ports/{parent['id']}", tok), 200)["port"]
+    assert shown["trunk_details"] == {"trunk_id": trunk["id"], "sub_ports": [{
+        "port_id": sub["id"], "segmentation_type": "vlan", "segmentation_id": 42,
+        "mac_address": sub["mac_address"]}]}, shown["trunk_details"]
+    for other in (sub, plain):
+        assert "trunk_details" not in assert_status(
+            net.get(f"/ports/{other['id']}", tok), 200)["port"]
+    listed = {p["id"]: p for p in assert_status(net.get(
+        "/ports", tok, params={"network_id": network["id"]}), 200)["ports"]}
+    assert listed[parent["id"]]["trunk_details"]["trunk_id"] == trunk["id"]
+    assert "trunk_details" not in listed[plain["id"]]
+    neutron_fault(net.delete(f"/ports/{parent['id']}", tok), 409, "PortInUseAsTrunkParent")
+    neutron_fault(net.delete(f"/ports/{sub['id']}", tok), 409, "PortInUseAsSubPort")
+    assert_status(net.get(f"/ports/{parent['id']}", tok), 200)
+    # out of the trunk, the subport goes; once the trunk is gone, so does the parent
+    assert_status(net.put(f"/trunks/{trunk['id']}/remove_subports", tok, json={
+        "sub_ports": [{"port_id": sub["id"]}]}), 200)
+    assert_status(net.delete(f"/ports/{sub['id']}", tok), 204)
+    assert assert_status(net.get(f"/ports/{parent['id']}", tok),
+                         200)["port"]["trunk_details"]["sub_ports"] == []
+    assert_status(net.delete(f"/trunks/{trunk['id']}", tok), 204)
+    assert "trunk_details" not in assert_status(net.get(f"/ports/{parent['id']}", tok),
+                                                200)["port"]
+    assert_status(net.delete(f"/ports/{parent['id']}", tok), 204)
+    extensions = {e["alias"] for e in assert_status(net.get("/extensions", tok),
+                                                    200)["extensions"]}
+    assert {"trunk", "trunk-details"} <= extensions

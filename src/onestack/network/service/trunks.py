@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from onestack.core.context import RequestContext
 from onestack.core.errors import Conflict, NotFound
 from onestack.network.attributes import invalid, to_int
+from onestack.network.models.ports import Port
 from onestack.network.models.trunks import Trunk, TrunkPort
 from onestack.network.resources.trunks import TRUNK, subports
 from onestack.network.service.engine import Collection
@@ -223,5 +224,12 @@ class Trunks(Collection):
                     TrunkPort.is_parent.is_(True))):
                 parents[claim.port_id] = claim.trunk_id
         subs = self._subports(s, list(set(parents.values())))
-        return {port: {"trunk_id": trunk, "sub_ports": subs.get(trunk, [])}
+        sub_ids = [sub["port_id"] for trunk in subs.values() for sub in trunk]
+        macs: dict[str, str] = {}
+        for start in range(0, len(sub_ids), 500):  # Neutron adds each subport's MAC
+            macs.update(s.execute(sa.select(Port.id, Port.mac_address).where(
+                Port.id.in_(sub_ids[start:start + 500]))).tuples().all())
+        return {port: {"trunk_id": trunk, "sub_ports": [
+                    {**sub, "mac_address": macs.get(sub["port_id"])}
+                    for sub in subs.get(trunk, [])]}
                 for port, trunk in parents.items()}
