@@ -634,14 +634,20 @@ class Ports(Collection):
 
     def bind(self, s: Session, port_id: str, host: str, *, vnic_type: str = "normal",
              profile: dict[str, Any] | None = None) -> Port:
-        """Bind the port to ``host`` (compute, at schedule time). It stays DOWN until the
-        host's network agent reports it wired."""
+        """Bind the port to ``host`` (compute, at schedule time). It is DOWN until the
+        host's network agent reports it wired; binding again as bound changes nothing."""
         row = s.get(Port, port_id)
         if row is None:
             raise self.not_found(port_id)
+        profile = dict(profile or {})
+        if (row.binding_host_id, row.binding_vnic_type, row.binding_profile or {}) == (
+                host, vnic_type, profile):
+            return row
+        if row.binding_host_id != host:
+            row.status = "DOWN"  # wired on the old host, not yet on the new one
         row.binding_host_id = host
         row.binding_vnic_type = vnic_type
-        row.binding_profile = dict(profile or {})
+        row.binding_profile = profile
         row.binding_vif_type, row.binding_vif_details = binding_state(host)
         self.bump(row)
         s.flush()
@@ -649,7 +655,7 @@ class Ports(Collection):
 
     def unbind(self, s: Session, port_id: str) -> None:
         row = s.get(Port, port_id)
-        if row is None:
+        if row is None or (not row.binding_host_id and row.status == "DOWN"):
             return
         row.binding_host_id = ""
         row.binding_profile = {}
