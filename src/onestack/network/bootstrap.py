@@ -25,7 +25,8 @@ from onestack.core.bus import NullBus
 from onestack.core.context import RequestContext
 from onestack.core.db import Database
 from onestack.network.models.l2 import Network
-from onestack.network.models.routers import Router
+from onestack.network.models.ports import IPAllocation
+from onestack.network.models.routers import Router, RouterPort
 from onestack.network.models.subnets import Subnet
 
 PUBLIC = {"name": "public", "router:external": True, "is_default": True, "shared": False,
@@ -75,17 +76,23 @@ def admin_context(project_id: str) -> RequestContext:
 
 def ensure_topology(db: Database, settings: Any, admin_project_id: str) -> Topology:
     """Make whatever of the topology is missing (see the module docstring). Each piece is
-    one transaction of its collection (a subnet's checks read its committed network)."""
-    c = collections(db, settings)
+    one transaction of its collection (a subnet's checks read its committed network); the
+    collections are built only when something is missing (a restart only reads)."""
+    built: dict[str, Any] = {}
     ctx = admin_context(admin_project_id)
     made: list[str] = []
+
+    def c(collection: str) -> Any:
+        if not built:
+            built.update(collections(db, settings))
+        return built[collection]
 
     def ensure(find: Any, collection: str, item: dict[str, Any]) -> str:
         found = db.read(find)
         if found is not None:
             return found
         made.append(item["name"])
-        return c[collection].create(ctx, [{**item, "project_id": admin_project_id}])[0]["id"]
+        return c(collection).create(ctx, [{**item, "project_id": admin_project_id}])[0]["id"]
 
     public = ensure(lambda s: s.scalar(sa.select(Network.id).where(
         Network.name == PUBLIC["name"], Network.router_external.is_(True))), "networks", PUBLIC)
@@ -99,21 +106,25 @@ def ensure_topology(db: Database, settings: Any, admin_project_id: str) -> Topol
     router = ensure(lambda s: s.scalar(sa.select(Router.id).where(
         Router.name == ROUTER["name"], Router.project_id == admin_project_id)), "routers",
         {**ROUTER, "external_gateway_info": {"network_id": public}})
-    routers = c["routers"]
 
-    def attach(s: Session) -> bool:
-        attached = {sid for sids in routers.interface_subnet_ids(s, router).values()
-                    for sid in sids}
-        if private_subnet in attached:
-            return False
+    def attach(s: Session) -> None:
         from onestack.network.service.router_interfaces import RouterInterfaces
 
+        routers = c("routers")
         row = routers.find(s, ctx, router, lock=True)
         RouterInterfaces(routers).attach_subnet(s, ctx, row, private_subnet)
-        return True
-    if db.write(attach):
+    if not db.read(lambda s: _attached(s, router, private_subnet)):
+        db.write(attach)
         made.append(f"{ROUTER['name']}:{PRIVATE_SUBNET['name']}")
     return Topology(public, public_subnet, private, private_subnet, router, tuple(made))
+
+
+def _attached(s: Session, router_id: str, subnet_id: str) -> bool:
+    """Whether one of the router's ports has an address on the subnet."""
+    return s.scalar(sa.select(RouterPort.port_id).join(
+        IPAllocation, IPAllocation.port_id == RouterPort.port_id).where(
+        RouterPort.router_id == router_id, IPAllocation.subnet_id == subnet_id).limit(1)) \
+        is not None
 
 
 def _subnet(s: Session, network_id: str, name: str) -> str | None:

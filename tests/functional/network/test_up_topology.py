@@ -3,6 +3,8 @@ subnet, the admin project's private network, subnet and router1, made once and f
 on the next start; turned off by the ``network_topology`` setting."""
 from __future__ import annotations
 
+import pytest
+
 from onestack.core.db import Database
 from onestack.network import bootstrap
 from tests.functional.conftest import settings_for
@@ -17,7 +19,8 @@ def only(items: list[dict]) -> dict:
 
 
 def test_the_topology_is_made_once(net: NetApi, sql: Database, db_url: str,
-                                   admin_project_id: str, member: Member) -> None:
+                                   admin_project_id: str, member: Member,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
     settings = settings_for(db_url)
     bootstrap.seed(sql, settings.replace(network_topology=False), admin_project_id)
     assert assert_status(net.get("/networks", params={"name": "public"}), 200)["networks"] == []
@@ -52,7 +55,9 @@ def test_the_topology_is_made_once(net: NetApi, sql: Database, db_url: str,
     seen = {n["name"] for n in assert_status(net.get("/networks", member.token),
                                              200)["networks"]}
     assert "public" in seen and "private" not in seen
-    # the next start finds everything and makes nothing
+    # the next start finds everything and makes nothing (it only reads: the collections
+    # are not even built)
+    monkeypatch.setattr(bootstrap, "collections", lambda *a: pytest.fail("built"))
     again = bootstrap.ensure_topology(sql, settings, admin_project_id)
     assert again.created == () and again.router_id == router["id"]
     assert again.private_subnet_id == priv_subnet["id"]
