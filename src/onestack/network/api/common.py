@@ -13,6 +13,8 @@ from onestack.network.service.query import TAG_FILTERS, ListQuery
 
 PREFIX = "/network"
 V2 = "/v2.0"
+# a larger limit lists everything as this one does, and no database binds an unbounded int
+MAX_LIMIT = 2 ** 31 - 2
 _CONTROL = {"fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse", *TAG_FILTERS}
 
 
@@ -43,7 +45,7 @@ def parse_query(call: Call) -> ListQuery:
             raise bad(f"Invalid value for limit: '{qs['limit']}'") from None
         if limit < 0:
             raise bad(f"Limit must be an integer 0 or greater and not '{limit}'")
-        q.limit = limit or None
+        q.limit = min(limit, MAX_LIMIT) or None
     q.marker = qs.get("marker") or None
     if "page_reverse" in qs:
         q.page_reverse = parse_bool("page_reverse", qs["page_reverse"])

@@ -26,6 +26,10 @@ def prefixlen(name: str) -> Any:
         if number < 0:
             raise BadRequest(f"Invalid input for {name}. Reason: '{value}' should be "
                              "non-negative.", kind="HTTPBadRequest")
+        if number > 2 ** 31 - 1:  # the column's range (a prefix length is checked later)
+            raise BadRequest(f"Invalid input for {name}. Reason: '{value}' is too large - "
+                             f"must be no larger than '{2 ** 31 - 1}'.",
+                             kind="HTTPBadRequest")
         return number
     return convert
 

@@ -127,7 +127,10 @@ class Collection:
     # --- reading -------------------------------------------------------------------------
     def find(self, s: Session, ctx: RequestContext, ident: str, *,
              lock: bool = False) -> Any:
-        """The row if the caller may see it; 404 otherwise."""
+        """The row if the caller may see it; 404 otherwise (an id that is not a string,
+        from a body's attribute, included: no database binds a list or an object)."""
+        if not isinstance(ident, str):
+            raise self.not_found(str(ident))
         stmt = sa.select(self.model).where(self.model.id == ident)
         if not self.deps.is_admin(ctx):
             clause = self.visible(s, ctx)

@@ -4,6 +4,7 @@ them), tag filters, ``sort_key``/``sort_dir`` pairs and keyset pagination
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,6 +36,12 @@ def convert_filter(column: Any, value: str) -> Any:
         return to_bool(value)
     if isinstance(kind, (sa.Integer, sa.BigInteger)):
         return to_int(value)
+    if isinstance(kind, sa.DateTime):  # a timestamp as rendered (``...Z``): naive UTC
+        try:
+            return datetime.fromisoformat(value.removesuffix("Z")).replace(tzinfo=None)
+        except ValueError:
+            raise BadRequest(f"Invalid input for operation: '{value}' is not a valid "
+                             "timestamp.", kind="InvalidInput") from None
     return value
 
 
@@ -63,6 +70,10 @@ def filter_clauses(model: type, resource: Resource, q: ListQuery,
                 clauses.append(clause)
             continue
         typed = [convert_filter(column, v) for v in values]
+        if isinstance(column.type, sa.DateTime):  # shown to the second, stored finer
+            clauses.append(sa.or_(*(sa.and_(column >= t, column < t + timedelta(seconds=1))
+                                    for t in typed)))
+            continue
         if any(v == "" for v in typed) and not isinstance(column.type, (sa.Boolean,
                                                                         sa.Integer)):
             clauses.append(sa.or_(column.in_(typed), column.is_(None)))
