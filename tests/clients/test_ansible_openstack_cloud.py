@@ -128,7 +128,7 @@ def test_networking_with_ansible_openstack_cloud(cloud, ansible_playbook, tmp_pa
            "ANSIBLE_RETRY_FILES_ENABLED": "false"}
     cmd = [playbook, "-i", "localhost,", str(PLAYBOOK),
            "-e", f"ansible_python_interpreter={sys.executable}", "-e", "cloud=onestack"]
-    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
     out = result.stdout + result.stderr
     assert result.returncode == 0, out[-6000:]
     # The recap: every task ran on localhost, none failed, none was skipped.
