@@ -58,7 +58,8 @@ run_slice identity tests/tempest/identity.passing.txt "" ""
 run_slice identity-security-compliance tests/tempest/identity-security-compliance.passing.txt \
     "--security-compliance" "--security-compliance"
 run_slice compute-image tests/tempest/compute-image.passing.txt "" "" \
-    'tempest\.api\.(compute|image)' identity,compute,image "$ROOT/tests/tempest/compute.conf"
+    'tempest\.api\.(compute|image)' identity,compute,image,network \
+    "$ROOT/tests/tempest/compute.conf"
 run_slice network tests/tempest/network.passing.txt "" "" 'tempest\.api\.network' \
     identity,network
 exit $status
