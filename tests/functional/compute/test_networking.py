@@ -194,6 +194,10 @@ def test_networks_are_validated_as_nova_validates_them(api: Api, nova: Nova, own
     assert create([{"uuid": mine["id"], "tag": "t"}], "2.37").status_code == 400
     none = create("none", "2.37")
     assert none.status_code == 202, none.text
+    missing = nova("POST", "/servers", owner.token, "2.37", json={"server": {
+        "name": "x", "imageRef": image, "flavorRef": "42"}})
+    assert missing.status_code == 400  # required from 2.37
+    assert "'networks' is a required property" in missing.json()["badRequest"]["message"]
 
 
 def test_no_networks_means_the_one_usable_network_or_409(api: Api, nova: Nova, sql: Database,

@@ -88,6 +88,10 @@ def create(compute: Compute, call: Call) -> Reply:
     version = compute.version(call)
     body = schemas.validate(schemas.SERVER_CREATE, call.body())
     schemas.validate(action_schemas.SERVER_CREATE_EXTRA, body)
+    if version >= (2, 37) and "networks" not in body["server"] and \
+            compute.platform.seams.get("network") is not None:
+        raise BadRequest("Invalid input for field/attribute server. 'networks' is a "
+                         "required property")  # from 2.37, as in Nova
     req = parse_boot(body, version)
     booted = creating.create(deps(compute), call.ctx, req)
     if req.server.get("return_reservation_id") in (True, "true", "True"):
