@@ -56,8 +56,12 @@ def run_onestack(a: argparse.Namespace, out_dir: Path) -> dict:
     cmd = a.onestack_cmd or str(Path(sys.executable).parent / "onestack")
     start = (f"setsid {cmd} up --data-dir {data}/state --port {a.port} "
              f"--admin-password secret >>{data}/server.log 2>&1 & echo $! > {pids}/onestack.pid")
-    stop = (f"kill -TERM -- -$(cat {pids}/onestack.pid) 2>/dev/null; "
-            f"while kill -0 $(cat {pids}/onestack.pid) 2>/dev/null; do sleep 0.1; done")
+    # SIGTERM to the server's process group (``kill -TERM -PGID``: /bin/sh may be dash,
+    # whose kill takes no ``--``), then SIGKILL if it is still there after 20 s
+    stop = (f"pid=$(cat {pids}/onestack.pid); kill -TERM -$pid 2>/dev/null; i=0; "
+            f"while kill -0 $pid 2>/dev/null; do i=$((i+1)); "
+            f"if [ $i -ge 200 ]; then echo 'onestack ignored SIGTERM for 20 s: SIGKILL' >&2; "
+            f"kill -KILL -$pid 2>/dev/null; fi; sleep 0.1; done")
     t0 = time.monotonic()
     subprocess.run(start, shell=True, check=True)
     try:
@@ -103,7 +107,9 @@ def pick(res: dict, *path: str) -> float | None:
 
 
 def total(res: dict, *path: str) -> float | None:
-    value = pick(res, *path[:-1])
+    """The number at ``path``, or the sum of the per-group numbers of the dict there
+    (``server_cpu_ms_per_req`` is per process group)."""
+    value = pick(res, *path)
     cur = res
     for key in path[:-1]:
         cur = cur.get(key, {}) if isinstance(cur, dict) else {}

@@ -50,7 +50,12 @@ class Deps:
 
 
 def iso(moment: datetime | None) -> str | None:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+    """``2026-11-27T19:07:05Z`` (``%`` formatting: several times cheaper than strftime,
+    which a list of a few hundred rows calls twice per row)."""
+    if not moment:
+        return None
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (moment.year, moment.month, moment.day,
+                                               moment.hour, moment.minute, moment.second)
 
 
 def new_uuid() -> str:
@@ -109,6 +114,12 @@ class Collection:
     def extras(self, s: Session, ctx: RequestContext, rows: list[Any]) -> dict[str, dict]:
         """Computed attributes per row id (tags are added by the engine)."""
         return {}
+
+    def created_extras(self, s: Session, ctx: RequestContext, rows: list[Any],
+                       docs: list[dict[str, Any]]) -> dict[str, dict]:
+        """``extras`` of rows made in this transaction from ``docs`` (same order): a
+        collection that knows them from the docs can skip its reads; default ``extras``."""
+        return self.extras(s, ctx, rows)
 
     def computed_filter(self, name: str, values: list[str]) -> Any | None:
         """A WHERE clause for a filter on a computed attribute (None: ignored)."""
@@ -189,40 +200,72 @@ class Collection:
         return stmt
 
     def render(self, s: Session, ctx: RequestContext, rows: list[Any],
-               fields: list[str] | None = None) -> list[dict[str, Any]]:
+               fields: list[str] | None = None, *,
+               fresh: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        """The rows as the API shows them. ``fresh``: the docs the rows were just made
+        from in this transaction (same order), whose tags and (``created_extras``)
+        computed attributes need no read."""
         if not rows:
             return []
-        extras = self.extras(s, ctx, rows)
-        tags = self.tags_of(s, [r.id for r in rows]) if self.resource.taggable else {}
+        if fresh is not None:
+            extras = self.created_extras(s, ctx, rows, fresh)
+            tags = {row.id: sorted(set(doc.get("tags") or ()))
+                    for row, doc in zip(rows, fresh)}
+        else:
+            extras = self.extras(s, ctx, rows)
+            tags = self.tags_of(s, [r.id for r in rows]) if self.resource.taggable else {}
         hidden = self.hidden_attrs(ctx)
-        out = []
-        for row in rows:
-            doc = self.view(row, extras.get(row.id, {}), tags.get(row.id, []), hidden)
-            if fields:
-                doc = {k: v for k, v in doc.items() if k in fields}
-            out.append(doc)
-        return out
+        if type(self).view is not Collection.view:  # a collection that adds to its view
+            out = [self.view(row, extras.get(row.id, {}), tags.get(row.id, []), hidden)
+                   for row in rows]
+            return [{k: v for k, v in doc.items() if k in fields} for doc in out] \
+                if fields else out
+        plan = self.view_plan(frozenset(hidden))
+        if fields:
+            wanted = set(fields)
+            plan = tuple(step for step in plan if step[0] in wanted)
+        return [self.view_with(plan, row, extras.get(row.id, {}), tags.get(row.id, []))
+                for row in rows]
 
     def hidden_attrs(self, ctx: RequestContext) -> set[str]:
         r = self.resource
         return {a.name for a in r.attrs if a.admin_get and not self.deps.policy.allowed(
             f"get_{r.name}:{a.name}", ctx)}
 
+    # (name, model attribute key, kind): 0 column, 1 computed, 2 tags
+    _plans: dict[frozenset[str], tuple[tuple[str, str, int], ...]]
+
+    def view_plan(self, hidden: frozenset[str]) -> tuple[tuple[str, str, int], ...]:
+        """The shown attributes in order, worked out once per set of hidden ones."""
+        plans = self.__dict__.setdefault("_plans", {})
+        plan = plans.get(hidden)
+        if plan is None:
+            plan = plans[hidden] = tuple(
+                (a.name, a.key, 2 if a.name == "tags" else 1 if a.computed else 0)
+                for a in self.resource.attrs if a.visible and a.name not in hidden)
+        return plan
+
+    @staticmethod
+    def view_with(plan: tuple[tuple[str, str, int], ...], row: Any, extra: dict[str, Any],
+                  tags: list[str]) -> dict[str, Any]:
+        # loaded columns are in the instance's __dict__: reading them there skips the
+        # ORM's attribute descriptor (a third of a long list's rendering)
+        loaded = getattr(row, "__dict__", {})
+        doc: dict[str, Any] = {}
+        for name, key, kind in plan:
+            if kind == 0:
+                value = loaded[key] if key in loaded else getattr(row, key)
+                doc[name] = iso(value) if isinstance(value, datetime) else value
+            elif kind == 1:
+                if name in extra:
+                    doc[name] = extra[name]
+            else:
+                doc["tags"] = tags
+        return doc
+
     def view(self, row: Any, extra: dict[str, Any], tags: list[str],
              hidden: set[str]) -> dict[str, Any]:
-        doc: dict[str, Any] = {}
-        for attr in self.resource.attrs:
-            if not attr.visible or attr.name in hidden:
-                continue
-            if attr.name == "tags":
-                doc["tags"] = tags
-            elif attr.computed:
-                if attr.name in extra:
-                    doc[attr.name] = extra[attr.name]
-            else:
-                value = getattr(row, attr.key)
-                doc[attr.name] = iso(value) if isinstance(value, datetime) else value
-        return doc
+        return self.view_with(self.view_plan(frozenset(hidden)), row, extra, tags)
 
     def tags_of(self, s: Session, ids: list[str]) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}
@@ -240,7 +283,7 @@ class Collection:
 
         def work(s: Session) -> list[dict[str, Any]]:
             rows = [self.create_in(s, ctx, doc) for doc in docs]
-            return self.render(s, ctx, rows)
+            return self.render(s, ctx, rows, fresh=docs)
         created = self.deps.db.write(work)
         for doc in created:
             self.created(doc)
