@@ -224,6 +224,29 @@ def _assignment_lines() -> str:
 
 
 COMPUTE = """
+READ GET /compute/v2.1/servers/{server_id}/tags
+WRITE PUT /compute/v2.1/servers/{server_id}/tags
+WRITE DELETE /compute/v2.1/servers/{server_id}/tags
+READ GET /compute/v2.1/servers/{server_id}/tags/{tag}
+WRITE PUT /compute/v2.1/servers/{server_id}/tags/{tag}
+WRITE DELETE /compute/v2.1/servers/{server_id}/tags/{tag}
+WRITE POST /compute/v2.1/servers/{server_id}/os-interface
+READ GET /compute/v2.1/servers/{server_id}/os-interface/{port_id}
+WRITE DELETE /compute/v2.1/servers/{server_id}/os-interface/{port_id}
+READ GET /compute/v2.1/servers/{server_id}/os-security-groups
+ANY GET /compute/v2.1/os-security-groups
+CREATE POST /compute/v2.1/os-security-groups
+ANY DELETE /compute/v2.1/os-security-groups/
+READ GET /compute/v2.1/os-security-groups/{group_id}
+WRITE PUT /compute/v2.1/os-security-groups/{group_id}
+WRITE DELETE /compute/v2.1/os-security-groups/{group_id}
+WRITE POST /compute/v2.1/os-security-group-rules
+WRITE DELETE /compute/v2.1/os-security-group-rules/{rule_id}
+ANY GET /compute/v2.1/os-floating-ip-pools
+ANY GET /compute/v2.1/os-floating-ips
+CREATE POST /compute/v2.1/os-floating-ips
+READ GET /compute/v2.1/os-floating-ips/{fip_id}
+WRITE DELETE /compute/v2.1/os-floating-ips/{fip_id}
 PUBLIC GET /compute
 PUBLIC GET /compute/
 PUBLIC GET /compute/v2

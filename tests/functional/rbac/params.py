@@ -114,6 +114,17 @@ PARAM_VALUES: dict[str, str] = {}
 
 
 def _compute(w: World, method: str, path: str, name: str, seg: str) -> str:
+    nw = _network_world(w)
+    if name == "group_id" and seg == "os-security-groups":
+        return nw.make("security-groups")
+    if name == "rule_id":
+        return nw.rule()
+    if name == "fip_id":
+        return nw.floatingip()
+    if name == "port_id":
+        return nw.port()
+    if name == "tag":
+        return "t1"
     if name == "server_id":
         return w.server()
     if name == "image_id":
@@ -234,7 +245,33 @@ def _allocation(w: World, v: dict) -> dict:
             "project_id": new_uuid(), "user_id": new_uuid(), "consumer_generation": None}
 
 
+def _network_of_a(w: World, v: dict) -> dict:
+    return {"interfaceAttachment": {"net_id": _network_world(w).network()}}
+
+
+def _sg_rule(w: World, v: dict) -> dict:
+    return {"security_group_rule": {"parent_group_id": _network_world(w).make(
+        "security-groups"), "ip_protocol": "tcp", "from_port": 22, "to_port": 22,
+        "cidr": "0.0.0.0/0"}}
+
+
+def _fip_pool(w: World, v: dict) -> dict:
+    nw = _network_world(w)
+    public = nw.public()
+    r = call(w.api, "GET", f"/network/v2.0/networks/{public}", w.cloud.admin_token)
+    return {"pool": r.json()["network"]["name"]}
+
+
 _BODIES: dict[str, Any] = {
+    # compute's network routes
+    "POST /compute/v2.1/servers/{server_id}/os-interface": _network_of_a,
+    "POST /compute/v2.1/os-security-groups": {"security_group": {"name": "sg-n",
+                                                                 "description": "d"}},
+    "PUT /compute/v2.1/os-security-groups/{group_id}": {"security_group": {
+        "name": "sg-m", "description": "e"}},
+    "POST /compute/v2.1/os-security-group-rules": _sg_rule,
+    "POST /compute/v2.1/os-floating-ips": _fip_pool,
+    "PUT /compute/v2.1/servers/{server_id}/tags": {"tags": ["a", "b"]},
     # identity
     "POST /identity/v3/policies": {"policy": {"blob": "{}", "type": "application/json"}},
     "PATCH /identity/v3/policies/{item_id}": {"policy": {"blob": "{}"}},

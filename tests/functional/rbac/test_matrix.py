@@ -29,7 +29,8 @@ HEADERS = {"/placement": {"OpenStack-API-Version": "placement 1.39"},
 OLD_COMPUTE = ("/compute/v2.1/os-hosts", "/compute/v2.1/images", "/compute/v2.1/os-networks",
                "/compute/v2.1/os-tenant-networks", "/compute/v2.1/os-hypervisors/statistics",
                "/compute/v2.1/os-hypervisors/{hypervisor_id}/uptime",
-               "/compute/v2.1/os-hypervisors/{pattern}")
+               "/compute/v2.1/os-hypervisors/{pattern}", "/compute/v2.1/os-security-groups",
+               "/compute/v2.1/os-security-group-rules", "/compute/v2.1/os-floating-ip")
 QUERIES = {"GET /placement/usages": "?project_id=p1",
            "GET /placement/allocation_candidates": "?resources=VCPU:1"}
 PATCH_TYPE = {"Content-Type": "application/openstack-images-v2.1-json-patch"}

@@ -100,9 +100,12 @@ class World:
 
     # --- fresh resources of project A (or admin-side ones) ------------------------------
     def server(self) -> str:
-        return self.member_post("/compute/v2.1/servers", {"server": {
-            "name": unique("vm"), "imageRef": self.public_image, "flavorRef": "42"}}
-        )["server"]["id"]
+        """A server with no ports (project A has many networks: Nova would ask which)."""
+        r = call(self.api, "POST", "/compute/v2.1/servers", self.member.token, {"server": {
+            "name": unique("vm"), "imageRef": self.public_image, "flavorRef": "42",
+            "networks": "none"}}, {"X-OpenStack-Nova-API-Version": "2.37"})
+        assert r.status_code == 202, f"servers: {r.status_code} {r.text[:300]}"
+        return r.json()["server"]["id"]
 
     def image(self, data: bool = False) -> str:
         return self._image(self.member.token, "private", data=data)
