@@ -28,14 +28,17 @@ def test_names_and_prefixes_are_unique():
 
 def test_default_registry_lists_every_service_in_mount_order():
     registry = default_registry()
-    assert [s.name for s in registry] == ["identity", "compute", "image", "placement"]
-    assert len(SERVICE_MODULES) == 4
+    assert [s.name for s in registry] == ["identity", "compute", "image", "placement",
+                                          "network"]
+    assert len(SERVICE_MODULES) == 5
     assert registry.catalog_entries() == [
         ("identity", "keystone", "/identity"), ("compute", "nova", "/compute/v2.1"),
-        ("image", "glance", "/image"), ("placement", "placement", "/placement")]
+        ("image", "glance", "/image"), ("placement", "placement", "/placement"),
+        ("network", "neutron", "/network")]
     assert {s.name: s.fault_style for s in registry} == {
-        "identity": "keystone", "compute": "nova", "image": "glance", "placement": "placement"}
-    assert registry.agent_kinds() == ["scheduler", "compute"]
+        "identity": "keystone", "compute": "nova", "image": "glance", "placement": "placement",
+        "network": "neutron"}
+    assert registry.agent_kinds() == ["scheduler", "compute", "network"]
 
 
 def test_spec_data_matches_the_services_own_constants():
