@@ -42,6 +42,9 @@ WRONG: list[Any] = ["not-valid", 7, -1, 2 ** 33, 2 ** 70, 1.5, True, None, [], [
 RAW: list[bytes] = [b"not json", b"{", b"[1, 2]", b'"string"', b"null", b"123", b"{}",
                     b'{"x": 1}', b"\xff\xfe", b"[" * 200 + b"]" * 200]
 
+IF_MATCH = ["garbage", "revision_number=abc", "revision_number=" + "9" * 30,
+            "revision_number=-1", "revision_number=0,revision_number=x", "*", "=,=,"]
+
 # malformed query strings, each sent on every GET route
 QUERIES: list[str] = [
     "limit=abc", "limit=-1", "limit=1.5", "limit=" + "9" * 30, "limit=2147483647", "limit=", "limit=1&limit=2",
@@ -170,6 +173,11 @@ def test_malformed_bodies_are_never_a_5xx(net, world, method: str, path: str) ->
     for label, body in mutations(method, base):
         r = net.http.request(method, url, json=body, headers=headers)
         wrong.append(check(r, label))
+    if method == "PUT":
+        for if_match in IF_MATCH:
+            r = net.http.request(method, url, json=base, headers={**headers,
+                                                                   "If-Match": if_match})
+            wrong.append(check(r, f"If-Match: {if_match[:40]}"))
     problems = [w for w in wrong if w]
     assert not problems, f"{method} {path}:\n" + "\n".join(problems[:40])
 

@@ -227,8 +227,9 @@ class Trunks(Collection):
         sub_ids = [sub["port_id"] for trunk in subs.values() for sub in trunk]
         macs: dict[str, str] = {}
         for start in range(0, len(sub_ids), 500):  # Neutron adds each subport's MAC
-            macs.update(s.execute(sa.select(Port.id, Port.mac_address).where(
-                Port.id.in_(sub_ids[start:start + 500]))).tuples().all())
+            macs.update((port_id, mac) for port_id, mac in s.execute(
+                sa.select(Port.id, Port.mac_address).where(
+                    Port.id.in_(sub_ids[start:start + 500]))))
         return {port: {"trunk_id": trunk, "sub_ports": [
                     {**sub, "mac_address": macs.get(sub["port_id"])}
                     for sub in subs.get(trunk, [])]}
