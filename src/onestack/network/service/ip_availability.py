@@ -11,6 +11,7 @@ from onestack.core.context import RequestContext
 from onestack.core.errors import BadRequest, NotFound
 from onestack.network.models.l2 import Network
 from onestack.network.models.ports import IPAllocation
+from onestack.network.models.subnets import Subnet
 from onestack.network.resources.ports import NETWORK_IP_AVAILABILITY
 from onestack.network.service import ipam
 from onestack.network.service.engine import Deps
@@ -72,8 +73,6 @@ class IpAvailability:
 
     def report(self, s: Session, network: Network, versions: set[int] | None
                ) -> dict[str, Any]:
-        from onestack.network.models.subnets import Subnet
-
         subnets = list(s.scalars(sa.select(Subnet).where(Subnet.network_id == network.id)
                                  .order_by(Subnet.created_at, Subnet.id)))
         used = dict(s.execute(sa.select(IPAllocation.subnet_id, sa.func.count()).where(

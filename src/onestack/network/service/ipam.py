@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from onestack.core.errors import BadRequest, Conflict
 from onestack.network.models.ports import IPAllocation
+from onestack.network.models.subnets import AllocationPool
 
 BASE_MAC = "fa:16:3e"
 CANDIDATES = 8  # racing allocators pick at random among this many free addresses
@@ -87,8 +88,6 @@ def valid_host(subnet: Any, ip: str, device_owner: str = "") -> bool:
 def pools_of(s: Session, subnet: Any) -> list[tuple[int, int]]:
     """The subnet's allocation ranges as (first, last) integers, in address order; the
     whole range minus the gateway when the subnet lists none."""
-    from onestack.network.models.subnets import AllocationPool
-
     rows = s.execute(sa.select(AllocationPool.first_ip, AllocationPool.last_ip).where(
         AllocationPool.subnet_id == subnet.id)).all()
     if rows:

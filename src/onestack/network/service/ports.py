@@ -26,14 +26,12 @@ from onestack.network.models.ports import (AllowedAddressPair, ExtraDhcpOpt, IPA
                                            Port, PortSecurityGroup)
 from onestack.network.resources.ports import PORT
 from onestack.network.service import ipam
+from onestack.network.service import port_addresses as addresses
+from onestack.network.service.port_addresses import MAX_FIXED_IPS, is_router_port
 from onestack.network.service.engine import Collection, new_uuid
 
 # ports a network or subnet delete takes with it (not "in use")
 AUTO_DELETE_OWNERS = ("network:dhcp", "network:distributed")
-ROUTER_INTERFACE_OWNERS = ("network:router_interface", "network:router_interface_distributed",
-                           "network:ha_router_replicated_interface",
-                           "network:router_centralized_snat")
-MAX_FIXED_IPS = 5
 DEFAULT_DNS_DOMAIN = "openstacklocal."
 STATUSES = ("DOWN", "ACTIVE", "BUILD", "ERROR")
 OVS_VIF_DETAILS = {"connectivity": "l2", "port_filter": True, "ovs_hybrid_plug": False,
@@ -43,10 +41,6 @@ OVS_VIF_DETAILS = {"connectivity": "l2", "port_filter": True, "ovs_hybrid_plug":
 def mac_in_use(network_id: str, mac: str) -> Conflict:
     return Conflict(f"Unable to complete operation for network {network_id}. The mac "
                     f"address {mac} is in use.", kind="MacAddressInUse")
-
-
-def is_router_port(owner: str) -> bool:
-    return owner in ROUTER_INTERFACE_OWNERS
 
 
 def binding_state(host: str) -> tuple[str, dict[str, Any]]:
@@ -77,12 +71,6 @@ class Ports(Collection):
         if row is None:
             raise BadRequest(f"Network {network_id} could not be found.")
         return row
-
-    def subnets_on(self, s: Session, network_id: str) -> list[Any]:
-        from onestack.network.models.subnets import Subnet
-
-        return list(s.scalars(sa.select(Subnet).where(Subnet.network_id == network_id)
-                              .order_by(Subnet.created_at, Subnet.id)))
 
     def owner_target(self, project_id: str, network: Network) -> dict[str, Any]:
         return {"project_id": project_id, "tenant_id": project_id,
@@ -151,8 +139,7 @@ class Ports(Collection):
         if doc.get("qos_policy_id"):
             self.check_qos(s, ctx, doc["qos_policy_id"])
         if doc.get("fixed_ips") is not None and len(doc["fixed_ips"]) > MAX_FIXED_IPS:
-            raise BadRequest("Exceeded maximum amount of fixed ips per port.",
-                             kind="InvalidInput")
+            raise addresses.too_many()
         if doc.get("mac_address"):
             if self.mac_taken(s, network.id, doc["mac_address"]):
                 raise mac_in_use(network.id, doc["mac_address"])
@@ -223,121 +210,10 @@ class Ports(Collection):
 
     def after_create(self, s: Session, ctx: RequestContext, row: Port,
                      doc: dict[str, Any]) -> None:
-        self.allocate(s, row, doc.get("fixed_ips"))
+        addresses.allocate(s, row, doc.get("fixed_ips"))
         self.write_pairs(s, row, doc.get("allowed_address_pairs") or [], fresh=True)
         self.write_opts(s, row, doc.get("extra_dhcp_opts") or [], fresh=True)
         self.write_groups(s, row, doc["security_groups"], fresh=True)
-
-    # --- addresses -----------------------------------------------------------------------
-    def allocate(self, s: Session, row: Port, requests: list[dict[str, str]] | None,
-                 *, held: list[tuple[str, str]] = ()) -> None:
-        """Give the port the addresses asked for (None: one IPv4 and one stateful IPv6
-        address from the first subnets with room), plus its SLAAC address on every
-        auto-address subnet (router ports excepted). ``held``: (subnet, ip) it keeps."""
-        subnets = self.subnets_on(s, row.network_id)
-        by_id = {sn.id: sn for sn in subnets}
-        router = is_router_port(row.device_owner)
-        covered = {sid for sid, _ in held}
-        if requests is None:
-            for group in ([sn for sn in subnets if sn.ip_version == 4],
-                          [sn for sn in subnets if sn.ip_version == 6
-                           and not ipam.is_auto_address(sn)]):
-                if not group:
-                    continue
-                for sn in group:
-                    if ipam.allocate_any(s, sn, row.id) is not None:
-                        covered.add(sn.id)
-                        break
-                else:
-                    raise ipam.generation_failure(row.network_id)
-        else:
-            for req in requests:
-                sn = self.subnet_for(row, req, by_id, subnets)
-                covered.add(sn.id)
-                auto = ipam.is_auto_address(sn) and not router
-                if "ip_address" in req:
-                    if auto:
-                        raise BadRequest(
-                            f"Invalid input for operation: IPv6 address {req['ip_address']} "
-                            f"cannot be directly assigned to a port on subnet {sn.id} as the "
-                            "subnet is configured for automatic addresses.",
-                            kind="InvalidInput")
-                    ipam.allocate_specific(s, sn, req["ip_address"], row.id,
-                                           row.device_owner)
-                elif auto:
-                    ipam.allocate_auto(s, sn, row.mac_address, row.id)
-                elif ipam.allocate_any(s, sn, row.id) is None:
-                    raise ipam.generation_failure(row.network_id)
-        if not router:
-            for sn in subnets:
-                if ipam.is_auto_address(sn) and sn.id not in covered:
-                    ipam.allocate_auto(s, sn, row.mac_address, row.id)
-
-    def subnet_for(self, row: Port, req: dict[str, str], by_id: dict[str, Any],
-                   subnets: list[Any]) -> Any:
-        if "subnet_id" in req:
-            sn = by_id.get(req["subnet_id"])
-            if sn is None:
-                raise BadRequest(f"Invalid input for operation: Failed to create port on "
-                                 f"network {row.network_id}, because fixed_ips included "
-                                 f"invalid subnet {req['subnet_id']}.", kind="InvalidInput")
-            if "ip_address" in req and not ipam.valid_host(sn, req["ip_address"],
-                                                          row.device_owner):
-                raise ipam.invalid_for_subnet(req["ip_address"])
-            return sn
-        ip = ipaddress.ip_address(req["ip_address"])
-        for sn in subnets:
-            if ip in ipaddress.ip_network(sn.cidr):
-                return sn
-        raise BadRequest(f"IP address {ip} is not a valid IP for any of the subnets on the "
-                         "specified network.", kind="InvalidIpForNetwork")
-
-    def change_fixed_ips(self, s: Session, row: Port, requests: list[dict[str, str]]) -> None:
-        """Replace the port's addresses: the ones still asked for stay, the rest go back
-        to their pools, new ones are taken (SLAAC addresses stay)."""
-        if len(requests) > MAX_FIXED_IPS:
-            raise BadRequest("Exceeded maximum amount of fixed ips per port.",
-                             kind="InvalidInput")
-        current = [(a.subnet_id, a.ip_address) for a in s.scalars(
-            sa.select(IPAllocation).where(IPAllocation.port_id == row.id))]
-        remaining, keep, wanted = list(current), [], []
-        for req in requests:
-            match = next((c for c in remaining
-                          if ("ip_address" not in req or c[1] == req["ip_address"])
-                          and ("subnet_id" not in req or c[0] == req["subnet_id"])), None)
-            if match is None:
-                wanted.append(req)
-            else:
-                remaining.remove(match)
-                keep.append(match)
-        if remaining and not is_router_port(row.device_owner):
-            auto = {sn.id for sn in self.subnets_on(s, row.network_id)
-                    if ipam.is_auto_address(sn)}
-            asked = {r.get("subnet_id") for r in requests}
-            kept_auto = [c for c in remaining if c[0] in auto and c[0] not in asked]
-            keep += kept_auto
-            remaining = [c for c in remaining if c not in kept_auto]
-        for subnet_id, ip in remaining:
-            s.execute(sa.delete(IPAllocation).where(IPAllocation.subnet_id == subnet_id,
-                                                    IPAllocation.ip_address == ip,
-                                                    IPAllocation.port_id == row.id))
-        s.flush()
-        self.allocate(s, row, wanted, held=keep)
-
-    def renumber_slaac(self, s: Session, row: Port) -> None:
-        """A new MAC moves the port's SLAAC addresses to its new EUI-64 ones."""
-        s.flush()
-        if is_router_port(row.device_owner):
-            return
-        auto = {sn.id: sn for sn in self.subnets_on(s, row.network_id)
-                if ipam.is_auto_address(sn)}
-        held = [a for a in s.scalars(sa.select(IPAllocation).where(
-            IPAllocation.port_id == row.id)) if a.subnet_id in auto]
-        for a in held:
-            s.delete(a)
-        s.flush()
-        for a in held:
-            ipam.allocate_auto(s, auto[a.subnet_id], row.mac_address, row.id)
 
     # --- the other parts -----------------------------------------------------------------
     def write_pairs(self, s: Session, row: Port, pairs: list[dict[str, str]],
@@ -445,9 +321,9 @@ class Ports(Collection):
     def after_update(self, s: Session, ctx: RequestContext, row: Port,
                      changes: dict[str, Any]) -> None:
         if changes.get("fixed_ips") is not None:
-            self.change_fixed_ips(s, row, changes["fixed_ips"])
+            addresses.change_fixed_ips(s, row, changes["fixed_ips"])
         if getattr(row, "previous_mac", None):
-            self.renumber_slaac(s, row)
+            addresses.renumber_slaac(s, row)
         if "allowed_address_pairs" in changes:
             self.write_pairs(s, row, changes["allowed_address_pairs"] or [])
         if "extra_dhcp_opts" in changes:
@@ -497,7 +373,7 @@ class Ports(Collection):
     def extras(self, s: Session, ctx: RequestContext, rows: list[Port]
                ) -> dict[str, dict[str, Any]]:
         ids = [r.id for r in rows]
-        ips = self.fixed_ips_of(s, ids)
+        ips = addresses.fixed_ips_of(s, ids)
         pairs: dict[str, list[dict[str, str]]] = {}
         opts: dict[str, list[dict[str, Any]]] = {}
         groups: dict[str, list[str]] = {}
@@ -548,54 +424,17 @@ class Ports(Collection):
 
     def computed_filter(self, name: str, values: list[str]) -> Any | None:
         if name == "fixed_ips":
-            return self.fixed_ips_clause(values)
+            return addresses.fixed_ips_clause(values)
         if name == "security_groups":
             return sa.exists().where(PortSecurityGroup.port_id == Port.id,
                                      PortSecurityGroup.security_group_id.in_(values))
         return None
 
-    def fixed_ips_clause(self, values: list[str]) -> Any:
-        """``fixed_ips=ip_address=X``, ``subnet_id=Y``, ``ip_address_substr=Z``: one
-        address of the port matches them all."""
-        ips, subnets, parts = [], [], []
-        for value in values:
-            key, sep, wanted = value.partition("=")
-            if not sep or key not in ("ip_address", "subnet_id", "ip_address_substr"):
-                raise BadRequest(f"Invalid input for fixed_ips filter: '{value}'",
-                                 kind="HTTPBadRequest")
-            if key == "ip_address":
-                try:
-                    ips.append(str(ipaddress.ip_address(wanted)))
-                except ValueError:
-                    ips.append(wanted)
-            elif key == "subnet_id":
-                subnets.append(wanted)
-            else:
-                parts.append(wanted)
-        clauses = [IPAllocation.port_id == Port.id]
-        if ips:
-            clauses.append(IPAllocation.ip_address.in_(ips))
-        if subnets:
-            clauses.append(IPAllocation.subnet_id.in_(subnets))
-        for part in parts:
-            escaped = part.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            clauses.append(IPAllocation.ip_address.like(f"%{escaped}%", escape="\\"))
-        return sa.exists().where(*clauses)
-
     # --- what other collections call -----------------------------------------------------
     def fixed_ips_of(self, s: Session, port_ids: list[str]
                      ) -> dict[str, list[dict[str, str]]]:
         """Each port's addresses, IPv4 first, in address order."""
-        found: dict[str, list[tuple[int, int, str, str]]] = {}
-        for start in range(0, len(port_ids), 500):
-            for port_id, subnet_id, ip in s.execute(sa.select(
-                    IPAllocation.port_id, IPAllocation.subnet_id, IPAllocation.ip_address)
-                    .where(IPAllocation.port_id.in_(port_ids[start:start + 500]))):
-                addr = ipaddress.ip_address(ip)
-                found.setdefault(port_id, []).append((addr.version, int(addr), subnet_id, ip))
-        return {pid: [{"subnet_id": sid, "ip_address": ip}
-                      for _, _, sid, ip in sorted(entries)]
-                for pid, entries in found.items()}
+        return addresses.fixed_ips_of(s, port_ids)
 
     def make(self, s: Session, ctx: RequestContext, *, network_id: str, project_id: str,
              device_owner: str = "", device_id: str = "",
