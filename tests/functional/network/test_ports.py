@@ -257,3 +257,26 @@ def test_router_and_floating_ip_ports_cannot_be_deleted_directly(net: NetApi) ->
     # gone with their owners
     assert_status(net.delete(f"/floatingips/{fip['id']}"), 204)
     neutron_fault(net.get(f"/ports/{fip_port[0]['id']}"), 404)
+
+
+def test_create_answer_is_what_show_answers(net: NetApi, member: Member) -> None:
+    network = net.network(member.token)
+    subnet(net, network, "10.41.0.0/24", member.token)
+    group = net.create("security-groups", "security_group", member.token, name=unique("sg"))
+    made = port(net, network, member.token, security_groups=[group["id"]],
+                allowed_address_pairs=[{"ip_address": "10.41.0.200"},
+                                       {"ip_address": "10.42.0.0/24",
+                                        "mac_address": "fa:16:3e:00:41:01"}],
+                extra_dhcp_opts=[{"opt_name": "tftp-server", "opt_value": "10.0.0.9"},
+                                 {"opt_name": "bootfile-name", "opt_value": "pxelinux.0"},
+                                 {"opt_name": "mtu", "opt_value": "1400", "ip_version": 6}],
+                dns_name="vm1")
+    shown = assert_status(net.get(f"/ports/{made['id']}", member.token), 200)["port"]
+    assert made == shown
+    assert made["dns_assignment"] == [{"hostname": "vm1", "ip_address": ips(made)[0],
+                                       "fqdn": "vm1.openstacklocal."}]
+    bulk = assert_status(net.post("/ports", json={"ports": [
+        {"network_id": network["id"]}, {"network_id": network["id"], "dns_name": "b"}]}),
+        201)["ports"]
+    for p in bulk:
+        assert p == assert_status(net.get(f"/ports/{p['id']}"), 200)["port"]

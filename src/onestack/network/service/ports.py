@@ -417,6 +417,35 @@ class Ports(Collection):
                 out[r.id]["trunk_details"] = trunks[r.id]
         return out
 
+    def created_extras(self, s: Session, ctx: RequestContext, rows: list[Port],
+                       docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """What ``extras`` would read back, from the docs the rows were just made from
+        (only the addresses, which the allocator chose, are read)."""
+        ips = addresses.fixed_ips_of(s, [r.id for r in rows])
+        domain = str(getattr(self.deps.settings, "network_dns_domain", "")
+                     or DEFAULT_DNS_DOMAIN)
+        out = {}
+        for r, doc in zip(rows, docs):
+            fixed = ips.get(r.id, [])
+            pairs = {}
+            for pair in doc.get("allowed_address_pairs") or []:
+                mac = pair.get("mac_address") or r.mac_address
+                pairs.setdefault((mac, pair["ip_address"]), {
+                    "ip_address": pair["ip_address"], "mac_address": mac})
+            opts = {(o["ip_version"], o["opt_name"]): o
+                    for o in doc.get("extra_dhcp_opts") or []}
+            network = doc.get("_network")
+            out[r.id] = {"fixed_ips": fixed,
+                         "qos_network_policy_id": getattr(network, "qos_policy_id", None),
+                         "allowed_address_pairs": list(pairs.values()),
+                         "extra_dhcp_opts": [dict(opts[k]) for k in sorted(opts)
+                                             if opts[k]["opt_value"] is not None],
+                         "security_groups": sorted(set(doc.get("security_groups") or [])),
+                         "dns_assignment": [self.dns_entry(r, f["ip_address"], domain)
+                                            for f in fixed],
+                         "ip_allocation": "immediate"}
+        return out
+
     @staticmethod
     def dns_entry(row: Port, ip: str, domain: str) -> dict[str, str]:
         host = row.dns_name or "host-" + ip.replace(".", "-").replace(":", "-")
