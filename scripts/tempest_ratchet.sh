@@ -61,5 +61,5 @@ run_slice compute-image tests/tempest/compute-image.passing.txt "" "" \
     'tempest\.api\.(compute|image)' identity,compute,image,network \
     "$ROOT/tests/tempest/compute.conf"
 run_slice network tests/tempest/network.passing.txt "" "" 'tempest\.api\.network' \
-    identity,network
+    identity,compute,network
 exit $status

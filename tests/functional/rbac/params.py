@@ -346,7 +346,8 @@ _BODIES: dict[str, Any] = {
     "POST /identity/v3/s3tokens": lambda w, v: _s3_request(w),
     # compute
     "POST /compute/v2.1/servers": lambda w, v: {"server": {
-        "name": unique("vm"), "imageRef": w.public_image, "flavorRef": "42"}},
+        "name": unique("vm"), "imageRef": w.public_image, "flavorRef": "42",
+        "networks": "none"}},
     "PUT /compute/v2.1/servers/{server_id}": {"server": {"name": "renamed"}},
     "POST /compute/v2.1/servers/{server_id}/metadata": {"metadata": {"k1": "v"}},
     "PUT /compute/v2.1/servers/{server_id}/metadata": {"metadata": {"k1": "v"}},
