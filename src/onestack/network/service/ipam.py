@@ -17,6 +17,7 @@ from __future__ import annotations
 import ipaddress
 import random
 import secrets
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,6 +40,13 @@ IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 def random_mac(rng: random.Random | None = None) -> str:
     tail = (rng.getrandbits(24) if rng else secrets.randbits(24))
     return f"{BASE_MAC}:{tail >> 16:02x}:{(tail >> 8) & 0xff:02x}:{tail & 0xff:02x}"
+
+
+def ip_int(ip: str) -> int:
+    """A stored (canonical) address as an integer: ``inet_pton`` is several times
+    cheaper than ``ipaddress.ip_address`` (an allocation reads every address taken)."""
+    family = socket.AF_INET6 if ":" in ip else socket.AF_INET
+    return int.from_bytes(socket.inet_pton(family, ip), "big")
 
 
 def is_auto_address(subnet: Any) -> bool:
@@ -169,7 +177,7 @@ def allocate_any(s: Session, subnet: Any, port_id: str, *,
     pools = pools_of(s, subnet)
     lost: set[int] = set()
     for _ in range(MAX_ATTEMPTS):
-        used = {int(ipaddress.ip_address(ip)) for ip in used_ips(s, subnet.id)} | lost
+        used = {ip_int(ip) for ip in used_ips(s, subnet.id)} | lost
         candidates = list(free_candidates(pools, used, CANDIDATES))
         if not candidates:
             return None

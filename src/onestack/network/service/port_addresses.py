@@ -155,8 +155,8 @@ def fixed_ips_of(s: Session, port_ids: list[str]
         for port_id, subnet_id, ip in s.execute(sa.select(
                 IPAllocation.port_id, IPAllocation.subnet_id, IPAllocation.ip_address)
                 .where(IPAllocation.port_id.in_(port_ids[start:start + 500]))):
-            addr = ipaddress.ip_address(ip)
-            found.setdefault(port_id, []).append((addr.version, int(addr), subnet_id, ip))
+            found.setdefault(port_id, []).append(
+                (6 if ":" in ip else 4, ipam.ip_int(ip), subnet_id, ip))
     return {pid: [{"subnet_id": sid, "ip_address": ip}
                   for _, _, sid, ip in sorted(entries)]
             for pid, entries in found.items()}
