@@ -66,9 +66,9 @@ def make_image_and_server(client: httpx.Client, token: str) -> None:
     upload = client.put(f"/image/v2/images/{image['id']}/file", content=b"x" * 4096,
                         headers={**headers, "Content-Type": "application/octet-stream"})
     assert upload.status_code == 204, upload.text
-    server = client.post("/compute/v2.1/servers", headers=headers, json={"server": {
-        "name": "modes", "imageRef": image["id"], "flavorRef": "1",
-        "networks": "none"}})
+    server = client.post("/compute/v2.1/servers", json={"server": {
+        "name": "modes", "imageRef": image["id"], "flavorRef": "1", "networks": "none"}},
+        headers={**headers, "X-OpenStack-Nova-API-Version": "2.37"})
     assert server.status_code == 202, server.text
     server_id = server.json()["server"]["id"]
     deadline = time.monotonic() + 60
