@@ -62,6 +62,11 @@ def run_onestack(a: argparse.Namespace, out_dir: Path) -> dict:
             f"while kill -0 $pid 2>/dev/null; do i=$((i+1)); "
             f"if [ $i -ge 200 ]; then echo 'onestack ignored SIGTERM for 20 s: SIGKILL' >&2; "
             f"kill -KILL -$pid 2>/dev/null; fi; sleep 0.1; done")
+    try:  # a server left on the port would be measured instead of this one
+        httpx.get(f"http://127.0.0.1:{a.port}/", timeout=2)
+        raise RuntimeError(f"port {a.port} is already taken: stop what listens there")
+    except httpx.HTTPError:
+        pass
     t0 = time.monotonic()
     subprocess.run(start, shell=True, check=True)
     try:
