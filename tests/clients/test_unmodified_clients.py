@@ -128,3 +128,80 @@ def test_servers_with_openstacksdk(cloud, monkeypatch):
     conn.compute.delete_server(server)
     conn.compute.wait_for_delete(server, wait=60)
     assert conn.compute.find_server("sdk-vm") is None
+
+
+def test_networking_with_the_cli(cloud):
+    """Network, subnet, router with an external gateway and an interface, a security group
+    with rules, a port, a server on the network and a floating IP associated to it."""
+    net = osc(cloud, "network", "create", "cli-net", "-f", "value", "-c", "id")
+    osc(cloud, "subnet", "create", "--network", "cli-net", "--subnet-range", "192.0.2.0/24",
+        "cli-subnet")
+    osc(cloud, "router", "create", "cli-router")
+    osc(cloud, "router", "set", "--external-gateway", "public", "cli-router")
+    osc(cloud, "router", "add", "subnet", "cli-router", "cli-subnet")
+    gateway = osc(cloud, "router", "show", "cli-router", "-f", "json", "-c",
+                  "external_gateway_info")
+    assert '"network_id"' in gateway
+    osc(cloud, "security", "group", "create", "cli-sg")
+    osc(cloud, "security", "group", "rule", "create", "--protocol", "tcp", "--dst-port", "22",
+        "--remote-ip", "0.0.0.0/0", "cli-sg")
+    rules = osc(cloud, "security", "group", "rule", "list", "cli-sg", "-f", "value", "-c",
+                "Port Range")
+    assert "22:22" in rules
+    port_ip = osc(cloud, "port", "create", "--network", "cli-net", "--fixed-ip",
+                  "subnet=cli-subnet,ip-address=192.0.2.50", "cli-port", "-f", "json",
+                  "-c", "fixed_ips")
+    assert "192.0.2.50" in port_ip
+    osc(cloud, "image", "create", "--disk-format", "raw", "--container-format", "bare",
+        "--public", "cli-net-image")
+    status = osc(cloud, "server", "create", "--image", "cli-net-image", "--flavor", "m1.tiny",
+                 "--nic", f"net-id={net}", "--security-group", "cli-sg", "--wait",
+                 "cli-net-vm", "-f", "value", "-c", "status")
+    assert status == "ACTIVE"
+    listed = osc(cloud, "server", "list", "--name", "cli-net-vm", "-f", "value", "-c",
+                 "Networks")
+    assert "cli-net" in listed and "192.0.2." in listed
+    fip = osc(cloud, "floating", "ip", "create", "public", "-f", "value", "-c",
+              "floating_ip_address")
+    osc(cloud, "server", "add", "floating", "ip", "cli-net-vm", fip)
+    deadline = time.monotonic() + 30
+    while fip not in osc(cloud, "server", "show", "cli-net-vm", "-f", "value", "-c",
+                         "addresses"):
+        assert time.monotonic() < deadline, "the floating IP never showed on the server"
+        time.sleep(0.5)
+    osc(cloud, "server", "delete", "--wait", "cli-net-vm")
+    osc(cloud, "floating", "ip", "delete", fip)
+    osc(cloud, "port", "delete", "cli-port")
+    osc(cloud, "router", "remove", "subnet", "cli-router", "cli-subnet")
+    osc(cloud, "router", "delete", "cli-router")
+    osc(cloud, "network", "delete", "cli-net")
+    assert "cli-net" not in osc(cloud, "network", "list", "-f", "value", "-c", "Name").split()
+
+
+def test_networking_with_openstacksdk(cloud, monkeypatch):
+    import openstack
+
+    monkeypatch.setenv("OS_CLIENT_CONFIG_FILE", cloud["env"]["OS_CLIENT_CONFIG_FILE"])
+    conn = openstack.connect(cloud="onestack")
+    net = conn.network.create_network(name="sdk-net")
+    subnet = conn.network.create_subnet(network_id=net.id, ip_version=4,
+                                        cidr="198.51.100.0/24", name="sdk-subnet")
+    public = conn.network.find_network("public")
+    router = conn.network.create_router(name="sdk-router",
+                                        external_gateway_info={"network_id": public.id})
+    conn.network.add_interface_to_router(router, subnet_id=subnet.id)
+    group = conn.network.create_security_group(name="sdk-sg")
+    conn.network.create_security_group_rule(security_group_id=group.id, direction="ingress",
+                                            protocol="icmp", ethertype="IPv4")
+    port = conn.network.create_port(network_id=net.id, security_group_ids=[group.id])
+    assert port.fixed_ips[0]["subnet_id"] == subnet.id
+    fip = conn.network.create_ip(floating_network_id=public.id, port_id=port.id)
+    assert fip.fixed_ip_address == port.fixed_ips[0]["ip_address"]
+    assert conn.network.get_ip(fip.id).router_id == router.id
+    conn.network.delete_ip(fip)
+    conn.network.delete_port(port)
+    conn.network.remove_interface_from_router(router, subnet_id=subnet.id)
+    conn.network.delete_router(router)
+    conn.network.delete_security_group(group)
+    conn.network.delete_network(net)
+    assert conn.network.find_network("sdk-net") is None
