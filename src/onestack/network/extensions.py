@@ -14,6 +14,8 @@ EXTENSIONS: list[tuple[str, str, str]] = [
      "Resources have a revision_number that every change bumps."),
     ("revision-if-match", "If-Match constraints based on revision_number",
      "Updates and deletes honour If-Match: revision_number=N."),
+    ("tag", "Tag support", "Tags on networks: the older alias of standard-attr-tag, which "
+     "clients and Tempest still look for."),
     ("standard-attr-tag", "Tag support for resources with standard attribute",
      "Tags on every resource with standard attributes."),
     ("sorting", "Sorting support", "sort_key and sort_dir on lists."),
