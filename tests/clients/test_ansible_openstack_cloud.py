@@ -20,16 +20,13 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import venv
 import zipfile
 from pathlib import Path
 
-import httpx
 import pytest
 
 pytestmark = pytest.mark.ha
@@ -40,17 +37,6 @@ COLLECTION = "ansible_collections/openstack/cloud/"
 PLAYBOOK = Path(__file__).with_name("ansible") / "network.yml"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "onestack-tests" / \
     f"ansible-{ANSIBLE.split('==')[1]}-py{sys.version_info[0]}{sys.version_info[1]}"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _bin(name: str) -> str:
-    found = Path(sys.executable).with_name(name)
-    return str(found) if found.exists() else (shutil.which(name) or name)
 
 
 def _run(cmd: list[str], timeout: int) -> None:
@@ -89,31 +75,6 @@ def ansible_playbook() -> tuple[str, Path]:
         if not (CACHE / "ready").exists():
             _build_toolchain(CACHE)
     return str(CACHE / "venv" / "bin" / "ansible-playbook"), CACHE / "collections"
-
-
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    data = tmp_path_factory.mktemp("up")
-    port = _free_port()
-    env = {**os.environ, "ONESTACK_PASSWORD_HASH_ROUNDS": "4"}
-    proc = subprocess.Popen([_bin("onestack"), "up", "--data-dir", str(data), "--port",
-                             str(port), "--admin-password", "ansible-secret"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/identity/v3", timeout=1).status_code \
-                        == 200 and (data / "clouds.yaml").exists():
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "onestack up did not answer"
-            time.sleep(0.2)
-        yield {"data": data, "env": {**env, "OS_CLIENT_CONFIG_FILE": str(data / "clouds.yaml")}}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_networking_with_ansible_openstack_cloud(cloud, ansible_playbook, tmp_path):

@@ -3,57 +3,18 @@ drive identity, images and servers end to end, as a user would."""
 from __future__ import annotations
 
 import os
-import shutil
-import socket
 import subprocess
-import sys
 import time
-from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.clients.conftest import venv_bin
 
 pytestmark = pytest.mark.ha
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _bin(name: str) -> str:
-    found = Path(sys.executable).with_name(name)
-    return str(found) if found.exists() else (shutil.which(name) or name)
-
-
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory):
-    data = tmp_path_factory.mktemp("up")
-    port = _free_port()
-    env = {**os.environ, "ONESTACK_PASSWORD_HASH_ROUNDS": "4"}
-    proc = subprocess.Popen([_bin("onestack"), "up", "--data-dir", str(data), "--port",
-                             str(port), "--admin-password", "client-secret"], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/identity/v3", timeout=1).status_code \
-                        == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "onestack up did not answer"
-            time.sleep(0.2)
-        yield {"data": data, "env": {**env, "OS_CLIENT_CONFIG_FILE": str(data / "clouds.yaml")}}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-
-
 def osc(cloud, *args: str) -> str:
-    cmd = [_bin("openstack"), "--os-cloud", "onestack", *args]
+    cmd = [venv_bin("openstack"), "--os-cloud", "onestack", *args]
     result = subprocess.run(cmd, env=cloud["env"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, f"{' '.join(args)}: {result.stderr[-2000:]}"
     return result.stdout.strip()
@@ -74,7 +35,7 @@ def test_identity_with_the_cli(cloud):
     env = {k: v for k, v in cloud["env"].items() if k != "OS_CLIENT_CONFIG_FILE"}
     clouds = (cloud["data"] / "clouds.yaml").read_text()
     url = next(line.split(": ", 1)[1] for line in clouds.splitlines() if "auth_url" in line)
-    result = subprocess.run([_bin("openstack"), "--os-auth-type", "v3applicationcredential",
+    result = subprocess.run([venv_bin("openstack"), "--os-auth-type", "v3applicationcredential",
                              "--os-auth-url", url, "--os-application-credential-id", cred[0],
                              "--os-application-credential-secret", cred[1], "token", "issue",
                              "-f", "value", "-c", "project_id"], env=env, capture_output=True,
