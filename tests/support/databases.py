@@ -7,10 +7,13 @@ uniquely named database is created (and dropped afterwards). Unset means ``sqlit
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -82,3 +85,22 @@ class TestDatabase:
             else:
                 conn.execute(sa.text(f"DROP DATABASE IF EXISTS {self.name}"))
         self._admin.dispose()
+
+
+@contextlib.contextmanager
+def migrated_database(backend: Backend, tmp_dir: Path) -> Iterator[Any]:
+    """A fresh database of ``backend``, migrated to every head, as a ``core.db.Database``;
+    disposed and dropped afterwards. What direct reconcile and service tests start from."""
+    from onestack import migrations
+    from onestack.core.db import Database
+
+    database = TestDatabase(backend, tmp_dir)
+    try:
+        migrations.upgrade(database.url)
+        handle = Database(database.url)
+        try:
+            yield handle
+        finally:
+            handle.dispose()
+    finally:
+        database.drop()

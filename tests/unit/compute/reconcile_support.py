@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from onestack import migrations
 from onestack.compute import models as cm
 from onestack.compute import states as st
 from onestack.compute.agent import HostAgent
@@ -19,7 +18,7 @@ from onestack.compute.drivers.fake import FakeDriver
 from onestack.core.bus import InProcessBus
 from onestack.core.db import Database, utcnow
 from onestack.placement import models as pm
-from tests.support.databases import TestDatabase, configured_backends
+from tests.support.databases import configured_backends, migrated_database
 
 BACKENDS = configured_backends()
 TINY = {"id": "t1", "name": "tiny", "vcpus": 1, "ram": 512, "disk": 1, "ephemeral": 0,
@@ -31,14 +30,8 @@ SMALL = {"id": "t2", "name": "small", "vcpus": 2, "ram": 1024, "disk": 2, "ephem
 @pytest.fixture(scope="module", params=BACKENDS, ids=[b.kind for b in BACKENDS])
 def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
        ) -> Iterator[Database]:
-    database = TestDatabase(request.param, tmp_path_factory.mktemp("db"))
-    try:
-        migrations.upgrade(database.url)
-        handle = Database(database.url)
+    with migrated_database(request.param, tmp_path_factory.mktemp("db")) as handle:
         yield handle
-        handle.dispose()
-    finally:
-        database.drop()
 
 
 def unique(prefix: str) -> str:

@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from onestack import migrations
 from onestack.core.bus import InProcessBus
 from onestack.core.config import Settings
 from onestack.core.context import RequestContext
@@ -25,7 +24,7 @@ from onestack.network.models.agents import Agent, L3Binding
 from onestack.network.models.ports import Port
 from onestack.network.service import agents as reg
 from onestack.network.service.router_interfaces import RouterInterfaces
-from tests.support.databases import TestDatabase, configured_backends
+from tests.support.databases import configured_backends, migrated_database
 
 BACKENDS = configured_backends()
 
@@ -33,14 +32,8 @@ BACKENDS = configured_backends()
 @pytest.fixture(scope="module", params=BACKENDS, ids=[b.kind for b in BACKENDS])
 def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
        ) -> Iterator[Database]:
-    database = TestDatabase(request.param, tmp_path_factory.mktemp("db"))
-    try:
-        migrations.upgrade(database.url)
-        handle = Database(database.url)
+    with migrated_database(request.param, tmp_path_factory.mktemp("db")) as handle:
         yield handle
-        handle.dispose()
-    finally:
-        database.drop()
 
 
 def unique(prefix: str) -> str:

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from onestack import migrations
 from onestack.core.bus import InProcessBus
 from onestack.core.config import Settings
 from onestack.core.context import RequestContext
@@ -20,21 +19,15 @@ from onestack.network.agent import runner
 from onestack.network.models.ports import Port
 from onestack.network.service.query import ListQuery
 from onestack.server import default_registry
-from tests.support.databases import TestDatabase, configured_backends
+from tests.support.databases import configured_backends, migrated_database
 
 BACKENDS = configured_backends()[:1]  # threads and a clock: one backend is enough
 
 
 @pytest.fixture(scope="module")
 def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    database = TestDatabase(BACKENDS[0], tmp_path_factory.mktemp("db"))
-    try:
-        migrations.upgrade(database.url)
-        handle = Database(database.url)
+    with migrated_database(BACKENDS[0], tmp_path_factory.mktemp("db")) as handle:
         yield handle
-        handle.dispose()
-    finally:
-        database.drop()
 
 
 def wait_for(check, seconds: float = 10.0) -> bool:

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from onestack import migrations
 from onestack.core.bus import InProcessBus
 from onestack.core.config import Settings
 from onestack.core.context import RequestContext
@@ -20,7 +19,7 @@ from onestack.network.agent.runner import collections as network_collections
 from onestack.network.models.l2 import Network
 from onestack.network.models.ports import IPAllocation, Port
 from onestack.network.models.subnets import Subnet
-from tests.support.databases import TestDatabase, configured_backends
+from tests.support.databases import configured_backends, migrated_database
 
 BACKENDS = configured_backends()
 
@@ -28,14 +27,8 @@ BACKENDS = configured_backends()
 @pytest.fixture(scope="module", params=BACKENDS, ids=[b.kind for b in BACKENDS])
 def db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
        ) -> Iterator[Database]:
-    database = TestDatabase(request.param, tmp_path_factory.mktemp("db"))
-    try:
-        migrations.upgrade(database.url)
-        handle = Database(database.url)
+    with migrated_database(request.param, tmp_path_factory.mktemp("db")) as handle:
         yield handle
-        handle.dispose()
-    finally:
-        database.drop()
 
 
 @pytest.fixture(scope="module")
