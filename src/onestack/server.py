@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 # One line per service, in mount order; each module defines ``SPEC``.
 SERVICE_MODULES: list[str] = ["onestack.identity.app", "onestack.compute.app",
                               "onestack.image.app", "onestack.placement.app",
-                              "onestack.network.app"]
+                              "onestack.network.app", "onestack.volume.app"]
 
 
 def default_registry() -> Registry:

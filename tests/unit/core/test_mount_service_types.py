@@ -13,4 +13,4 @@ def test_each_mount_carries_its_catalog_type(tmp_path):
     expected = {spec.prefix: spec.catalog[0].type for spec in default_registry()}
     assert types == expected
     assert set(expected.values()) == {"identity", "compute", "image", "placement",
-                                      "network"}
+                                      "network", "block-storage"}

@@ -1,0 +1,8 @@
+"""(being built) the types routes."""
+from __future__ import annotations
+
+from onestack.volume.api.common import Cinder, VolumeRoutes
+
+
+def routes(c: Cinder) -> VolumeRoutes:
+    return VolumeRoutes()

@@ -1,0 +1,53 @@
+"""Registers the Block Storage service (Cinder v3 API) under ``/volume``: its route
+modules, catalog entries (``block-storage`` and the ``volumev3`` alias clients still look
+up), microversions, models and the volume agent."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+from onestack.core.registry import (AgentRunner, CatalogEntry, Microversions, ServiceSpec,
+                                    collect_routes)
+
+if TYPE_CHECKING:
+    from onestack.core.http import Route
+    from onestack.core.platform import Platform
+    from onestack.core.registry import AgentContext
+
+PREFIX = "/volume"
+ROOT = PREFIX + "/v3"
+MICROVERSIONS = Microversions("volume", "3.0", "3.71")
+CATALOG = [("block-storage", "cinder", ROOT), ("volumev3", "cinderv3", ROOT)]
+
+# Route modules under onestack.volume.api (each ``routes(cinder) -> RouteTable``), in
+# match order: a module with literal paths (``/volumes/detail``) before ``{id}`` ones.
+ROUTE_MODULES = ["versions", "volume_actions", "volumes", "types", "qos_specs",
+                 "snapshots", "attachments", "backups", "transfers", "groups", "quotas",
+                 "services", "messages", "manage"]
+
+
+def routes(platform: Platform) -> list[Route]:
+    from onestack.volume.api.common import Cinder
+
+    return collect_routes(SPEC.route_modules, Cinder.build(platform))
+
+
+def start_agents(ctx: AgentContext) -> Callable[[], None]:
+    """A volume agent per host of ``ctx`` (one file backend each)."""
+    from onestack.volume.agent.runner import start
+
+    return start(ctx)
+
+
+def seed(db) -> None:  # noqa: ANN001 - Database, imported lazily
+    from onestack.volume.service.types import ensure_default_type
+
+    ensure_default_type(db)
+
+
+SPEC = ServiceSpec(
+    name="volume", prefix=PREFIX, routes=routes,
+    catalog=tuple(CatalogEntry(*entry) for entry in CATALOG),
+    route_modules=tuple(f"onestack.volume.api.{n}" for n in ROUTE_MODULES),
+    models=("onestack.volume.models",), policies=("onestack.volume.policies",),
+    settings_section="volume", fault_style="nova", microversions=MICROVERSIONS,
+    agents=(AgentRunner("volume", start_agents),), seed=seed)
