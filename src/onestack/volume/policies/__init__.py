@@ -9,8 +9,8 @@ import importlib
 import pkgutil
 
 ADMIN = "role:admin"
-READER = f"{ADMIN} or (role:reader and project_id:%(project_id)s)"
-MEMBER = f"{ADMIN} or (role:member and project_id:%(project_id)s)"
+READER = f"{ADMIN} or (role:reader and project_id:%(target.project_id)s)"
+MEMBER = f"{ADMIN} or (role:member and project_id:%(target.project_id)s)"
 
 
 def _collect() -> list[tuple[str, str]]:
