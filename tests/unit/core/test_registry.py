@@ -29,16 +29,17 @@ def test_names_and_prefixes_are_unique():
 def test_default_registry_lists_every_service_in_mount_order():
     registry = default_registry()
     assert [s.name for s in registry] == ["identity", "compute", "image", "placement",
-                                          "network"]
-    assert len(SERVICE_MODULES) == 5
+                                          "network", "volume"]
+    assert len(SERVICE_MODULES) == 6
     assert registry.catalog_entries() == [
         ("identity", "keystone", "/identity"), ("compute", "nova", "/compute/v2.1"),
         ("image", "glance", "/image"), ("placement", "placement", "/placement"),
-        ("network", "neutron", "/network")]
+        ("network", "neutron", "/network"), ("block-storage", "cinder", "/volume/v3"),
+        ("volumev3", "cinderv3", "/volume/v3")]
     assert {s.name: s.fault_style for s in registry} == {
         "identity": "keystone", "compute": "nova", "image": "glance", "placement": "placement",
-        "network": "neutron"}
-    assert registry.agent_kinds() == ["scheduler", "compute", "network"]
+        "network": "neutron", "volume": "nova"}
+    assert registry.agent_kinds() == ["scheduler", "compute", "network", "volume"]
 
 
 def test_spec_data_matches_the_services_own_constants():
