@@ -54,3 +54,13 @@ class Encryption(Stamped, Base):
     cipher: Mapped[str | None] = mapped_column(NAME, nullable=True)
     key_size: Mapped[int | None] = mapped_column(sa.Integer, nullable=True)
     control_location: Mapped[str] = mapped_column(sa.String(32), default="front-end")
+
+
+class DefaultType(Stamped, Base):
+    """A project's default volume type (3.62 ``/default-types``); absent → the
+    configured default (``__DEFAULT__``)."""
+
+    __tablename__ = "volume_default_types"
+    project_id: Mapped[str] = mapped_column(PROJECT, primary_key=True)
+    volume_type_id: Mapped[str] = mapped_column(
+        UUID, sa.ForeignKey("volume_types.id", ondelete="CASCADE"), index=True)
