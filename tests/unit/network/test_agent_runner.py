@@ -64,3 +64,28 @@ def test_up_runs_an_agent_per_host_and_a_bound_port_goes_active(db: Database) ->
             (h, t) for h, _ in hosts for t in ("Linux bridge agent", "L3 agent", "DHCP agent")}
     finally:
         stop()
+
+
+class RecordingBus(InProcessBus):
+    def __init__(self) -> None:
+        super().__init__()
+        self.topics: list[str] = []
+
+    def notify(self, topic: str, ident: str | None = None) -> None:  # type: ignore[override]
+        self.topics.append(topic)
+        super().notify(topic, ident)
+
+
+def test_a_new_port_wakes_only_the_agent_of_its_host(db: Database) -> None:
+    """A port create used to wake every local agent through the relay (three full
+    ``pending`` passes per port in ``onestack up``); a new port concerns only its host."""
+    bus = RecordingBus()
+    collections = runner.collections(AgentContext(db, bus, Settings()))
+    admin = RequestContext(request_id="req-t", user_id="admin", project_id=uuid.uuid4().hex,
+                           roles=["admin", "member", "reader"])
+    net = collections["networks"].create(admin, [{"name": "n"}])[0]
+    bus.topics.clear()
+    collections["ports"].create(admin, [{"network_id": net["id"]}])
+    assert bus.topics == []
+    collections["ports"].create(admin, [{"network_id": net["id"], "binding:host_id": "h-2"}])
+    assert bus.topics == [runner.host_topic("h-2")]

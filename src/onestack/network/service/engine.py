@@ -45,6 +45,11 @@ class Deps:
         if self.notify is not None:
             self.notify(topic, ident)
 
+    def wake_host(self, host: str, ident: str) -> None:
+        """Wake only the network agent of ``host`` (its topic is
+        ``network.agent.<host>``, ``agent.runner.host_topic``)."""
+        self.wake(f"agent.{host}", ident)
+
     def get(self, name: str) -> Collection:
         return self.collections[name]
 

@@ -361,7 +361,13 @@ class Ports(Collection):
             s.execute(sa.delete(model).where(model.port_id == row.id))
 
     def created(self, doc: dict[str, Any]) -> None:
-        self.deps.wake("port", doc["id"])
+        """A new port concerns only the host it is bound to (an unbound port has nothing
+        to wire; DHCP entries follow at the agents' full pass), so only that host's agent
+        is woken — not every agent, as an update or delete does (its old host may have to
+        unwire)."""
+        host = doc.get("binding:host_id")
+        if host:
+            self.deps.wake_host(host, doc["id"])
 
     def updated(self, doc: dict[str, Any]) -> None:
         self.deps.wake("port", doc["id"])
