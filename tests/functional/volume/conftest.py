@@ -77,6 +77,23 @@ class VolApi(Api):
         self.db.write(work)
         return name
 
+    def unlimit(self, project_id: str, **limits: int) -> None:
+        """Per-project quota limits (default: volumes and gigabytes unlimited), written
+        as the quota API would."""
+        from onestack.volume.models.quotas import QuotaLimit
+
+        wanted = limits or {"volumes": -1, "gigabytes": -1, "snapshots": -1}
+
+        def work(s: Any) -> None:
+            for resource, limit in wanted.items():
+                row = s.get(QuotaLimit, (project_id, resource))
+                if row is None:
+                    s.add(QuotaLimit(project_id=project_id, resource=resource,
+                                     hard_limit=limit))
+                else:
+                    row.hard_limit = limit
+        self.db.write(work)
+
     def set(self, volume_id: str, **columns: Any) -> None:
         """Writes columns of a volume row as the agent (or an operator) would."""
         from onestack.volume.models.volumes import Volume

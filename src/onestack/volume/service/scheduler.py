@@ -1,0 +1,109 @@
+"""Placing a volume on a backend (Cinder's scheduler, in the API's transaction).
+
+A backend is a candidate when it is enabled and not frozen, its agent heartbeated within
+``HEARTBEAT_WINDOW``, it serves the wanted availability zone and the type's
+``volume_backend_name`` extra spec (when set), and its free capacity —
+``total * max_over_subscription_ratio - allocated`` — holds the size. The most free
+candidate wins (Cinder's capacity weigher spreads volumes). The claim is one conditional
+UPDATE (``allocated += size WHERE free >= size``): two API processes racing for the last
+GiB cannot both win, since the database re-checks the condition on the row it locks.
+``release`` gives capacity back when a volume goes.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from onestack.core.db import utcnow
+from onestack.volume.models.backends import Backend
+
+HEARTBEAT_WINDOW = timedelta(seconds=60)
+NO_VALID_BACKEND = "No valid backend was found."
+
+
+class NoValidBackend(Exception):
+    """No backend can hold the volume; the caller puts the volume in ``error`` with a user
+    message (Cinder's ``NoValidBackend``)."""
+
+    def __init__(self, reason: str = "") -> None:
+        self.reason = reason
+        super().__init__(f"{NO_VALID_BACKEND} {reason}".strip())
+
+
+def _free() -> Any:
+    return (Backend.total_capacity_gb * Backend.max_over_subscription_ratio
+            - Backend.allocated_capacity_gb)
+
+
+def _spec(specs: dict[str, str], key: str) -> str | None:
+    value = specs.get(key)
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
+def up_backends(s: Session) -> sa.Select:
+    """Backends the scheduler may use at all (enabled, not frozen, heartbeat recent)."""
+    return sa.select(Backend).where(Backend.disabled.is_(False), Backend.frozen.is_(False),
+                                    Backend.heartbeat_at >= utcnow() - HEARTBEAT_WINDOW)
+
+
+def zones(s: Session) -> set[str]:
+    """The availability zones of enabled backends (what a request may name)."""
+    return set(s.scalars(sa.select(Backend.availability_zone).where(
+        Backend.disabled.is_(False)).distinct()))
+
+
+def place(s: Session, size_gb: int, zone: str | None, volume_type: Any,
+          *, only: str | None = None) -> Backend:
+    """Claim ``size_gb`` on the best backend for a volume of ``volume_type`` (a
+    ``VolumeType`` row or None) in ``zone`` (None: any zone); ``only`` restricts the choice
+    to one backend (a clone or a volume from a snapshot stays on its source's backend).
+    Raises ``NoValidBackend`` when none fits; the claim is part of ``s``'s transaction."""
+    from onestack.volume.service.types import extra_specs
+
+    specs = extra_specs(s, getattr(volume_type, "id", None)) if volume_type else {}
+    stmt = up_backends(s)
+    if zone:
+        stmt = stmt.where(Backend.availability_zone == zone)
+    wanted_backend = _spec(specs, "volume_backend_name")
+    if wanted_backend:
+        stmt = stmt.where(Backend.backend == wanted_backend)
+    if only:
+        stmt = stmt.where(Backend.name == only)
+    candidates = list(s.scalars(stmt.where(_free() >= size_gb)
+                                .order_by(_free().desc(), Backend.name)))
+    for row in candidates:
+        claimed = s.execute(
+            sa.update(Backend)
+            .where(Backend.name == row.name, _free() >= size_gb)
+            .values(allocated_capacity_gb=Backend.allocated_capacity_gb + size_gb)
+            .execution_options(synchronize_session=False))
+        if claimed.rowcount == 1:
+            s.expire(row)
+            return row
+    raise NoValidBackend(_why(s, size_gb, zone, wanted_backend, only))
+
+
+def _why(s: Session, size_gb: int, zone: str | None, backend_name: str | None,
+         only: str | None) -> str:
+    if s.scalar(sa.select(sa.func.count()).select_from(up_backends(s).subquery())) == 0:
+        return "No volume backend is up."
+    if only:
+        return f"Backend {only} is down or cannot hold {size_gb} GiB more."
+    where = f" in availability zone {zone}" if zone else ""
+    named = f" named {backend_name}" if backend_name else ""
+    return f"No backend{named}{where} has {size_gb} GiB free."
+
+
+def release(s: Session, backend_name: str, size_gb: int) -> None:
+    """Give ``size_gb`` back to the backend (never below 0); a no-op for an unplaced
+    volume (empty backend name)."""
+    if not backend_name or size_gb <= 0:
+        return
+    s.execute(sa.update(Backend).where(Backend.name == backend_name).values(
+        allocated_capacity_gb=sa.case(
+            (Backend.allocated_capacity_gb >= size_gb,
+             Backend.allocated_capacity_gb - size_gb), else_=0))
+        .execution_options(synchronize_session=False))
