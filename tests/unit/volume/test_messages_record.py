@@ -28,7 +28,7 @@ def test_record_with_cinder_codes_builds_event_id_and_text(db: Database) -> None
         messages.Action.SCHEDULE_ALLOCATE_VOLUME))
     row = db.read(lambda s: s.get(Message, ident))
     assert row.event_id == "VOLUME_VOLUME_001_003"
-    assert row.user_message == ("schedule allocate volume: Could not find any available "
+    assert row.user_message == ("schedule allocate volume:Could not find any available "
                                 "weighted backend.")
     assert row.resource_uuid == vol and row.project_id == "p1"
     assert row.message_level == "ERROR" and row.request_id.startswith("req-")
@@ -41,5 +41,5 @@ def test_record_with_plain_text(db: Database) -> None:
         "Snapshot failed to create.", "create snapshot", request_id="req-abc"))
     row = db.read(lambda s: s.get(Message, ident))
     assert row.event_id == "VOLUME_VOLUME_SNAPSHOT_009_013"
-    assert row.user_message == "create snapshot: Snapshot failed to create."
+    assert row.user_message == "create snapshot:Snapshot failed to create."
     assert row.request_id == "req-abc"

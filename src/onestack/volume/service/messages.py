@@ -6,16 +6,19 @@ failing a create) and read by the project that asked.
 resource to ``error``. ``Action`` and ``Detail`` hold Cinder's event codes and texts
 (``cinder/message/message_field.py``): the event id is
 ``VOLUME_<resource type>_<action id>_<detail id>`` and the user message
-``"<action text>: <detail text>"``, as Cinder shows them.
+``"<action text>:<detail text>"`` (no space), as Cinder shows them.
 """
 from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from onestack.core.db import utcnow
+from onestack.core.errors import NotFound
 from onestack.volume.models.messages import Message
 
 TTL = timedelta(days=30)  # Cinder's message_ttl (2592000 s)
@@ -86,7 +89,7 @@ def record(s: Session, project_id: str, resource_type: str, resource_id: str | N
     ``message`` a ``Detail`` pair (or plain text), ``action`` an ``Action`` pair (or the
     action's text). With both as pairs and ``event_id`` None, the event id is Cinder's
     ``VOLUME_<type>_<action>_<detail>``. The user message reads
-    ``"<action>: <message>"`` (just the message without an action).
+    ``"<action>:<message>"`` (just the message without an action).
     """
     text = message[1] if isinstance(message, tuple) else str(message)
     action_text = action[1] if isinstance(action, tuple) else action
@@ -100,6 +103,89 @@ def record(s: Session, project_id: str, resource_type: str, resource_id: str | N
                   request_id=request_id or f"req-{uuid.uuid4()}",
                   resource_type=resource_type, resource_uuid=resource_id,
                   event_id=event_id, message_level=level,
-                  user_message=f"{action_text}: {text}" if action_text else text,
+                  user_message=f"{action_text}:{text}" if action_text else text,
                   created_at=now, expires_at=now + TTL))
     return ident
+
+
+# --- reading (the /messages API) -------------------------------------------------------------
+SORT_KEYS = ("id", "event_id", "resource_type", "resource_uuid", "message_level",
+             "created_at", "expires_at", "request_id")
+FILTERS = ("event_id", "resource_type", "resource_uuid", "message_level", "request_id")
+
+
+class Messages:
+    """List, show and delete the caller's project's messages (admins: any project's;
+    ``all_tenants`` lists every project's). A message past ``guaranteed_until`` may go:
+    listing removes the expired ones first, as Cinder's periodic cleanup would."""
+
+    def __init__(self, platform: Any) -> None:
+        self.db = platform.db
+        self.policy = platform.policy
+
+    def _is_admin(self, ctx: Any) -> bool:
+        return self.policy.allowed("volume:context_is_admin", ctx, {})
+
+    def _visible(self, s: Session, ctx: Any, message_id: str) -> Message:
+        row = s.get(Message, message_id)
+        if row is None or (row.project_id != ctx.project_id and not self._is_admin(ctx)):
+            raise NotFound(f"Message {message_id} could not be found.")
+        return row
+
+    def show(self, ctx: Any, message_id: str) -> Message:
+        def work(s: Session) -> Message:
+            row = self._visible(s, ctx, message_id)
+            self.policy.enforce("message:get", ctx, {"project_id": row.project_id})
+            return row
+        return self.db.read(work)
+
+    def delete(self, ctx: Any, message_id: str) -> None:
+        def work(s: Session) -> None:
+            row = self._visible(s, ctx, message_id)
+            self.policy.enforce("message:delete", ctx, {"project_id": row.project_id})
+            s.delete(row)
+        self.db.write(work)
+
+    def list(self, ctx: Any, *, filters: dict[str, str], all_tenants: bool = False,
+             limit: int | None = None, marker: str | None = None,
+             sort: list[tuple[str, str]] | None = None) -> list[Message]:
+        self.policy.enforce("message:get_all", ctx, {"project_id": ctx.project_id})
+        self.db.write(lambda s: s.execute(sa.delete(Message).where(
+            Message.expires_at < utcnow())))
+
+        def work(s: Session) -> list[Message]:
+            stmt = sa.select(Message)
+            if not (all_tenants and self._is_admin(ctx)):
+                stmt = stmt.where(Message.project_id == ctx.project_id)
+            for key, value in filters.items():
+                stmt = stmt.where(getattr(Message, key) == value)
+            order = sort or [("created_at", "desc")]
+            if marker is not None:
+                anchor = s.get(Message, marker)
+                if anchor is None or (anchor.project_id != ctx.project_id
+                                      and not self._is_admin(ctx)):
+                    raise NotFound(f"Marker {marker} could not be found.")
+                stmt = stmt.where(_after(anchor, order))
+            cols = [getattr(getattr(Message, k), d)() for k, d in order]
+            if "id" not in [k for k, _ in order]:
+                cols.append(getattr(Message.id, order[0][1])())
+            stmt = stmt.order_by(*cols)
+            if limit is not None:
+                stmt = stmt.limit(limit)
+            return list(s.scalars(stmt))
+        return self.db.read(work)
+
+
+def _after(anchor: Message, order: list[tuple[str, str]]) -> Any:
+    """Rows after ``anchor`` in ``order`` (ties broken by id in the first key's direction)."""
+    keys = list(order)
+    if "id" not in [k for k, _ in keys]:
+        keys.append(("id", order[0][1]))
+    clauses = []
+    for i, (key, direction) in enumerate(keys):
+        col = getattr(Message, key)
+        value = getattr(anchor, key)
+        earlier = [getattr(Message, k) == getattr(anchor, k) for k, _ in keys[:i]]
+        step = col > value if direction == "asc" else col < value
+        clauses.append(sa.and_(*earlier, step))
+    return sa.or_(*clauses)
