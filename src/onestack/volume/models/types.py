@@ -23,7 +23,7 @@ class VolumeTypeExtraSpec(Base):
     volume_type_id: Mapped[str] = mapped_column(
         UUID, sa.ForeignKey("volume_types.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(NAME, primary_key=True)
-    value: Mapped[str] = mapped_column(sa.String(255), default="")
+    value: Mapped[str | None] = mapped_column(sa.String(255), nullable=True)
 
 
 class VolumeTypeProject(Base):
