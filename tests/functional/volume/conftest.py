@@ -146,7 +146,9 @@ def vol_db(db_url: str) -> Iterator[Database]:
 
 @pytest.fixture(scope="module")
 def vol(api: Api, admin_token: str, vol_db: Database) -> VolApi:
-    return VolApi(api, admin_token, vol_db)
+    client = VolApi(api, admin_token, vol_db)
+    client.backend()  # up for module fixtures too (set up before ``_fresh_backend``)
+    return client
 
 
 @pytest.fixture(autouse=True)

@@ -122,7 +122,7 @@ def _metadata(model: Any, raw: str) -> Any:
     value = listing.literal(raw)
     if not isinstance(value, dict):
         return None
-    conds = [model.volume_id.in_(sa.select(model.volume_id).where(
+    conds = [Volume.id.in_(sa.select(model.volume_id).where(
         model.key == str(k), model.value == str(v))) for k, v in value.items()]
     return sa.and_(*conds) if conds else sa.true()
 
