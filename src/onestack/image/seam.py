@@ -76,6 +76,28 @@ def create_snapshot(s: Session, inst: Any, name: str, metadata: dict[str, Any],
     return image_id
 
 
+def create_for_volume(s: Session, *, owner: str, name: str, disk_format: str,
+                      container_format: str, visibility: str = "private",
+                      protected: bool = False, min_disk: int = 0,
+                      properties: dict[str, str] | None = None) -> dict[str, Any]:
+    """Register the image a volume upload (``os-volume_upload_image``) fills: queued, owned
+    by ``owner``; the volume agent stores its bytes later (``ImageSeam.store_snapshot``).
+    Returns the attributes the volume API answers with."""
+    now = utcnow()
+    image_id = str(uuid.uuid4())
+    s.add(m.Image(id=image_id, name=name, status=states.QUEUED, visibility=visibility,
+                  owner=owner, disk_format=disk_format, container_format=container_format,
+                  min_disk=min_disk, min_ram=0, protected=protected, os_hidden=False,
+                  created_at=now, updated_at=now))
+    s.flush()
+    for key, value in (properties or {}).items():
+        if not is_reserved_key(key):
+            s.add(m.ImageProperty(image_id=image_id, name=key, value=str(value)))
+    return {"id": image_id, "name": name, "disk_format": disk_format,
+            "container_format": container_format, "visibility": visibility,
+            "protected": protected, "status": states.QUEUED}
+
+
 def rotate_backups(s: Session, instance_id: str, backup_type: str, rotation: int,
                    keep: str, within: ImageSeam) -> list[str]:
     """Keep the newest ``rotation`` backups of a server (``keep``, the new one, included);
@@ -130,6 +152,9 @@ class ImageSeam:
                         project_id: str) -> str:
         return create_snapshot(s, inst, name, metadata, project_id)
 
+    def create_for_volume(self, s: Session, **attrs: Any) -> dict[str, Any]:
+        return create_for_volume(s, **attrs)
+
     def rotate_backups(self, s: Session, instance_id: str, backup_type: str, rotation: int,
                        keep: str) -> list[str]:
         return rotate_backups(s, instance_id, backup_type, rotation, keep, within=self)
@@ -141,6 +166,26 @@ class ImageSeam:
             return self.store.read(image_id)
         except (DataNotFound, ValueError):
             return None
+
+    def describe(self, image_id: str) -> dict[str, Any] | None:
+        """What a volume made from (or uploaded to) the image needs: its attributes
+        (``id``, ``name``, ``status``, ``disk_format``, ``container_format``, ``size``,
+        ``virtual_size``, ``checksum``, ``min_disk``, ``min_ram``) and its custom
+        ``properties``; None when there is no such image. No visibility check: the
+        volume API checked the caller when it accepted the request."""
+        def work(s: Session) -> dict[str, Any] | None:
+            row = s.get(m.Image, image_id)
+            if row is None:
+                return None
+            props = {p.name: p.value for p in s.scalars(
+                sa.select(m.ImageProperty).where(m.ImageProperty.image_id == image_id))}
+            return {"id": row.id, "name": row.name, "status": row.status,
+                    "disk_format": row.disk_format, "container_format": row.container_format,
+                    "size": row.size, "virtual_size": row.virtual_size,
+                    "checksum": row.checksum, "min_disk": row.min_disk or 0,
+                    "min_ram": row.min_ram or 0,
+                    "properties": {k: v for k, v in props.items() if not is_reserved_key(k)}}
+        return self.db.read(work)
 
     def store_snapshot(self, image_id: str, chunks: Iterable[bytes]) -> bool:
         """queued → saving → active with the given bytes; False when the image is gone."""
