@@ -39,6 +39,11 @@ def attachment_not_found(attachment_id: str) -> NotFound:
                     f"{attachment_id}.")
 
 
+def iso(moment: datetime | None) -> str | None:
+    """Cinder's timestamps: ``2026-11-27T19:07:05.000000`` (no zone)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f") if moment else None
+
+
 def or_list(values: tuple[str, ...] | list[str]) -> str:
     """Cinder's ``build_or_str``: ``available or in-use``."""
     return " or ".join(values)

@@ -28,9 +28,7 @@ MAX_LIMIT = 1000
 
 
 def iso_or_empty(moment: Any) -> str:
-    from onestack.volume.api.common import iso
-
-    return iso(moment) or ""
+    return ops.iso(moment) or ""
 
 
 def summary(row: Attachment) -> dict[str, Any]:

@@ -58,7 +58,6 @@ def parse_size(field: str, value: Any) -> int:
 
 
 def type_view(s: Session, type_id: str | None) -> dict[str, Any] | None:
-    from onestack.volume.api.common import iso
     from onestack.volume.models.types import VolumeType
     from onestack.volume.service.types import extra_specs
 
@@ -67,8 +66,8 @@ def type_view(s: Session, type_id: str | None) -> dict[str, Any] | None:
         return None
     return {"id": row.id, "name": row.name, "description": row.description,
             "is_public": row.is_public, "qos_specs_id": row.qos_specs_id,
-            "extra_specs": extra_specs(s, row.id), "created_at": iso(row.created_at),
-            "updated_at": iso(row.updated_at), "deleted": False, "deleted_at": None}
+            "extra_specs": extra_specs(s, row.id), "created_at": ops.iso(row.created_at),
+            "updated_at": ops.iso(row.updated_at), "deleted": False, "deleted_at": None}
 
 
 class VolumeWork:
@@ -155,9 +154,7 @@ class VolumeWork:
                 protected=protected, min_disk=vol.size, properties=props)
             vol.previous_status, vol.status = vol.status, st.UPLOADING
             vol.task_image_id, vol.updated_at = image["id"], utcnow()
-            from onestack.volume.api.common import iso
-
-            return {"id": vol.id, "updated_at": iso(vol.updated_at),
+            return {"id": vol.id, "updated_at": ops.iso(vol.updated_at),
                     "status": st.UPLOADING, "display_description": vol.description,
                     "size": vol.size, "volume_type": type_view(s, vol.volume_type_id),
                     "image_id": image["id"], "container_format": container_format,
