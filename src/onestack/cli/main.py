@@ -86,6 +86,9 @@ def parser() -> argparse.ArgumentParser:
     agent.add_argument("--zone", default=None, help="availability zone (default nova)")
     agent.add_argument("--driver", default="fake", choices=["fake"], help="virt driver")
     agent.add_argument("--state-dir", help="where the fake driver keeps its state")
+    agent.add_argument("--backend", dest="volume_backend", choices=["file", "memory"],
+                       help="volume agent: the volume driver (default file, under the "
+                            "state dir or volume_data_dir)")
     _common(agent)
     tok = sub.add_parser("token-rotate", help="add a new token key, drop the oldest")
     _common(tok)

@@ -56,6 +56,14 @@ class Settings:
     network_flat_networks: str = "public"
     network_vlan_ranges: str = "physnet1:1000:2999"
     network_topology: bool = True  # `onestack up` makes DevStack's public/private/router1
+    # Block Storage's volume agent: its driver ("file", or "memory" for tests), where the
+    # file backend keeps volumes ("": the data dir of `up` / the agent's --state-dir), the
+    # capacity it reports (0: the filesystem's size) and how far thin allocations may
+    # exceed it (Cinder's max_over_subscription_ratio).
+    volume_backend: str = "file"
+    volume_data_dir: str = ""
+    volume_capacity_gb: int = 0
+    volume_max_over_subscription_ratio: float = 20.0
     security_compliance: SecurityCompliance = field(default_factory=SecurityCompliance)
 
     @property
