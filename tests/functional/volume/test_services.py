@@ -185,9 +185,9 @@ def test_hosts(vol: VolApi, vol_db, other_backend: str) -> None:
     host = other_backend.partition("#")[0]
     hosts = assert_status(vol.get("/os-hosts"), 200)["hosts"]
     entry = [h for h in hosts if h["host_name"] == host][0]
-    assert entry == {**entry, "service": "volume", "service-status": "available",
+    assert entry == {**entry, "service": "cinder-volume", "service-status": "available",
                      "service-state": "enabled"}
-    assert any(h["service"] == "scheduler" for h in hosts)
+    assert any(h["service"] == "cinder-scheduler" for h in hosts)
     project = uuid.uuid4().hex
     vol_db.write(lambda s: s.add(Volume(id=str(uuid.uuid4()), project_id=project, size=3,
                                         status="available", host=other_backend,

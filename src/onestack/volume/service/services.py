@@ -240,10 +240,9 @@ class Services:
         for e in self.db.read(self.entries):
             if e.disabled or (zone and e.zone != zone):
                 continue
-            topic = e.binary.removeprefix("cinder-")
-            if service and topic != service:
+            if service and e.binary != service:  # the topic: cinder-volume, …
                 continue
-            out.append({"host_name": e.host, "service": topic, "zone": e.zone,
+            out.append({"host_name": e.host, "service": e.binary, "zone": e.zone,
                         "service-status": "available" if is_up(e.beat, now)
                         else "unavailable",
                         "service-state": "enabled", "last-update": iso(e.beat)})
