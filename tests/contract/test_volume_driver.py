@@ -346,3 +346,22 @@ def test_file_ids_cannot_leave_the_data_dir(tmp_path: Path) -> None:
 
 def test_file_capacity_can_be_set(tmp_path: Path) -> None:
     assert FileDriver(tmp_path / "data", capacity_gb=7).capacity().total_gb == 7
+
+
+def test_manage_adopts_what_an_unmanage_left(driver: VolumeDriver) -> None:
+    old, new = ident(), ident()
+    data = pattern(MiB, seed=30)
+    driver.write_volume(old, 2, [data])
+    location, size = driver.manage_existing(new, f"volume-{old}")  # type: ignore[attr-defined]
+    assert size == 2 and driver.volume_exists(new) and not driver.volume_exists(old)
+    assert head(driver, new, MiB) == data
+    # repeated after a crash: the same answer
+    assert driver.manage_existing(new, f"volume-{old}") == (location, 2)  # type: ignore[attr-defined]
+    with pytest.raises(VolumeNotFound):
+        driver.manage_existing(ident(), "volume-nothing-here")  # type: ignore[attr-defined]
+    snap, adopted = ident(), ident()
+    driver.create_snapshot(snap, new)
+    assert driver.manage_existing_snapshot(adopted, f"snapshot-{snap}")  # type: ignore[attr-defined]
+    assert driver.snapshot_exists(adopted) and not driver.snapshot_exists(snap)
+    with pytest.raises(VolumeNotFound):
+        driver.manage_existing_snapshot(ident(), "snapshot-nothing")  # type: ignore[attr-defined]

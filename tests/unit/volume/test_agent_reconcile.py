@@ -482,3 +482,54 @@ def test_a_driver_that_keeps_failing_never_leaves_a_row_busy(world: World) -> No
     assert world.snap(snap).status == "error"
     assert world.snap(snap_del).status == "error_deleting"
     assert world.agent.pending() == []
+
+
+# --- manage (admin) ----------------------------------------------------------------------------
+def test_managing_adopts_the_bytes_and_charges_their_size(world: World) -> None:
+    data = pattern(MiB, seed=40)
+    old = str(uuid.uuid4())
+    world.driver.write_volume(old, 3, [data])  # what an unmanage left behind
+    before = world.backend_row().allocated_capacity_gb
+    vid = world.volume(status="managing", size=0, provider_location=f"volume-{old}")
+    world.run()
+    row = world.row(vid)
+    assert row.status == "available" and row.size == 3
+    assert row.provider_location == world.driver.location(vid)
+    assert world.head(vid, MiB) == data and not world.driver.volume_exists(old)
+    assert world.usage()["gigabytes"] == 3
+    assert world.backend_row().allocated_capacity_gb == before + 3
+
+
+def test_managing_what_is_not_there_ends_in_error_managing(world: World) -> None:
+    vid = world.volume(status="managing", size=0, provider_location="volume-nothing")
+    world.run()
+    assert world.row(vid).status == "error_managing" and world.messages(vid)
+
+
+def test_managing_past_the_quota_ends_in_error_managing(world: World) -> None:
+    from onestack.volume.models.quotas import QuotaLimit
+
+    world.db.write(lambda s: s.add(QuotaLimit(project_id=world.project,
+                                              resource="gigabytes", hard_limit=1)))
+    old = str(uuid.uuid4())
+    world.driver.create_volume(old, 5)
+    vid = world.volume(status="managing", size=0, provider_location=f"volume-{old}")
+    world.run()
+    assert world.row(vid).status == "error_managing"
+    assert world.messages(vid)[0].event_id == "VOLUME_VOLUME_008_006"
+    assert world.usage().get("gigabytes", 0) == 0
+
+
+def test_a_managed_snapshot_becomes_available(world: World) -> None:
+    vid = world.volume()
+    world.run()
+    old = str(uuid.uuid4())
+    world.driver.create_snapshot(old, vid)
+    sid = world.snapshot(vid, status="managing")
+    world.db.write(lambda s: s.execute(sa.text(
+        "UPDATE volume_snapshots SET provider_location = :p WHERE id = :i"),
+        {"p": f"snapshot-{old}", "i": sid}))
+    world.run()
+    snap = world.snap(sid)
+    assert snap.status == "available" and snap.progress == "100%"
+    assert world.driver.snapshot_exists(sid) and not world.driver.snapshot_exists(old)

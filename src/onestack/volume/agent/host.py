@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from onestack.core.bus import Bus
 from onestack.core.db import Database, utcnow
 from onestack.volume import states as st
-from onestack.volume.agent.snapshot_steps import SnapshotSteps
+from onestack.volume.agent.snapshot_steps import SNAPSHOT_STATUSES, SnapshotSteps
 from onestack.volume.agent.volume_steps import VOLUME_STEPS, VolumeSteps
 from onestack.volume.drivers.base import VolumeDriver
 from onestack.volume.models.backends import Backend
@@ -105,7 +105,7 @@ class VolumeAgent(VolumeSteps, SnapshotSteps):
                 Volume.host == self.name, Volume.status.in_(list(VOLUME_STEPS)))
                 .order_by(Volume.updated_at, Volume.id))
             snaps = s.scalars(sa.select(Snapshot.id).where(
-                Snapshot.host == self.name, Snapshot.status.in_(st.SNAPSHOT_WORK))
+                Snapshot.host == self.name, Snapshot.status.in_(SNAPSHOT_STATUSES))
                 .order_by(Snapshot.created_at, Snapshot.id))
             return [f"volume:{v}" for v in volumes] + [f"snapshot:{i}" for i in snaps]
         return self.db.read(work)
@@ -139,6 +139,8 @@ class VolumeAgent(VolumeSteps, SnapshotSteps):
             self.create_snapshot(snap)
         elif snap.status == st.DELETING:
             self.delete_snapshot(snap)
+        elif snap.status in SNAPSHOT_STATUSES:
+            self.manage_snapshot(snap)
         return True
 
     # --- shared helpers ----------------------------------------------------------------

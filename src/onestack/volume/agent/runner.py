@@ -63,10 +63,14 @@ def make_driver(settings: Settings, state_dir: Path | None) -> VolumeDriver:
 
 
 def backup_source(ctx: AgentContext) -> Any:
-    """What restores read backup bytes from: ``open_backup(backup_id)``, offered by the
-    backup service as ``ctx.seams["volume_backup"]`` once it exists (None until then:
-    a restore then ends in ``error`` with a message)."""
-    return ctx.seams.get("volume_backup")
+    """What restores read backup bytes from (``open_backup(backup_id)``): the backup
+    service's store (``onestack.volume.backup.runner.backup_source``); None without a
+    backup service — a restore then ends in ``error`` with a message."""
+    try:
+        from onestack.volume.backup.runner import backup_source as source
+    except ImportError:
+        return None
+    return source(ctx)
 
 
 def start_host(ctx: AgentContext, running: Running, host: str, zone: str,

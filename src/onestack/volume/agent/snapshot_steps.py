@@ -1,7 +1,8 @@
 """The volume agent's steps for snapshots: ``creating`` → the driver's point-in-time copy
 → ``available`` (progress ``100%``, ``provider_location``), a failure → ``error`` + a
 user message; ``deleting`` → the driver's delete, then the quota the snapshot held given
-back and its rows gone, a failure → ``error_deleting`` + a user message."""
+back and its rows gone, a failure → ``error_deleting`` + a user message; ``managing``
+(admin manage) → the bytes ``provider_location`` names adopted → ``available``."""
 from __future__ import annotations
 
 import logging
@@ -15,6 +16,8 @@ from onestack.volume import states as st
 from onestack.volume.models.snapshots import Snapshot, SnapshotMetadata
 
 log = logging.getLogger(__name__)
+MANAGING = "managing"
+SNAPSHOT_STATUSES = (st.CREATING, st.DELETING, MANAGING)  # what the agent acts on
 
 
 class SnapshotSteps:
@@ -31,6 +34,19 @@ class SnapshotSteps:
             self._fail_snapshot(snap, st.ERROR, "SNAPSHOT_CREATE", "SNAPSHOT_CREATE_ERROR")
             return
         self.db.write(lambda s: self._move(s, Snapshot, snap.id, st.CREATING,
+                                           status=st.AVAILABLE, progress="100%",
+                                           provider_location=location))
+
+    def manage_snapshot(self, snap: SimpleNamespace) -> None:
+        """``managing`` (admin manage): adopt the bytes ``provider_location`` names."""
+        try:
+            location = self.driver.manage_existing_snapshot(snap.id,
+                                                            snap.provider_location or "")
+        except Exception as exc:  # noqa: BLE001
+            log.warning("snapshot %s: manage failed: %s", snap.id, exc)
+            self._fail_snapshot(snap, st.ERROR, "SNAPSHOT_CREATE", "SNAPSHOT_CREATE_ERROR")
+            return
+        self.db.write(lambda s: self._move(s, Snapshot, snap.id, MANAGING,
                                            status=st.AVAILABLE, progress="100%",
                                            provider_location=location))
 

@@ -20,6 +20,10 @@
 * ``reverting`` → the bytes of the volume's snapshot in ``restoring`` copied back → both
   ``available``; a failure → volume ``error``, snapshot ``available``.
 * ``restoring-backup`` → the backup's bytes written over the volume → ``available``.
+* ``managing`` → the bytes named by ``provider_location`` (a manage request's
+  ``source-name``) adopted under the volume's id → ``available`` with their size; the
+  quota ``gigabytes`` and the backend's capacity are charged then (the API charged the
+  ``volumes`` count); a failure → ``error_managing`` + a user message.
 """
 from __future__ import annotations
 
@@ -36,12 +40,14 @@ from sqlalchemy.orm import Session
 from onestack.core.db import utcnow
 from onestack.volume import states as st
 from onestack.volume.drivers import convert
+from onestack.volume.models.backends import Backend
 from onestack.volume.models.types import VolumeType
 from onestack.volume.models.volumes import (Attachment, Volume, VolumeAdminMetadata,
                                             VolumeImageMetadata, VolumeMetadata)
 
 log = logging.getLogger(__name__)
 REVERTING = "reverting"  # os-revert (3.40): the volume; its snapshot shows ``restoring``
+MANAGING, ERROR_MANAGING = "managing", "error_managing"  # manage (admin): adopt bytes
 SNAPSHOT_RESTORING = "restoring"
 IMAGE_ATTRIBUTES = ("checksum", "container_format", "disk_format", "min_disk", "min_ram",
                     "size")
@@ -297,6 +303,41 @@ class VolumeSteps:
         self.db.write(lambda s: self._move(s, Volume, vol.id, st.RESTORING_BACKUP,
                                            status=idle_status(vol)))
 
+    def manage_volume(self, vol: SimpleNamespace) -> None:
+        try:
+            location, size = self.driver.manage_existing(vol.id, vol.provider_location or "")
+        except Exception as exc:  # noqa: BLE001
+            log.warning("volume %s: manage of %r failed: %s", vol.id,
+                        vol.provider_location, exc)
+            self._fail(vol, MANAGING, ERROR_MANAGING, "CREATE_VOLUME_FROM_BACKEND",
+                       "DRIVER_FAILED_CREATE")
+            return
+
+        def finish(s: Session) -> None:
+            from onestack.volume.service.quotas import QuotaError
+
+            row = s.scalar(sa.select(Volume).where(Volume.id == vol.id,
+                                                   Volume.status == MANAGING)
+                           .with_for_update())
+            if row is None:
+                return
+            row.updated_at = utcnow()
+            if row.use_quota:
+                try:
+                    charge(s, row.project_id, {"gigabytes": size},
+                           type_name(s, row.volume_type_id))
+                except QuotaError:
+                    row.status = ERROR_MANAGING
+                    self._message(s, row.project_id, "VOLUME", row.id,
+                                  "CREATE_VOLUME_FROM_BACKEND", "QUOTA_EXCEED")
+                    return
+            row.status, row.size, row.provider_location = st.AVAILABLE, size, location
+            row.launched_at = row.updated_at
+            s.execute(sa.update(Backend).where(Backend.name == row.host).values(
+                allocated_capacity_gb=Backend.allocated_capacity_gb + size)
+                .execution_options(synchronize_session=False))
+        self.db.write(finish)
+
     # --- failure -------------------------------------------------------------------------
     def _fail(self, vol: SimpleNamespace, expect: Any, status: str, action: str | None,
               detail: str | None, also: Callable[[Session], None] | None = None,
@@ -358,4 +399,5 @@ VOLUME_STEPS: dict[str, Callable[[Any, SimpleNamespace], None]] = {
     st.RETYPING: VolumeSteps.retype_volume,
     REVERTING: VolumeSteps.revert_volume,
     st.RESTORING_BACKUP: VolumeSteps.restore_volume,
+    MANAGING: VolumeSteps.manage_volume,
 }

@@ -122,6 +122,20 @@ class VolumeDriver(Protocol):
         """The connector's host no longer uses the volume (nothing to undo for files)."""
 
 
+class Manageable(Protocol):
+    """Optional: adopting bytes already on the backend (Cinder's manage_existing) — what
+    an unmanage left behind, or something an operator put there."""
+
+    def manage_existing(self, volume_id: str, source_name: str) -> tuple[str, int]:
+        """The volume ``source_name`` (a name on the backend, e.g. ``volume-<old id>``)
+        becomes ``volume_id``; returns its ``provider_location`` and size in GiB.
+        Repeating it after it succeeded answers the same; ``VolumeNotFound`` when
+        neither the source nor the adopted volume is there."""
+
+    def manage_existing_snapshot(self, snapshot_id: str, source_name: str) -> str:
+        """The same for a snapshot (``snapshot-<old id>``); returns its location."""
+
+
 def access_mode(connector: dict[str, Any] | None) -> str:
     """``ro`` when the connector (or the attachment) asks for it, else ``rw``."""
     mode = (connector or {}).get("mode") or (connector or {}).get("access_mode") or "rw"

@@ -150,6 +150,25 @@ class FileDriver:
     def snapshot_exists(self, snapshot_id: str) -> bool:
         return self.snapshot_path(snapshot_id).exists()
 
+    # --- manage -------------------------------------------------------------------------
+    def manage_existing(self, volume_id: str, source_name: str) -> tuple[str, int]:
+        final = self._adopt(self.root / "volumes", source_name, self.volume_path(volume_id))
+        return str(final), -(-final.stat().st_size // GiB)
+
+    def manage_existing_snapshot(self, snapshot_id: str, source_name: str) -> str:
+        return str(self._adopt(self.root / "snapshots", source_name,
+                               self.snapshot_path(snapshot_id)))
+
+    @staticmethod
+    def _adopt(directory: Path, source_name: str, final: Path) -> Path:
+        if not final.exists():
+            source = directory / _safe(source_name)  # a name in that directory only
+            try:
+                os.rename(source, final)
+            except FileNotFoundError:
+                raise VolumeNotFound(f"{source_name} is not on this backend") from None
+        return final
+
     # --- attach ---------------------------------------------------------------------------
     def initialize_connection(self, volume_id: str, connector: dict[str, Any]
                               ) -> dict[str, Any]:

@@ -180,6 +180,26 @@ class MemoryDriver:
     def snapshot_exists(self, snapshot_id: str) -> bool:
         return snapshot_id in self.snapshots
 
+    # --- manage -------------------------------------------------------------------------
+    def manage_existing(self, volume_id: str, source_name: str) -> tuple[str, int]:
+        self._enter("manage_existing", volume_id)
+        with self._lock:
+            self._adopt(self.volumes, source_name.removeprefix("volume-"), volume_id)
+            return self.location(volume_id), -(-self.volumes[volume_id].size // GiB)
+
+    def manage_existing_snapshot(self, snapshot_id: str, source_name: str) -> str:
+        self._enter("manage_existing_snapshot", snapshot_id)
+        with self._lock:
+            self._adopt(self.snapshots, source_name.removeprefix("snapshot-"), snapshot_id)
+        return f"/dev/onestack-memory/{self.name}/snapshot-{snapshot_id}"
+
+    @staticmethod
+    def _adopt(pool: dict[str, Disk], source: str, ident: str) -> None:
+        if ident not in pool:
+            if source not in pool:
+                raise VolumeNotFound(f"{source} is not on this backend")
+            pool[ident] = pool.pop(source)
+
     # --- attach ---------------------------------------------------------------------------
     def initialize_connection(self, volume_id: str, connector: dict[str, Any]
                               ) -> dict[str, Any]:
