@@ -64,6 +64,9 @@ class Settings:
     volume_data_dir: str = ""
     volume_capacity_gb: int = 0
     volume_max_over_subscription_ratio: float = 20.0
+    # Block Storage quota defaults over Cinder's ("volumes=40,gigabytes=2000"; the
+    # os-quota-class-sets "default" class an admin sets still wins over these)
+    volume_quota_defaults: str = ""
     security_compliance: SecurityCompliance = field(default_factory=SecurityCompliance)
 
     @property

@@ -192,3 +192,9 @@ def vol_db_type(vol: VolApi, name: str) -> None:
 
     vol.db.write(lambda s: s.add(VolumeType(id=str(uuid.uuid4()), name=name,
                                             is_public=True, created_at=utcnow())))
+
+
+def test_settings_class_is_not_an_api_class(vol: VolApi) -> None:
+    cinder_fault(vol.get("/os-quota-class-sets/__settings__"), 400, "reserved")
+    cinder_fault(vol.put("/os-quota-class-sets/__settings__",
+                         json={"quota_class_set": {"volumes": 1}}), 400, "reserved")

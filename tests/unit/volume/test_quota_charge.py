@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from onestack.core.db import Database
@@ -171,3 +172,32 @@ def test_fifty_racing_creates_with_quota_forty_give_exactly_forty(db: Database) 
     assert set(refused) == {"VolumeLimitExceeded: Maximum number of volumes allowed (40) "
                             "exceeded for quota 'volumes'."}
     assert used(db, p) == {"volumes": 40, "gigabytes": 40}
+
+
+def test_settings_defaults_sit_under_the_default_class(db: Database) -> None:
+    from types import SimpleNamespace
+
+    p = project()
+    db.write(lambda s: s.execute(sa.delete(QuotaClassLimit)))
+    quotas.apply_settings_defaults(db, SimpleNamespace(
+        volume_quota_defaults="volumes=3, gigabytes_gold=5"))
+    got = db.read(lambda s: quotas.limits(s, p, ["gigabytes_gold"]))
+    assert got["volumes"] == 3 and got["gigabytes_gold"] == 5 and got["snapshots"] == 10
+    charge(db, p, {"volumes": 3})
+    with pytest.raises(quotas.VolumeLimitExceeded):
+        charge(db, p, {"volumes": 1})
+    # an admin's default class wins over the settings
+    db.write(lambda s: s.add(QuotaClassLimit(class_name="default", resource="volumes",
+                                             hard_limit=4)))
+    charge(db, p, {"volumes": 1})
+    # a later start with other settings replaces what the earlier one wrote
+    quotas.apply_settings_defaults(db, SimpleNamespace(volume_quota_defaults=""))
+    got = db.read(lambda s: quotas.limits(s, p, ["gigabytes_gold"]))
+    assert got["gigabytes_gold"] == -1 and got["volumes"] == 4
+    db.write(lambda s: s.execute(sa.delete(QuotaClassLimit)))
+
+
+@pytest.mark.parametrize("text", ["volumes", "bogus=1", "volumes=x", "volumes=-2"])
+def test_bad_settings_defaults_are_refused(text: str) -> None:
+    with pytest.raises(ValueError, match="volume_quota_defaults"):
+        quotas.parse_settings_defaults(text)

@@ -115,6 +115,12 @@ def parse_quota_class_set(body: Any, known: list[str]) -> dict[str, int]:
     return out
 
 
+def _not_reserved(class_name: str) -> None:
+    if class_name == q.SETTINGS_CLASS:
+        raise BadRequest(f"Quota class {class_name} is reserved for the deployment's "
+                         "settings.")
+
+
 class QuotaSets:
     """The use cases behind the quota routes; policy and transactions live here."""
 
@@ -183,6 +189,7 @@ class QuotaSets:
     # --- os-quota-class-sets ------------------------------------------------------------
     def class_show(self, ctx: RequestContext, class_name: str) -> dict[str, int]:
         self._enforce("volume_extension:quota_classes:get", ctx)
+        _not_reserved(class_name)
         return self.db.read(lambda s: self._class_values(s, class_name))
 
     def class_update(self, ctx: RequestContext, class_name: str, body: Any
@@ -191,6 +198,8 @@ class QuotaSets:
         if not 1 <= len(class_name) <= 255:
             raise BadRequest("quota_class_name has a length of 0 or more than 255 "
                              "characters.")
+
+        _not_reserved(class_name)
 
         def work(s: Session) -> dict[str, int]:
             wanted = parse_quota_class_set(body, resources(s))

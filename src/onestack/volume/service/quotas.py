@@ -9,12 +9,15 @@ exactly 40, the others Cinder's 413. The usage counters are kept by ``charge`` a
 commit are one transaction here, so nothing is ever left reserved).
 
 Limits: a project's own limit (``os-quota-sets`` PUT), else the ``default`` quota class's
-(``os-quota-class-sets/default`` PUT), else Cinder's configuration defaults (``DEFAULTS``;
-per-type resources are unlimited unless set).
+(``os-quota-class-sets/default`` PUT), else the deployment's settings
+(``volume_quota_defaults``, written by ``apply_settings_defaults`` as the rows of the
+internal class ``SETTINGS_CLASS`` when the cloud starts), else Cinder's configuration
+defaults (``DEFAULTS``; per-type resources are unlimited unless set).
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -24,6 +27,8 @@ from onestack.core.errors import PayloadTooLarge
 from onestack.volume.models.quotas import QuotaClassLimit, QuotaLimit, QuotaLock, QuotaUsage
 
 DEFAULT_CLASS = "default"
+# the settings' defaults, kept as a class only the start-up writes (no API shows it)
+SETTINGS_CLASS = "__settings__"
 # Cinder's [DEFAULT] quota_* options
 DEFAULTS: dict[str, int] = {
     "volumes": 10, "snapshots": 10, "gigabytes": 1000, "backups": 10,
@@ -112,8 +117,50 @@ def default_limits(s: Session, resources: Iterable[str] = ()) -> dict[str, int]:
     out = dict(DEFAULTS)
     for name in resources:
         out.setdefault(name, UNLIMITED)
-    out.update({k: v for k, v in class_limits(s).items() if k in out or _is_typed(k)})
+    rows = s.execute(sa.select(QuotaClassLimit.class_name, QuotaClassLimit.resource,
+                               QuotaClassLimit.hard_limit)
+                     .where(QuotaClassLimit.class_name.in_([SETTINGS_CLASS, DEFAULT_CLASS])))
+    # the settings first, then the default class an admin set over them
+    for _, resource, limit in sorted(rows, key=lambda r: r[0] == DEFAULT_CLASS):
+        if resource in out or _is_typed(resource):
+            out[resource] = limit
     return out
+
+
+def parse_settings_defaults(text: str) -> dict[str, int]:
+    """``"volumes=40, gigabytes=2000"`` → ``{"volumes": 40, "gigabytes": 2000}``; the
+    base resources and per-type names (``volumes_<type>``), integers from -1."""
+    out: dict[str, int] = {}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or not (name in DEFAULTS or _is_typed(name)):
+            raise ValueError(f"volume_quota_defaults: {part.strip()!r} is not "
+                             "<resource>=<limit> for a Block Storage quota resource")
+        try:
+            limit = int(value.strip())
+        except ValueError:
+            raise ValueError(f"volume_quota_defaults: {name} must be an integer") from None
+        if limit < -1:
+            raise ValueError(f"volume_quota_defaults: {name} must be >= -1")
+        out[name] = limit
+    return out
+
+
+def apply_settings_defaults(db: Any, settings: Any) -> None:
+    """Make the settings' ``volume_quota_defaults`` the defaults under the ``default``
+    class (replacing what an earlier start wrote; idempotent)."""
+    wanted = parse_settings_defaults(getattr(settings, "volume_quota_defaults", ""))
+
+    def work(s: Session) -> None:
+        s.execute(sa.delete(QuotaClassLimit).where(
+            QuotaClassLimit.class_name == SETTINGS_CLASS))
+        for name, limit in wanted.items():
+            s.add(QuotaClassLimit(class_name=SETTINGS_CLASS, resource=name,
+                                  hard_limit=limit))
+    db.write(work)
 
 
 def limits(s: Session, project_id: str, resources: Iterable[str] = ()) -> dict[str, int]:
