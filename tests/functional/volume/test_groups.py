@@ -218,6 +218,26 @@ def test_group_snapshot_lifecycle(vol: VolApi, member: Member) -> None:
     assert_status(vol.get(f"/group_snapshots/{gsid}", member.token, version=V), 200)
     _agent_deletes_snapshots(vol, [s["id"] for s in members])
     cinder_fault(vol.get(f"/group_snapshots/{gsid}", member.token, version=V), 404)
+    # gone for good: the group can be deleted now
+    assert_status(vol.post(f"/groups/{gid}/action", member.token, version=V, json={
+        "delete": {"delete-volumes": True}}), 202)
+
+
+def test_group_delete_settles_a_deleted_group_snapshot(vol: VolApi, member: Member) -> None:
+    gid = _group(vol, member)["id"]
+    vid = volume_row(vol, _pid(member), group_id=gid)
+    gsid = assert_status(vol.post("/group_snapshots", member.token, version=V, json={
+        "group_snapshot": {"group_id": gid}}), 202)["group_snapshot"]["id"]
+    (snap,) = [s for s in assert_status(vol.get("/snapshots/detail", member.token),
+                                        200)["snapshots"] if s["volume_id"] == vid]
+    set_snapshot(vol, snap["id"], status="available")
+    assert_status(vol.delete(f"/group_snapshots/{gsid}", member.token, version=V), 202)
+    cinder_fault(vol.delete(f"/group_snapshots/{gsid}", member.token, version=V), 400)
+    _agent_deletes_snapshots(vol, [snap["id"]])
+    # nobody looked at the group snapshot since its last member went
+    assert_status(vol.post(f"/groups/{gid}/action", member.token, version=V, json={
+        "delete": {"delete-volumes": True}}), 202)
+    cinder_fault(vol.get(f"/group_snapshots/{gsid}", member.token, version=V), 404)
 
 
 def _agent_deletes_snapshots(vol: VolApi, ids: list[str]) -> None:

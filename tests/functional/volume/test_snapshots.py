@@ -268,9 +268,17 @@ def test_reset_status_and_force_delete_are_admin_actions(vol: VolApi, member: Me
     cinder_fault(vol.post(action, json={"os-reset_status": {"status": "bogus"}}), 400)
     cinder_fault(vol.post(action, json={"os-bogus": {}}), 400)
     assert_status(vol.post(action, json={"os-reset_status": {"status": "creating"}}), 202)
+    assert _status_reset(vol, sid) is True  # a label: no work for the agent
     assert_status(vol.post(action, json={"os-force_delete": {}}), 202)
     shown = assert_status(vol.get(f"/snapshots/{sid}"), 200)["snapshot"]
     assert shown["status"] == "deleting"
+    assert _status_reset(vol, sid) is False  # the delete is work again
+
+
+def _status_reset(vol: VolApi, sid: str) -> bool:
+    from onestack.volume.models.snapshots import Snapshot
+
+    return vol.db.read(lambda s: s.get(Snapshot, sid).status_reset)
 
 
 def test_update_snapshot_status_by_the_owner(vol: VolApi, member: Member) -> None:

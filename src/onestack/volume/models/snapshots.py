@@ -24,6 +24,11 @@ class Snapshot(Stamped, Base):
     group_snapshot_id: Mapped[str | None] = mapped_column(UUID, nullable=True, index=True)
     provider_location: Mapped[str | None] = mapped_column(NAME, nullable=True)
     use_quota: Mapped[bool] = mapped_column(sa.Boolean, default=True)
+    # True when an admin's os-reset_status wrote the status: it is a label, not work
+    # asked of the agent (Cinder's reset touches only the database), so the agent leaves
+    # a row in ``creating``/``deleting`` alone while this is set; every API request that
+    # asks for work (create, delete, force delete) clears it.
+    status_reset: Mapped[bool] = mapped_column(sa.Boolean, default=False)
 
 
 class SnapshotMetadata(Base):

@@ -125,13 +125,15 @@ class GroupSnapshotService:
         return row
 
     def show(self, ctx: RequestContext, ident: str) -> GroupSnapshot:
-        def work(s: Session) -> GroupSnapshot:
+        def work(s: Session) -> GroupSnapshot | None:
             row = visible_group_snapshot(s, ctx, ident)
             self.enforce("group:get_group_snapshot", ctx, row.project_id)
-            if not settle(s, row):
-                raise group_snapshot_not_found(ident)
-            return row
-        return self.db.write(work)
+            return row if settle(s, row) else None
+
+        row = self.db.write(work)  # a settled-away row must be committed gone, then 404
+        if row is None:
+            raise group_snapshot_not_found(ident)
+        return row
 
     def list(self, ctx: RequestContext, *, all_tenants: bool = False,
              filters: dict[str, str] | None = None) -> list[GroupSnapshot]:
@@ -148,10 +150,11 @@ class GroupSnapshotService:
         return self.db.write(work)
 
     def delete(self, ctx: RequestContext, ident: str) -> None:
-        def work(s: Session) -> list[tuple[str, str]]:
+        def work(s: Session) -> list[tuple[str, str]] | None:
             row = visible_group_snapshot(s, ctx, ident, lock=True)
             self.enforce("group:delete_group_snapshot", ctx, row.project_id)
-            settle(s, row)
+            if not settle(s, row):
+                return None
             if row.status not in DELETABLE:
                 raise BadRequest(f"Invalid group snapshot: Group snapshot status must be "
                                  f"available or error, but current status is: "
@@ -166,7 +169,10 @@ class GroupSnapshotService:
                 s.delete(row)
             return [(x.host, x.id) for x in snaps]
 
-        for backend, snap_id in self.db.write(work):
+        woken = self.db.write(work)
+        if woken is None:
+            raise group_snapshot_not_found(ident)
+        for backend, snap_id in woken:
             wake(self.platform.bus, backend, snap_id)
 
     def reset_status(self, ctx: RequestContext, ident: str, status: Any) -> None:

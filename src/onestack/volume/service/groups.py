@@ -334,8 +334,11 @@ class GroupService:
             if row.status not in DELETABLE:
                 raise BadRequest(f"Invalid group: Group status must be available or "
                                  f"error, but current status is: {row.status}.")
-            if s.scalar(sa.select(GroupSnapshot.id).where(
-                    GroupSnapshot.group_id == row.id).limit(1)) is not None:
+            from onestack.volume.service.group_snapshots import settle as settle_snapshot
+
+            kept = [gs for gs in s.scalars(sa.select(GroupSnapshot).where(
+                GroupSnapshot.group_id == row.id)) if settle_snapshot(s, gs)]
+            if kept:
                 raise BadRequest(f"Invalid group: Group {row.id} has existing snapshots.")
             vols = list(s.scalars(sa.select(Volume).where(Volume.group_id == row.id)
                                   .with_for_update()))

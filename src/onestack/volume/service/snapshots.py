@@ -285,7 +285,7 @@ class SnapshotService:
                 if row.group_snapshot_id:
                     raise BadRequest(f"Invalid snapshot: Snapshot {row.id} is part of a "
                                      "group snapshot and cannot be deleted alone.")
-            row.status = states.DELETING
+            row.status, row.status_reset = states.DELETING, False
             row.updated_at = utcnow()
             return row
         row = self.db.write(work)
@@ -300,7 +300,8 @@ class SnapshotService:
             row = self.visible(s, ctx, snapshot_id, lock=True)
             self.enforce("volume_extension:snapshot_admin_actions:reset_status", ctx,
                          row.project_id)
-            row.status = status
+            # a label, not work for the agent (see ``Snapshot.status_reset``)
+            row.status, row.status_reset = status, True
             row.updated_at = utcnow()
         self.db.write(work)
 
