@@ -198,3 +198,10 @@ def test_hosts(vol: VolApi, vol_db, other_backend: str) -> None:
                                    "total_snapshot_gb": "0"}
     assert rows[1]["resource"]["project"] == project
     cinder_fault(vol.get("/os-hosts/nowhere@none"), 404)
+
+
+def test_extensions_name_hosts(vol: VolApi, member: Member) -> None:
+    found = assert_status(vol.get("/extensions", member.token), 200)["extensions"]
+    assert "Hosts" in [e["name"] for e in found]
+    for ext in found:
+        assert set(ext) == {"name", "alias", "updated", "description", "links"}
