@@ -36,7 +36,9 @@ def test_reader_reads_but_cannot_write(vol: VolApi, team: dict[str, Member]) -> 
 def test_member_writes_in_its_project(vol: VolApi, team: dict[str, Member]) -> None:
     t = team["member"].token
     v = vol.volume(t)
-    assert "os-vol-host-attr:host" not in v
+    shown = assert_status(vol.get(f"/volumes/{v['id']}", t), 200)["volume"]
+    assert "os-vol-host-attr:host" not in shown and "migration_status" not in shown
+    assert shown["os-vol-tenant-attr:tenant_id"] == team["member"].project["id"]
     assert_status(vol.put(f"/volumes/{v['id']}", t, json={"volume": {"name": "m"}}), 200)
     assert_status(vol.put(f"/volumes/{v['id']}/metadata", t,
                           json={"metadata": {"a": "b"}}), 200)

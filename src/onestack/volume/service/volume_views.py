@@ -30,6 +30,10 @@ class Viewer:
     link_project: str = ""
     tenant_attr: bool = True
     image_meta: bool = True
+    # the attributes Cinder's extensions add to show and the detailed list only (not to
+    # create and update answers): os-vol-host-attr, os-vol-mig-status-attr,
+    # os-vol-tenant-attr, volume_image_metadata
+    extended: bool = True
 
     def at_least(self, major: int, minor: int) -> bool:
         return self.version >= (major, minor)
@@ -95,7 +99,8 @@ def render(s: Session, viewer: Viewer, rows: list[Volume], detail: bool = True
         return [summary(viewer, r) for r in rows]
     ids = [r.id for r in rows]
     meta = key_values(s, VolumeMetadata, ids)
-    image = key_values(s, VolumeImageMetadata, ids) if viewer.image_meta else {}
+    image = key_values(s, VolumeImageMetadata, ids) \
+        if viewer.image_meta and viewer.extended else {}
     attached = attachments_of(s, ids)
     types = types_of(s, {r.volume_type_id for r in rows if r.volume_type_id})
     return [detail_of(viewer, r, meta[r.id], image.get(r.id) or {}, attached.get(r.id, []),
@@ -118,10 +123,11 @@ def detail_of(viewer: Viewer, r: Volume, meta: dict[str, str], image: dict[str, 
         "multiattach": bool(r.multiattach)}
     if viewer.admin:
         out["migration_status"] = r.migration_status
+    if viewer.admin and viewer.extended:
         out["os-vol-host-attr:host"] = r.host or None
         out["os-vol-mig-status-attr:migstat"] = r.migration_status
         out["os-vol-mig-status-attr:name_id"] = None
-    if viewer.tenant_attr:
+    if viewer.tenant_attr and viewer.extended:
         out["os-vol-tenant-attr:tenant_id"] = r.project_id
     if image:
         out["volume_image_metadata"] = image

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -100,9 +100,14 @@ class VolumeService:
         return Viewer(version=version, admin=admin, base_url=base, link_project=project,
                       tenant_attr=tenant, image_meta=True)
 
-    def render(self, s: Session, who: Any, rows: list[Volume], detail: bool = True
-               ) -> list[dict[str, Any]]:
-        return render(s, self.viewer(who), rows, detail)
+    def render(self, s: Session, who: Any, rows: list[Volume], detail: bool = True,
+               *, extended: bool = True) -> list[dict[str, Any]]:
+        """The API's view of ``rows`` for ``who``; ``extended=False`` for create and
+        update answers (Cinder adds its extension attributes to show and lists only)."""
+        viewer = self.viewer(who)
+        if not extended:
+            viewer = replace(viewer, extended=False)
+        return render(s, viewer, rows, detail)
 
     # --- create -----------------------------------------------------------------------
     def create(self, ctx: RequestContext, req: CreateRequest) -> Created:
@@ -316,7 +321,7 @@ class VolumeService:
                 replace_metadata(s, row.id, changes["metadata"])
             row.updated_at = utcnow()
             s.flush()
-            return self.render(s, who, [row])[0]
+            return self.render(s, who, [row], extended=False)[0]
         return self.db.write(work)
 
     # --- delete -----------------------------------------------------------------------
