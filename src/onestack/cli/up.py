@@ -124,11 +124,14 @@ class BackgroundHash:
 def prepare_database(settings: Settings, password: str, registry, clock: PhaseClock) -> None:
     """Schema, admin and every service's seed data. The admin's bcrypt hash is computed in
     a thread while Alembic migrates (bcrypt releases the GIL)."""
-    hashing = BackgroundHash(password, settings.password_hash_rounds)
-    quiet_alembic()
-    from onestack.migrations import upgrade
+    from onestack.migrations import is_current, upgrade
 
-    upgrade(settings.database_url)
+    current = is_current(settings.database_url)  # a restart: nothing to migrate
+    # a restart keeps the admin (bootstrap hashes only if the password changed)
+    hashing = None if current else BackgroundHash(password, settings.password_hash_rounds)
+    if not current:
+        quiet_alembic()
+        upgrade(settings.database_url)
     clock.mark("schema")
     from onestack.core.db import Database
     from onestack.identity.bootstrap import bootstrap
@@ -139,7 +142,7 @@ def prepare_database(settings: Settings, password: str, registry, clock: PhaseCl
                           region=settings.region,
                           password_hash_rounds=settings.password_hash_rounds,
                           services=registry.catalog_entries(),
-                          admin_password_hash=hashing.result())
+                          admin_password_hash=hashing.result() if hashing else None)
         registry.seed(db)
         registry.bootstrap(db, settings, admin.project_id)
     finally:

@@ -44,7 +44,6 @@ def bootstrap(db: Database, *, admin_password: str, public_url: str, region: str
         from onestack.server import catalog_entries
 
         services = catalog_entries()
-    pw_hash = admin_password_hash or hash_secret(admin_password, password_hash_rounds)
     public_url = public_url.rstrip("/")
 
     def work(s: Session) -> BootstrapResult:
@@ -71,7 +70,9 @@ def bootstrap(db: Database, *, admin_password: str, public_url: str, region: str
                           extra={}, options={}, failed_auth_count=0, created_at=utcnow())
             s.add(user)
         if not check_secret(admin_password, user.password_hash):
-            user.password_hash = pw_hash
+            # hashed only now: a restart with the same password pays one bcrypt, not two
+            user.password_hash = admin_password_hash or hash_secret(admin_password,
+                                                                    password_hash_rounds)
             user.password_created_at = utcnow()
         s.flush()
         reader, member, admin = _role(s, "reader"), _role(s, "member"), _role(s, "admin")
