@@ -364,3 +364,21 @@ def test_unknown_action_and_other_projects(vol: VolApi, cloud: Cloud) -> None:
                          ("os-volume_upload_image", {"image_name": "x"})):
         cinder_fault(act(vol, volume["id"], action, body, token=bob.token), 404)
     assert show(vol, volume["id"], alice.token)["status"] == "available"
+
+
+def test_detach_needs_an_attachment_id_when_several(vol: VolApi) -> None:
+    volume = placed(vol)
+    vol.set(volume["id"], multiattach=True)
+    for _ in range(2):
+        ok(act(vol, volume["id"], "os-attach", {"instance_uuid": str(uuid.uuid4()),
+                                                "mountpoint": "/dev/vdb"}))
+    attachments = show(vol, volume["id"])["attachments"]
+    assert len(attachments) == 2
+    cinder_fault(act(vol, volume["id"], "os-detach"), 400, "More than one attachment")
+    cinder_fault(act(vol, volume["id"], "os-detach", {"attachment_id": str(uuid.uuid4())}),
+                 404)
+    ok(act(vol, volume["id"], "os-detach", {"attachment_id": attachments[0]["attachment_id"]}))
+    shown = show(vol, volume["id"])
+    assert shown["status"] == "in-use" and len(shown["attachments"]) == 1
+    ok(act(vol, volume["id"], "os-detach"))
+    assert show(vol, volume["id"])["status"] == "available"
