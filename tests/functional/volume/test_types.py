@@ -4,6 +4,8 @@ in-use and default-type refusals."""
 from __future__ import annotations
 
 import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tests.functional.volume.conftest import VolApi, cinder_fault
@@ -242,6 +244,33 @@ def test_project_url_form_works_and_checks_the_project(vol: VolApi, member: Memb
     pid = member.project["id"]
     assert_status(vol.get(f"/{pid}/types", member.token), 200)
     cinder_fault(vol.get(f"/{uuid.uuid4().hex}/types", member.token), 400)
+
+
+def test_concurrent_creates_of_one_name_make_one_type(vol: VolApi) -> None:
+    name = unique("race")
+
+    def create(_: int) -> int:
+        return vol.post("/types", json={"volume_type": {"name": name}}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        results = Counter(pool.map(create, range(8)))
+    assert results == Counter({200: 1, 409: 7}), results
+    assert [t["name"] for t in assert_status(vol.get(f"/types?name={name}"), 200)[
+        "volume_types"]] == [name]
+
+
+def test_concurrent_access_grants_make_one_entry(vol: VolApi, member: Member) -> None:
+    t = make_type(vol, **{"os-volume-type-access:is_public": False})
+
+    def grant(_: int) -> int:
+        return vol.post(f"/types/{t['id']}/action", json={
+            "addProjectAccess": {"project": member.project["id"]}}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        results = Counter(pool.map(grant, range(8)))
+    assert results == Counter({202: 1, 409: 7}), results
+    access = assert_status(vol.get(f"/types/{t['id']}/os-volume-type-access"), 200)
+    assert len(access["volume_type_access"]) == 1
 
 
 def ids(response: Any) -> list[str]:

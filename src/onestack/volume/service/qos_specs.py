@@ -225,9 +225,35 @@ class QosSpecsService(Authorizer):
 
 
 def qos_specs_of(s: Session, type_id: str | None) -> dict[str, Any] | None:
-    """A type's QoS specs as the attach contract carries them (``None`` without)."""
+    """A type's QoS specs (``None`` without)."""
     if not type_id:
         return None
     row = s.scalar(sa.select(QosSpecs).join(VolumeType, VolumeType.qos_specs_id == QosSpecs.id)
                    .where(VolumeType.id == type_id))
     return render(row) if row is not None else None
+
+
+TUNABLES = ("read_iops_sec", "read_bytes_sec", "write_iops_sec", "write_bytes_sec",
+            "total_iops_sec", "total_bytes_sec")
+
+
+def front_end_qos(s: Session, type_id: str | None, size_gb: int) -> dict[str, Any] | None:
+    """What the attach contract's ``connection_info.data.qos_specs`` carries: the type's
+    specs when their consumer is ``front-end`` or ``both`` (the hypervisor enforces them),
+    else ``None``. ``<tunable>_per_gb`` becomes ``<tunable>`` scaled by the volume's size,
+    at least ``<tunable>_per_gb_min`` and at most ``<tunable>_max``."""
+    found = qos_specs_of(s, type_id)
+    if found is None or found["consumer"] not in ("front-end", "both"):
+        return None
+    specs = dict(found["specs"])
+    for option in TUNABLES:
+        per_gb = specs.pop(f"{option}_per_gb", None)
+        if per_gb is None:
+            continue
+        try:
+            minimum = int(specs.pop(f"{option}_per_gb_min", 0) or 0)
+            value = max(minimum, int(per_gb) * size_gb)
+            specs[option] = min(value, int(specs.pop(f"{option}_max", value) or value))
+        except (TypeError, ValueError):
+            continue  # a non-numeric spec is passed on as it is
+    return specs
