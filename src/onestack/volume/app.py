@@ -32,8 +32,19 @@ def routes(platform: Platform) -> list[Route]:
 
 
 def start_agents(ctx: AgentContext) -> Callable[[], None]:
-    """A volume agent per host of ``ctx`` (one file backend each)."""
+    """A volume agent per host of ``ctx`` (one file backend each); its restores read
+    backups through ``ctx.seams["volume_backup"]`` (the backup store's ``BackupSource``)."""
+    from dataclasses import replace
+
     from onestack.volume.agent.runner import start
+    from onestack.volume.backup.runner import backup_source
+
+    return start(replace(ctx, seams={"volume_backup": backup_source(ctx), **ctx.seams}))
+
+
+def start_backup(ctx: AgentContext) -> Callable[[], None]:
+    """The backup worker (``cinder-backup``) of the first host of ``ctx``."""
+    from onestack.volume.backup.runner import start
 
     return start(ctx)
 
@@ -50,4 +61,5 @@ SPEC = ServiceSpec(
     route_modules=tuple(f"onestack.volume.api.{n}" for n in ROUTE_MODULES),
     models=("onestack.volume.models",), policies=("onestack.volume.policies",),
     settings_section="volume", fault_style="nova", microversions=MICROVERSIONS,
-    agents=(AgentRunner("volume", start_agents),), seed=seed)
+    agents=(AgentRunner("volume", start_agents), AgentRunner("backup", start_backup)),
+    seed=seed)

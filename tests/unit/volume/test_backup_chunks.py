@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from onestack.volume.backup.chunks import (BackupCorrupt, object_name, read_backup, rechunk,
-                                           write_backup)
+from onestack.volume.backup.chunks import (BackupCorrupt, Hole, object_name, read_backup,
+                                           rechunk, write_backup)
 from onestack.volume.backup.memory import MemoryStore
 
 CHUNK = 64 << 10
@@ -24,6 +24,24 @@ def test_rechunk_cuts_any_input_into_fixed_pieces() -> None:
         out = list(rechunk(pieces(data, size), 1000))
         assert b"".join(out) == data
         assert all(len(p) == 1000 for p in out[:-1]) and len(out[-1]) == 7
+
+
+def test_holes_stay_numbers_unless_they_share_a_piece_with_data() -> None:
+    data = os.urandom(700)
+    out = list(rechunk([Hole(2500), data, Hole(800)], 1000))
+    assert out[:2] == [Hole(1000), Hole(1000)] and isinstance(out[0], Hole)
+    assert out[2] == bytes(500) + data[:500] and out[3] == data[500:] + bytes(800)
+    assert not isinstance(out[2], Hole)
+
+
+def test_holes_are_stored_as_nothing() -> None:
+    store = MemoryStore()
+    data = os.urandom(CHUNK)
+    refs, written = write_backup(store, "bh", [Hole(2 * CHUNK), data, Hole(10)],
+                                 chunk_size=CHUNK)
+    assert [r.object for r in refs] == [None, None, object_name("bh", 2), None]
+    assert written == 1 and refs[3].length == 10
+    assert b"".join(read_backup(store, refs)) == bytes(2 * CHUNK) + data + bytes(10)
 
 
 def test_full_backup_round_trips_and_stores_no_zero_chunks() -> None:

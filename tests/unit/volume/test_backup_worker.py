@@ -331,3 +331,33 @@ def test_rows_of_another_backup_host_are_left_alone_unowned_ones_claimed(
     b.run()
     assert b.row(theirs).status == "creating"
     assert b.row(unowned).status == "available" and b.row(unowned).host == b.host
+
+
+def test_runner_registers_and_moves_a_woken_backup(b: Backups, tmp_path: Any) -> None:
+    """``onestack agent backup``'s runner: the service row, the wake-up topic the API
+    notifies, and a stop that ends the threads."""
+    import time
+
+    from onestack.core.bus import InProcessBus
+    from onestack.core.config import Settings
+    from onestack.core.registry import AgentContext
+    from onestack.volume.backup import runner
+
+    bus = InProcessBus()
+    host = f"rhost-{uuid.uuid4().hex[:6]}"
+    ctx = AgentContext(b.db, bus, Settings(), hosts=((host, "nova"),), state_dir=tmp_path)
+    running = runner.Running()
+    runner.start_worker(ctx, running, host, "nova", store=b.store,
+                        reader=DriverReader(lambda h: b.driver), resync=30.0)
+    try:
+        assert b.db.read(lambda s: s.get(Service, (BINARY, host))) is not None
+        vol = b.volume(b"data")
+        bid = b.backup(vol, host=host)
+        bus.notify(runner.topic(host), bid)
+        deadline = time.monotonic() + 20
+        while b.row(bid).status == "creating" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert b.row(bid).status == "available"
+    finally:
+        running.stop()
+    assert runner.store_root(tmp_path) == tmp_path / "backups"

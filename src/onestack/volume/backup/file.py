@@ -3,7 +3,8 @@
 ``put`` writes a uniquely named temporary file beside the final one, flushes it to disk
 and renames it into place, so an object that exists is always whole and a failed put (a
 killed worker) leaves at most a temporary file, which the next store on the directory
-clears. Backups are tenants' data: files are 0600 and directories 0700 whatever the umask.
+clears (the worker's store; not a reader's). Backups are tenants' data: files are 0600
+and directories 0700 whatever the umask.
 """
 from __future__ import annotations
 
@@ -22,11 +23,14 @@ TEMP_SUFFIX = ".part"
 class FileStore:
     service = SERVICE_PREFIX + "onestack_file"
 
-    def __init__(self, root: Path | str) -> None:
+    def __init__(self, root: Path | str, clear_partial: bool = True) -> None:
+        """``clear_partial``: remove what killed puts left (the writer's store does; a
+        reader beside a running writer must not)."""
         self.root = Path(root).resolve()
         self._mkdir(self.root)
-        for stale in self.root.rglob(f".*{TEMP_SUFFIX}"):
-            stale.unlink(missing_ok=True)
+        if clear_partial:
+            for stale in self.root.rglob(f".*{TEMP_SUFFIX}"):
+                stale.unlink(missing_ok=True)
 
     def _path(self, name: str) -> Path:
         return self.root / check_name(name)

@@ -16,18 +16,19 @@ import os
 import uuid
 from typing import Any, Callable, Iterator, Protocol
 
+from onestack.volume.backup.chunks import Hole
 from onestack.volume.drivers.base import VolumeDriver, VolumeDriverError, connection_info
 
 READ_CHUNK = 4 << 20
 
 
 class VolumeReader(Protocol):
-    def read_volume(self, backend_driver: str, volume: Any) -> Iterator[bytes]:
-        """The bytes of ``volume`` (a row: ``id``, ``host``, ``provider_location``) on a
+    def read_volume(self, backend_driver: str, volume: Any) -> Iterator[bytes | Hole]:
+        """The bytes of ``volume`` (runs of zeros may come as ``Hole`` counts) (a row: ``id``, ``host``, ``provider_location``) on a
         backend whose driver is ``backend_driver``; ``VolumeDriverError`` when they
         cannot be reached."""
 
-    def read_snapshot(self, backend_driver: str, snapshot: Any) -> Iterator[bytes]:
+    def read_snapshot(self, backend_driver: str, snapshot: Any) -> Iterator[bytes | Hole]:
         """The bytes of ``snapshot`` (a row: ``id``, ``volume_id``, ``host``, ``size``,
         ``provider_location``)."""
 
@@ -35,14 +36,14 @@ class VolumeReader(Protocol):
 class AttachedReader:
     """Reads what ``connection_info`` points at (``file`` connections: a raw file)."""
 
-    def read_volume(self, backend_driver: str, volume: Any) -> Iterator[bytes]:
+    def read_volume(self, backend_driver: str, volume: Any) -> Iterator[bytes | Hole]:
         return self._read(backend_driver, volume.id, volume.provider_location)
 
-    def read_snapshot(self, backend_driver: str, snapshot: Any) -> Iterator[bytes]:
+    def read_snapshot(self, backend_driver: str, snapshot: Any) -> Iterator[bytes | Hole]:
         return self._read(backend_driver, snapshot.id, snapshot.provider_location)
 
     def _read(self, backend_driver: str, ident: str, location: str | None
-              ) -> Iterator[bytes]:
+              ) -> Iterator[bytes | Hole]:
         info = connection_info(backend_driver, ident, location, "ro")
         if info.get("driver_volume_type") != "file":
             raise VolumeDriverError(f"cannot read a {info.get('driver_volume_type')} "
@@ -55,8 +56,8 @@ class AttachedReader:
         return _read_fd(fd)
 
 
-def _read_fd(fd: int) -> Iterator[bytes]:
-    """The whole file; holes come out as zeros without reading the disk."""
+def _read_fd(fd: int) -> Iterator[bytes | Hole]:
+    """The whole file; holes come out as ``Hole`` counts without reading the disk."""
     try:
         size = os.fstat(fd).st_size
         pos = 0
@@ -65,10 +66,9 @@ def _read_fd(fd: int) -> Iterator[bytes]:
                 data_at = os.lseek(fd, pos, os.SEEK_DATA)
             except OSError as exc:
                 data_at = size if exc.errno == errno.ENXIO else pos
-            while pos < min(data_at, size):  # a hole
-                step = min(READ_CHUNK, data_at - pos)
-                yield bytes(step)
-                pos += step
+            if pos < min(data_at, size):  # a hole: counted, never read
+                yield Hole(min(data_at, size) - pos)
+                pos = min(data_at, size)
             if pos >= size:
                 break
             try:

@@ -36,15 +36,16 @@ def store_root(state_dir: Path | None) -> Path:
     return (Path(state_dir) if state_dir else Path(".onestack")) / "backups"
 
 
-def make_store(state_dir: Path | None) -> BackupStore:
+def make_store(state_dir: Path | None, writer: bool = True) -> BackupStore:
     from onestack.volume.backup.file import FileStore
 
-    return FileStore(store_root(state_dir))
+    return FileStore(store_root(state_dir), clear_partial=writer)
 
 
 def backup_source(ctx: AgentContext) -> BackupSource:
-    """What the volume agent restores from (``open_backup(backup_id)``)."""
-    return BackupSource(ctx.db, make_store(ctx.state_dir))
+    """What the volume agent restores from (``open_backup(backup_id)``): the store opened
+    for reading (it leaves the worker's puts in progress alone)."""
+    return BackupSource(ctx.db, make_store(ctx.state_dir, writer=False))
 
 
 @dataclass
