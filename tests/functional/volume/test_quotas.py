@@ -198,3 +198,30 @@ def test_settings_class_is_not_an_api_class(vol: VolApi) -> None:
     cinder_fault(vol.get("/os-quota-class-sets/__settings__"), 400, "reserved")
     cinder_fault(vol.put("/os-quota-class-sets/__settings__",
                          json={"quota_class_set": {"volumes": 1}}), 400, "reserved")
+
+
+def test_fifty_concurrent_creates_with_quota_forty(vol: VolApi, cloud: Cloud) -> None:
+    """The issue's demonstration over HTTP: 50 creates at once in a project whose volumes
+    quota is 40 give exactly 40 volumes; the other 10 get Cinder's 413."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    member = cloud.make_project_member()
+    own = member.project["id"]
+    assert_status(vol.put(f"/os-quota-sets/{own}", json={"quota_set": {"volumes": 40}}),
+                  200)
+
+    def create(i: int) -> tuple[int, dict]:
+        response = vol.post("/volumes", member.token,
+                            json={"volume": {"size": 1, "name": f"race-{i}"}})
+        return response.status_code, response.json()
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(create, range(50)))
+    codes = sorted(code for code, _ in results)
+    assert codes == [202] * 40 + [413] * 10, codes
+    refused = {body["overLimit"]["message"] for code, body in results if code == 413}
+    assert refused == {"VolumeLimitExceeded: Maximum number of volumes allowed (40) "
+                       "exceeded for quota 'volumes'."}
+    found = quota_set(vol, own, usage="true")
+    assert found["volumes"]["in_use"] == 40 and found["gigabytes"]["in_use"] == 40
+    listed = assert_status(vol.get("/volumes", member.token), 200)["volumes"]
+    assert len(listed) == 40
