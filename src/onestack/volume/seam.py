@@ -23,6 +23,10 @@ The flow is the attachments API's (Nova's "new style" attach), one call per step
    volume ``in-use``.
 4. ``detach(ctx, attachment_id)`` after the guest let go (or to roll back a failed 2/3):
    the attachment goes; the volume is ``available`` when none remain.
+Block device mappings that make a volume (``source_type`` image/snapshot/blank,
+``destination_type`` volume) call ``create_volume`` first and wait (``get``) until it is
+``available`` (``error`` fails the build), then reserve/attach/complete it as above.
+
 5. ``terminate(ctx, server_id, delete_volumes)`` when a server is deleted: every
    attachment of the server goes, then the volumes whose mapping said
    ``delete_on_termination`` are deleted (``deleting`` for the volume agent).
@@ -99,6 +103,37 @@ class VolumeSeam:
 
         return self.platform.db.read(work)
 
+    # --- volumes for block device mappings ------------------------------------------------
+    def create_volume(self, ctx: RequestContext, size: int, *, image_id: str | None = None,
+                      snapshot_id: str | None = None, source_volid: str | None = None,
+                      name: str | None = None, description: str | None = None,
+                      availability_zone: str | None = None,
+                      volume_type: str | None = None) -> dict[str, Any]:
+        """A new volume of the server owner's project (``ctx``: the user's context, or one
+        compute builds for the owner — project and user ids, role ``member``), as
+        ``POST /volumes`` makes it: quota charged, a backend claimed, the agent woken.
+        Returns ``{"id", "status"}``: ``creating`` (poll ``get`` until ``available``) or
+        ``error`` when no backend fits. Bad input and quota are the API's 400/404/413."""
+        from onestack.volume.service.volume_input import CreateRequest
+
+        req = CreateRequest(name=name, description=description, size=size,
+                            availability_zone=availability_zone, volume_type=volume_type,
+                            snapshot_id=snapshot_id, source_volid=source_volid,
+                            image_ref=image_id)
+        created = self.volumes.create(ctx, req)
+        return {"id": created.volume.id, "status": created.volume.status}
+
+    def delete_volume(self, ctx: RequestContext | None, volume_id: str) -> None:
+        """``deleting`` for the agent (a BDM volume whose server failed to build); a
+        volume already gone or already deleting is fine."""
+        current = self.platform.db.read(lambda s: s.get(Volume, volume_id))
+        if current is None or current.status == DELETING:
+            return
+        try:
+            self.volumes.delete(ctx or _service_context(), volume_id)
+        except NotFound:
+            pass
+
     # --- the attach flow ----------------------------------------------------------------
     def reserve(self, ctx: RequestContext | None, volume_id: str, server_id: str) -> str:
         """A reserved attachment of the volume to the server; its id."""
@@ -158,13 +193,7 @@ class VolumeSeam:
 
         detached = self.platform.db.write(work)
         for volume_id in delete_volumes:
-            current = self.platform.db.read(lambda s: s.get(Volume, volume_id))
-            if current is None or current.status == DELETING:
-                continue  # gone, or its delete already asked for
-            try:
-                self.volumes.delete(ctx or _service_context(), volume_id)
-            except NotFound:
-                pass
+            self.delete_volume(ctx, volume_id)
         return detached
 
     # --- helpers ------------------------------------------------------------------------

@@ -165,3 +165,21 @@ def test_an_agent_context_without_policy(db: Database) -> None:
     seam.complete(None, att)
     seam.terminate(None, seam.get(None, volume)["attachments"][0]["server_id"], [volume])
     assert state(db, volume) == ("deleting", "detached")
+
+
+def test_create_volume_for_a_block_device_mapping(seam: VolumeSeam, db: Database) -> None:
+    from onestack.volume.app import seed
+
+    seed(db)
+    db.write(lambda s: s.get(Backend, BACKEND).__setattr__("heartbeat_at", utcnow()))
+    project = uuid.uuid4().hex
+    made = seam.create_volume(user(project), 2, name="bdm")
+    assert made["status"] == "creating"
+    got = seam.get(user(project), made["id"])
+    assert (got["size"], got["project_id"], got["status"]) == (2, project, "creating")
+    with pytest.raises(NotFound):
+        seam.get(user(uuid.uuid4().hex), made["id"])
+    db.write(lambda s: s.get(Volume, made["id"]).__setattr__("status", "available"))
+    seam.delete_volume(None, made["id"])
+    assert state(db, made["id"]) == ("deleting", "detached")
+    seam.delete_volume(None, made["id"])  # again: already deleting
