@@ -42,12 +42,8 @@ def manage_volume(c: Cinder, call: Call) -> Reply:
         description=_text(data, "description"), volume_type=data.get("volume_type"),
         availability_zone=_text(data, "availability_zone"),
         metadata=check_metadata(meta) if meta is not None else {},
-        bootable=parse_bool("bootable", data.get("bootable", False)))
-    from onestack.volume.service.volumes import VolumeService
-
-    volumes = c.service("volumes", VolumeService)
-    body = c.platform.db.read(lambda s: volumes.render(s, call, [row])[0])
-    return c.reply(call, 202, {"volume": body})
+        bootable=parse_bool("bootable", data.get("bootable", False)), who=call)
+    return c.reply(call, 202, {"volume": row})
 
 
 def manage_snapshot(c: Cinder, call: Call) -> Reply:

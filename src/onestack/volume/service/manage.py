@@ -127,7 +127,8 @@ class ManageService:
     def manage_volume(self, ctx: RequestContext, *, host: Any, ref: Any,
                       name: str | None, description: str | None, volume_type: Any,
                       availability_zone: str | None, metadata: dict[str, str],
-                      bootable: bool) -> Volume:
+                      bootable: bool, who: Any = None) -> dict[str, Any]:
+        """The new ``managing`` volume as ``who`` (the request) sees it."""
         from onestack.volume.service import quotas
         from onestack.volume.service.types import default_type, resolve_type
 
@@ -157,7 +158,8 @@ class ManageService:
 
         row = self.db.write(work)
         wake(self.platform.bus, row.host, row.id)
-        return row
+        volumes = self.snapshots.volumes
+        return self.db.read(lambda s: volumes.render(s, who or ctx, [row])[0])
 
     def manage_snapshot(self, ctx: RequestContext, *, volume_id: Any, ref: Any,
                         name: str | None, description: str | None,
