@@ -162,8 +162,8 @@ class GroupSnapshotService:
             snaps = list(s.scalars(sa.select(Snapshot).where(
                 Snapshot.group_snapshot_id == row.id).with_for_update()))
             now = utcnow()
-            for snap in snaps:
-                snap.status, snap.updated_at = states.DELETING, now
+            for snap in snaps:  # work for the agents again, even after a reset
+                snap.status, snap.status_reset, snap.updated_at = states.DELETING, False, now
             row.status, row.pending, row.updated_at = states.DELETING, True, now
             if not snaps:
                 s.delete(row)
