@@ -275,3 +275,13 @@ def test_concurrent_access_grants_make_one_entry(vol: VolApi, member: Member) ->
 
 def ids(response: Any) -> list[str]:
     return [t["id"] for t in assert_status(response, 200)["volume_types"]]
+
+
+def test_a_type_a_group_names_cannot_be_deleted(vol: VolApi, member: Member) -> None:
+    t = make_type(vol)
+    group_type = assert_status(vol.post("/group_types", version="3.13", json={
+        "group_type": {"name": unique("gt")}}), 202)["group_type"]
+    assert_status(vol.post("/groups", member.token, version="3.13", json={"group": {
+        "name": unique("grp"), "group_type": group_type["id"], "volume_types": [t["id"]]}}),
+        202)
+    cinder_fault(vol.delete(f"/types/{t['id']}"), 400, "Target volume type is still in use.")

@@ -122,6 +122,14 @@ def in_use(s: Session, type_id: str) -> bool:
                     .limit(1)) is not None
 
 
+def in_groups(s: Session, type_id: str) -> bool:
+    """Whether a generic group names this type (Cinder refuses deleting it then)."""
+    from onestack.volume.models.groups import GroupVolumeType
+
+    return s.scalar(sa.select(GroupVolumeType.group_id).where(
+        GroupVolumeType.volume_type_id == type_id).limit(1)) is not None
+
+
 # --- the API's service ------------------------------------------------------------------
 class Authorizer:
     """Cinder's policy checks for type routes: the caller's own project is the target."""
@@ -299,7 +307,7 @@ class TypeService(Authorizer):
             if s.scalar(sa.select(sa.func.count()).select_from(VolumeType)) <= 1:
                 raise BadRequest(f"The volume type {row.id} is the only currently defined "
                                  "volume type and cannot be deleted.")
-            if in_use(s, row.id):
+            if in_use(s, row.id) or in_groups(s, row.id):
                 raise BadRequest("Target volume type is still in use.")
             for model in (VolumeTypeExtraSpec, VolumeTypeProject, Encryption):
                 s.execute(sa.delete(model).where(model.volume_type_id == row.id))
