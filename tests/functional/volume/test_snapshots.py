@@ -142,6 +142,11 @@ def test_other_projects_snapshot_is_404_everywhere(vol: VolApi, member: Member,
     assert_status(vol.get(f"/snapshots/{sid}"), 200)
     everyone = assert_status(vol.get("/snapshots/detail?all_tenants=1"), 200)["snapshots"]
     assert sid in [s["id"] for s in everyone]
+    theirs = assert_status(vol.get(f"/snapshots?project_id={_pid(other)}"), 200)["snapshots"]
+    assert [s["id"] for s in theirs] == [sid]
+    # a member's project_id filter is refused; marker of another project's snapshot is 404
+    cinder_fault(vol.get(f"/snapshots?project_id={_pid(other)}", member.token), 400)
+    cinder_fault(vol.get(f"/snapshots?marker={sid}", member.token), 404)
 
 
 def test_list_filters_sort_paging_and_count(vol: VolApi, member: Member) -> None:
@@ -187,6 +192,13 @@ def test_list_filters_sort_paging_and_count(vol: VolApi, member: Member) -> None
     assert counted["count"] == 3
     liked = assert_status(vol.get("/snapshots?name~=n", member.token, version="3.34"), 200)
     assert len(liked["snapshots"]) == 3
+    assert assert_status(vol.get("/snapshots?name~=%25", member.token, version="3.34"),
+                         200)["snapshots"] == []  # % is a character, not a wildcard
+    two = assert_status(vol.get("/snapshots?limit=2&sort=name:asc", member.token), 200)
+    rest = assert_status(vol.get(two["snapshots_links"][0]["href"].split("/v3")[1],
+                                 member.token), 200)
+    assert [s["name"] for s in two["snapshots"] + rest["snapshots"]] == ["n0", "n1", "n2"]
+    assert "snapshots_links" not in rest
 
 
 def test_list_bad_parameters(vol: VolApi, member: Member) -> None:

@@ -26,6 +26,7 @@ from onestack.core.errors import BadRequest, NotFound
 from onestack.core.platform import Platform
 from onestack.volume import states
 from onestack.volume.models.snapshots import Snapshot, SnapshotMetadata
+from onestack.volume.service import listing
 from onestack.volume.wake import wake
 
 # Cinder's fields.SnapshotStatus
@@ -206,35 +207,27 @@ class SnapshotService:
         def work(s: Session) -> Page:
             stmt = sa.select(Snapshot)
             filters = dict(q.filters)
-            if not (ctx.is_admin and q.all_tenants):
-                project = filters.pop("project_id", None) if ctx.is_admin else None
-                stmt = stmt.where(Snapshot.project_id == (project or ctx.project_id))
+            if not (ctx.is_admin and (q.all_tenants or "project_id" in filters)):
+                filters.pop("project_id", None)  # an admin's own filter; others see theirs
+                stmt = stmt.where(Snapshot.project_id == ctx.project_id)
             stmt = self._filtered(stmt, filters, q.like)
-            count = None
-            if q.with_count:
-                count = s.scalar(sa.select(sa.func.count()).select_from(stmt.subquery()))
-            sort = q.sort or [("created_at", "desc")]
-            if not any(col == "id" for col, _ in sort):
-                sort = [*sort, ("id", sort[-1][1])]
-            stmt = stmt.order_by(*[getattr(Snapshot, col).desc() if d == "desc"
-                                   else getattr(Snapshot, col).asc() for col, d in sort])
-            rows = list(s.scalars(stmt))
-            if q.marker:
-                ids = [r.id for r in rows]
-                if q.marker not in ids:
-                    marker = s.get(Snapshot, q.marker) if len(q.marker) <= 36 else None
-                    if marker is None or (marker.project_id != ctx.project_id
-                                          and not ctx.is_admin):
-                        raise NotFound(f"Marker {q.marker} could not be found.")
-                    rows = []
-                else:
-                    rows = rows[ids.index(q.marker) + 1:]
-            rows = rows[q.offset:]
+            count = listing.count(s, stmt) if q.with_count else None
             limit = min(q.limit if q.limit is not None else MAX_LIMIT, MAX_LIMIT)
-            rows = rows[:limit]
+            if limit == 0:
+                return Page([], {}, count)
+            order = listing.sort_columns(q.sort or [("created_at", "desc")],
+                                         {name: getattr(Snapshot, name)
+                                          for name in set(SORT_KEYS.values())}, Snapshot)
+            if q.marker:
+                marker = s.get(Snapshot, q.marker) if len(q.marker) <= 36 else None
+                if marker is None or (marker.project_id != ctx.project_id
+                                      and not ctx.is_admin):
+                    raise NotFound(f"Marker {q.marker} could not be found.")
+            rows = listing.page(s, stmt, Snapshot, order, listing.ListParams(
+                limit=limit, marker=q.marker, offset=q.offset))
             # Cinder links the next page whenever a page is full
             return Page(rows, metadata_of(s, [r.id for r in rows]), count,
-                        more=limit > 0 and len(rows) == limit)
+                        more=len(rows) == limit)
         return self.db.read(work)
 
     @staticmethod
@@ -256,7 +249,7 @@ class SnapshotService:
                 values = value if isinstance(value, list) else [value]
                 stmt = stmt.where(column.in_([str(v) for v in values]))
         for key, value in like.items():
-            stmt = stmt.where(getattr(Snapshot, key).like(f"%{value}%"))
+            stmt = stmt.where(listing.like(getattr(Snapshot, key), value))
         return stmt
 
     # --- update / delete ------------------------------------------------------------
