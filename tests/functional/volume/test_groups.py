@@ -281,3 +281,35 @@ def test_create_from_group_and_from_group_snapshot(vol: VolApi, member: Member) 
         "create-from-src": {"group_snapshot_id": gsid, "source_group_id": gid}}), 400)
     cinder_fault(vol.post("/groups/action", member.token, version="3.13", json={
         "create-from-src": {"source_group_id": gid}}), 404)
+
+
+def test_check_member_is_what_a_volume_create_into_a_group_asks(vol: VolApi,
+                                                                member: Member, cloud) -> None:
+    """``groups.check_member`` (for the volumes area's create with ``group_id``)."""
+    from onestack.core.context import RequestContext
+    from onestack.core.errors import BadRequest, NotFound
+    from onestack.volume.service.groups import check_member
+
+    gid = _group(vol, member)["id"]
+    mine = RequestContext("r", user_id=member.user["id"], project_id=_pid(member),
+                          roles=["member", "reader"])
+    other = RequestContext("r", user_id="u", project_id=cloud.make_project()["id"],
+                           roles=["member", "reader"])
+    default = _default_type(vol)
+    assert vol.db.read(lambda s: check_member(s, mine, gid, default)).id == gid
+    for ctx, group_id, type_id, error in (
+            (other, gid, default, NotFound), (mine, str(uuid.uuid4()), default, NotFound),
+            (mine, gid, str(uuid.uuid4()), BadRequest)):
+        try:
+            vol.db.read(lambda s: check_member(s, ctx, group_id, type_id))
+        except error:
+            continue
+        raise AssertionError(f"{ctx.project_id} {group_id} {type_id}: no {error.__name__}")
+    assert_status(vol.post(f"/groups/{gid}/action", version=V, json={"reset_status": {
+        "status": "error"}}), 202)
+    try:
+        vol.db.read(lambda s: check_member(s, mine, gid, default))
+    except BadRequest as exc:
+        assert "status must be available" in exc.message
+    else:
+        raise AssertionError("a group in error took a member")
