@@ -317,7 +317,7 @@ def test_file_volumes_are_sparse_files_at_the_documented_path(tmp_path: Path) ->
     driver = FileDriver(tmp_path / "data")
     vid, sid, clone = ident(), ident(), ident()
     location = driver.create_volume(vid, 10)
-    path = tmp_path / "data" / "volumes" / f"volume-{vid}"
+    path = tmp_path / "data" / f"volume-{vid}"
     assert location == str(path.resolve())
     assert path.stat().st_size == 10 * GiB and path.stat().st_blocks * 512 < 4 * MiB
     driver.write_volume(vid, 10, [pattern(MiB)])
@@ -326,12 +326,12 @@ def test_file_volumes_are_sparse_files_at_the_documented_path(tmp_path: Path) ->
     for made in (driver.snapshot_path(sid), driver.volume_path(clone)):
         assert made.stat().st_size == 10 * GiB
         assert made.stat().st_blocks * 512 < 8 * MiB  # only the data extent was copied
-    assert list((tmp_path / "data" / "tmp").iterdir()) == []
+    assert list((tmp_path / "data" / ".scratch").iterdir()) == []
 
 
 def test_file_copies_left_by_a_killed_agent_are_cleared_on_start(tmp_path: Path) -> None:
     FileDriver(tmp_path / "data")
-    stale = tmp_path / "data" / "tmp" / "volume-x.1234"
+    stale = tmp_path / "data" / ".scratch" / "volume-x.1234"
     stale.write_bytes(b"half a copy")
     FileDriver(tmp_path / "data")
     assert not stale.exists()
@@ -342,6 +342,15 @@ def test_file_ids_cannot_leave_the_data_dir(tmp_path: Path) -> None:
     for bad in ("../escape", "a/b", "", ".."):
         with pytest.raises(VolumeDriverError):
             driver.create_volume(bad, 1)
+
+
+def test_file_manage_adopts_only_files_of_its_directory(tmp_path: Path) -> None:
+    driver = FileDriver(tmp_path / "data")
+    (tmp_path / "outside").write_bytes(b"not yours")
+    for bad in (".scratch", "../outside", str(tmp_path / "outside"), "."):
+        with pytest.raises(VolumeDriverError):
+            driver.manage_existing(ident(), bad)
+    assert (tmp_path / "outside").exists() and (tmp_path / "data" / ".scratch").is_dir()
 
 
 def test_file_capacity_can_be_set(tmp_path: Path) -> None:

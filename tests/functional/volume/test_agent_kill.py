@@ -85,7 +85,7 @@ def test_kill_9_mid_create_and_mid_delete_then_restart(vol: VolApi, db_url: str,
     host = f"killhost-{uuid.uuid4().hex[:6]}"
     backend = f"{host}@file#file"
     data_dir = tmp_path / "data"
-    seed = FileDriver(data_dir)
+    seed = FileDriver(data_dir / "volumes")  # where the agent keeps them
     source = str(uuid.uuid4())
     block = hashlib.sha256(b"seed").digest() * (MiB // 32)
     seed.write_volume(source, 1, (block for _ in range(DATA_MIB)))  # data to copy
@@ -107,7 +107,7 @@ def test_kill_9_mid_create_and_mid_delete_then_restart(vol: VolApi, db_url: str,
     agent = AgentProcess(db_url, host, data_dir, tmp_path / "agent.log")
     try:
         agent.start()
-        scratch = data_dir / "tmp"
+        scratch = data_dir / "volumes" / ".scratch"
         # killed while a copy is being written (a temporary file in the scratch space)
         until(lambda: any(scratch.iterdir()), what="a copy in progress", poll=0.002)
         agent.kill9()
@@ -133,6 +133,6 @@ def test_kill_9_mid_create_and_mid_delete_then_restart(vol: VolApi, db_url: str,
             assert not seed.volume_path(ident).exists()
         assert seed.volume_path(source).exists()
         agent.stop()
-        assert list((data_dir / "tmp").iterdir()) == []
+        assert list(scratch.iterdir()) == []
     finally:
         agent.stop()

@@ -6,9 +6,8 @@ finds whatever a lost wake-up or a killed agent left).
 One agent per process, for the **first** host of the context: ``onestack agent volume
 --host NAME`` has one host anyway, and in ``onestack up`` the fake compute hosts share one
 disk — three file backends there would each report the whole filesystem, tripling the
-capacity the scheduler believes in. The volumes live under ``volume_data_dir`` (default:
-the state dir, i.e. ``up``'s data dir, else ``.onestack``), in ``volumes/``,
-``snapshots/`` and ``tmp/``.
+capacity the scheduler believes in. The volumes live in ``volume_data_dir`` (default:
+``volumes/`` in the state dir, i.e. ``up``'s data dir, else ``.onestack``).
 """
 from __future__ import annotations
 
@@ -44,9 +43,11 @@ class Running:
 
 
 def data_dir(settings: Settings, state_dir: Path | None) -> Path:
+    """The directory the file backend owns: ``volume_data_dir``, else ``volumes`` in the
+    state dir (``up``'s data dir, which may hold the user's own files too)."""
     if settings.volume_data_dir:
         return Path(settings.volume_data_dir)
-    return Path(state_dir) if state_dir else Path(".onestack")
+    return (Path(state_dir) if state_dir else Path(".onestack")) / "volumes"
 
 
 def make_driver(settings: Settings, state_dir: Path | None) -> VolumeDriver:
@@ -81,7 +82,7 @@ def start_host(ctx: AgentContext, running: Running, host: str, zone: str,
                         backend=ctx.settings.volume_backend, images=ctx.seams.get("image"),
                         backups=backup_source(ctx),
                         ratio=ctx.settings.volume_max_over_subscription_ratio,
-                        scratch=getattr(driver, "root", None) and driver.root / "tmp")
+                        scratch=getattr(driver, "scratch", None))
     agent.start()
     worker = Worker(f"volume-{host}", ctx.bus, agent_topic(host), agent.pending,
                     agent.reconcile, resync=resync, threads=WORKER_THREADS)

@@ -1,16 +1,16 @@
-"""The file backend: each volume a sparse raw file under the data dir.
+"""The file backend: each volume a sparse raw file in a directory the driver owns.
 
-Layout (one agent per data dir)::
+Layout (one agent per directory; ``onestack up`` uses ``<data dir>/volumes``)::
 
-    <root>/volumes/volume-<id>      a raw image, its length the volume's size
-    <root>/snapshots/snapshot-<id>  a raw point-in-time copy
-    <root>/tmp/                     copies in progress (cleared when the driver starts)
+    <root>/volume-<id>      a raw image, its length the volume's size
+    <root>/snapshot-<id>    a raw point-in-time copy
+    <root>/.scratch/        copies in progress (cleared when the driver starts)
 
 An empty volume is a ``truncate`` (instant, no blocks used). Snapshots and clones are
 reflinks where the filesystem offers them (btrfs, XFS) and sparse copies otherwise (only
 the data extents are copied, ``SEEK_DATA``/``SEEK_HOLE`` with ``copy_file_range``). Every
-create writes under ``tmp/`` and renames into place, so a file under ``volumes/`` or
-``snapshots/`` is always complete; an agent killed mid-copy starts the copy again.
+create writes under ``.scratch/`` and renames into place, so a ``volume-``/``snapshot-``
+file is always complete; an agent killed mid-copy starts the copy again.
 """
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from onestack.volume.drivers.base import (GiB, BackendInfo, Capacity, VolumeDriv
 
 FICLONE = 0x40049409  # linux/fs.h: _IOW(0x94, 9, int)
 COPY_CHUNK = 64 << 20
+SCRATCH = ".scratch"
 
 
 class FileDriver:
@@ -36,20 +37,20 @@ class FileDriver:
         self.root = Path(root).resolve()
         self.capacity_gb = capacity_gb
         self.reflink = reflink
-        for sub in ("volumes", "snapshots", "tmp"):
-            (self.root / sub).mkdir(parents=True, exist_ok=True)
-        for stale in (self.root / "tmp").iterdir():
+        self.scratch = self.root / SCRATCH
+        self.scratch.mkdir(parents=True, exist_ok=True)
+        for stale in self.scratch.iterdir():
             _remove(stale)
 
     # --- names ----------------------------------------------------------------------------
     def volume_path(self, volume_id: str) -> Path:
-        return self.root / "volumes" / f"volume-{_safe(volume_id)}"
+        return self.root / f"volume-{_safe(volume_id)}"
 
     def snapshot_path(self, snapshot_id: str) -> Path:
-        return self.root / "snapshots" / f"snapshot-{_safe(snapshot_id)}"
+        return self.root / f"snapshot-{_safe(snapshot_id)}"
 
     def _temp(self, final: Path) -> Path:
-        return self.root / "tmp" / f"{final.name}.{uuid.uuid4().hex[:8]}"
+        return self.scratch / f"{final.name}.{uuid.uuid4().hex[:8]}"
 
     # --- backend --------------------------------------------------------------------------
     def info(self) -> BackendInfo:
@@ -152,17 +153,19 @@ class FileDriver:
 
     # --- manage -------------------------------------------------------------------------
     def manage_existing(self, volume_id: str, source_name: str) -> tuple[str, int]:
-        final = self._adopt(self.root / "volumes", source_name, self.volume_path(volume_id))
+        final = self._adopt(source_name, self.volume_path(volume_id))
         return str(final), -(-final.stat().st_size // GiB)
 
     def manage_existing_snapshot(self, snapshot_id: str, source_name: str) -> str:
-        return str(self._adopt(self.root / "snapshots", source_name,
-                               self.snapshot_path(snapshot_id)))
+        return str(self._adopt(source_name, self.snapshot_path(snapshot_id)))
 
-    @staticmethod
-    def _adopt(directory: Path, source_name: str, final: Path) -> Path:
+    def _adopt(self, source_name: str, final: Path) -> Path:
         if not final.exists():
-            source = directory / _safe(source_name)  # a name in that directory only
+            if source_name.startswith("."):
+                raise VolumeNotFound(f"{source_name} is not on this backend")
+            source = self.root / _safe(source_name)  # a file of this directory only
+            if not source.is_file():
+                raise VolumeNotFound(f"{source_name} is not on this backend")
             try:
                 os.rename(source, final)
             except FileNotFoundError:
