@@ -111,3 +111,45 @@ def test_zones_lists_enabled_backends(db: Database, zone: str) -> None:
     add(db, "off-" + zone, disabled=True)
     found = db.read(scheduler.zones)
     assert zone in found and "off-" + zone not in found
+
+
+def _typed(db: Database, specs: dict[str, str]) -> VolumeType:
+    type_id = str(uuid.uuid4())
+
+    def make(s: sa.orm.Session) -> None:
+        s.add(VolumeType(id=type_id, name="t-" + type_id[:8], is_public=True,
+                         created_at=utcnow()))
+        s.flush()
+        for key, value in specs.items():
+            s.add(VolumeTypeExtraSpec(volume_type_id=type_id, key=key, value=value))
+    db.write(make)
+    return db.read(lambda s: s.get(VolumeType, type_id))
+
+
+def test_capabilities_filter(db: Database, zone: str) -> None:
+    """Cinder's CapabilitiesFilter: unscoped and capabilities: specs must match what the
+    backend reports; other scopes are not the scheduler's."""
+    name = add(db, zone, total=100)
+    db.write(lambda s: s.execute(sa.update(Backend).where(Backend.name == name).values(
+        storage_protocol="file", vendor_name="onestack")))
+    fits = [{"storage_protocol": "file", "vendor_name": "onestack"},
+            {"capabilities:volume_backend_name": "file"},
+            {"multiattach": "<is> True"}, {"RESKEY:availability_zones": "x"},
+            {"storage_protocol": "<or> iSCSI <or> file"}, {"total_capacity_gb": "= 50"}]
+    for specs in fits:
+        assert place(db, 1, zone, _typed(db, specs)) == name, specs
+    refused = [{"storage_protocol": "iSCSI"}, {"vendor_name": "Open Source"},
+               {"spec1": "val1"}, {"capabilities:volume_backend_name": "lvm"},
+               {"multiattach": "<is> False"}, {"total_capacity_gb": "= 500"}]
+    for specs in refused:
+        with pytest.raises(scheduler.NoValidBackend):
+            place(db, 1, zone, _typed(db, specs))
+
+
+def test_operators() -> None:
+    assert scheduler.matches(True, "<is> True") and not scheduler.matches(True, "<is> False")
+    assert scheduler.matches("a b c", "<all-in> a c")
+    assert scheduler.matches("abc", "<in> b")
+    assert scheduler.matches(10, ">= 10") and scheduler.matches(10, "<= 10")
+    assert scheduler.matches("b", "s> a") and not scheduler.matches("b", "s< a")
+    assert scheduler.matches("x", "x") and not scheduler.matches("x", "y")

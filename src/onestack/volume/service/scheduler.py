@@ -1,8 +1,9 @@
 """Placing a volume on a backend (Cinder's scheduler, in the API's transaction).
 
 A backend is a candidate when it is enabled and not frozen, its agent heartbeated within
-``HEARTBEAT_WINDOW``, it serves the wanted availability zone and the type's
-``volume_backend_name`` extra spec (when set), and its free capacity —
+``HEARTBEAT_WINDOW``, it serves the wanted availability zone, its capabilities satisfy the
+type's extra specs (Cinder's CapabilitiesFilter: ``volume_backend_name``,
+``storage_protocol``, ``vendor_name``, …), and its free capacity —
 ``total * max_over_subscription_ratio - allocated`` — holds the size. The most free
 candidate wins (Cinder's capacity weigher spreads volumes). The claim is one conditional
 UPDATE (``allocated += size WHERE free >= size``): two API processes racing for the last
@@ -55,11 +56,85 @@ def zones(s: Session) -> set[str]:
         Backend.disabled.is_(False)).distinct()))
 
 
+def capabilities(row: Backend) -> dict[str, Any]:
+    """What a backend reports to the scheduler (Cinder's pool capabilities), which a
+    type's extra specs are matched against."""
+    total = int(row.total_capacity_gb or 0)
+    allocated = int(row.allocated_capacity_gb or 0)
+    return {"volume_backend_name": row.backend, "storage_protocol": row.storage_protocol,
+            "vendor_name": row.vendor_name, "driver_version": row.driver_version,
+            "pool_name": row.name.partition("#")[2] or row.backend,
+            "total_capacity_gb": total, "allocated_capacity_gb": allocated,
+            "free_capacity_gb": max(total - allocated, 0),
+            "max_over_subscription_ratio": row.max_over_subscription_ratio,
+            "reserved_percentage": 0, "thin_provisioning_support": True,
+            "thick_provisioning_support": False, "multiattach": True,
+            "QoS_support": False, "online_extend_support": True,
+            "replication_enabled": False, "consistent_group_snapshot_enabled": False,
+            "backend_state": "up"}
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def matches(value: Any, req: str) -> bool:
+    """Cinder's extra-spec operators against one capability: ``<is> True``, ``<in> x``,
+    ``<all-in> a b``, ``<or> a <or> b``, numeric ``=`` (at least), ``==``, ``!=``,
+    ``>=``, ``<=``, string ``s==``/``s!=``/``s<``/``s<=``/``s>``/``s>=``; anything else
+    is plain string equality."""
+    words = str(req).split()
+    if not words:
+        return str(value) == str(req)
+    op, rest = words[0], words[1:]
+    text = str(value)
+    if op == "<is>":
+        return bool(rest) and text.lower() == rest[0].lower()
+    if op == "<in>":
+        return bool(rest) and rest[0] in text
+    if op == "<all-in>":
+        return all(word in text.split() for word in rest)
+    if op == "<or>":
+        options = [w for w in words if w != "<or>"]
+        return text in options
+    if op in ("s==", "s!=", "s<", "s<=", "s>", "s>="):
+        other = rest[0] if rest else ""
+        return {"s==": text == other, "s!=": text != other, "s<": text < other,
+                "s<=": text <= other, "s>": text > other, "s>=": text >= other}[op]
+    if op in ("=", "==", "!=", ">=", "<="):
+        a, b = _number(value), _number(rest[0] if rest else None)
+        if a is None or b is None:
+            return False
+        return {"=": a >= b, "==": a == b, "!=": a != b, ">=": a >= b, "<=": a <= b}[op]
+    return text == str(req)
+
+
+def satisfies(row: Backend, specs: dict[str, str]) -> bool:
+    """Cinder's CapabilitiesFilter: every unscoped or ``capabilities:`` scoped extra spec
+    must name a capability the backend reports and match it (other scopes — ``RESKEY:``,
+    ``qos:``, ``multiattach`` handled as a capability — are someone else's)."""
+    caps = capabilities(row)
+    for key, req in specs.items():
+        scope = key.split(":")
+        if len(scope) > 1:
+            if scope[0] != "capabilities":
+                continue
+            scope = scope[1:]
+        name = ":".join(scope)
+        if name not in caps or not matches(caps[name], req):
+            return False
+    return True
+
+
 def place(s: Session, size_gb: int, zone: str | None, volume_type: Any,
           *, only: str | None = None) -> Backend:
     """Claim ``size_gb`` on the best backend for a volume of ``volume_type`` (a
     ``VolumeType`` row or None) in ``zone`` (None: any zone); ``only`` restricts the choice
     to one backend (a clone or a volume from a snapshot stays on its source's backend).
+    The type's extra specs must match the backend's capabilities (``satisfies``).
     Raises ``NoValidBackend`` when none fits; the claim is part of ``s``'s transaction."""
     from onestack.volume.service.types import extra_specs
 
@@ -67,13 +142,11 @@ def place(s: Session, size_gb: int, zone: str | None, volume_type: Any,
     stmt = up_backends(s)
     if zone:
         stmt = stmt.where(Backend.availability_zone == zone)
-    wanted_backend = _spec(specs, "volume_backend_name")
-    if wanted_backend:
-        stmt = stmt.where(Backend.backend == wanted_backend)
     if only:
         stmt = stmt.where(Backend.name == only)
-    candidates = list(s.scalars(stmt.where(_free() >= size_gb)
-                                .order_by(_free().desc(), Backend.name)))
+    candidates = [row for row in s.scalars(stmt.where(_free() >= size_gb)
+                                           .order_by(_free().desc(), Backend.name))
+                  if satisfies(row, specs)]
     for row in candidates:
         claimed = s.execute(
             sa.update(Backend)
@@ -83,7 +156,7 @@ def place(s: Session, size_gb: int, zone: str | None, volume_type: Any,
         if claimed.rowcount == 1:
             s.expire(row)
             return row
-    raise NoValidBackend(_why(s, size_gb, zone, wanted_backend, only))
+    raise NoValidBackend(_why(s, size_gb, zone, _spec(specs, "volume_backend_name"), only))
 
 
 def _why(s: Session, size_gb: int, zone: str | None, backend_name: str | None,
