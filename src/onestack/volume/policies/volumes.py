@@ -22,4 +22,6 @@ RULES: list[tuple[str, str]] = [
     ("volume_extension:volume_tenant_attribute", READER),
     ("volume_extension:volume_mig_status_attribute", ADMIN),
     ("volume:get_all_tenants", ADMIN),
+    # DELETE /volumes/{id}?force=true (3.23): delete whatever the status
+    ("volume:force_delete", ADMIN),
 ]

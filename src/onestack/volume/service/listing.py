@@ -170,13 +170,13 @@ def like(column: Any, value: str) -> Any:
 
 
 def keyset(order: list[tuple[Any, str]], marker: Any) -> Any:
-    """Rows after ``marker`` (a row) in ``order``: (a > ma) or (a = ma and b > mb) …"""
+    """Rows after ``marker`` (a row) in ``order``: (a > ma) or (a = ma and b > mb) …,
+    with NULLs first ascending and last descending, as ``page`` orders them."""
     clauses = []
     for i, (column, direction) in enumerate(order):
         value = getattr(marker, column.key)
         equal = [c == getattr(marker, c.key) for c, _ in order[:i]]
         if value is None:
-            # NULL sorts first ascending on every backend we cover via coalesce below
             after = column.isnot(None) if direction == "asc" else sa.false()
         else:
             after = column > value if direction == "asc" else column < value

@@ -162,9 +162,6 @@ def parse_update(body: Any) -> dict[str, Any]:
     if extra:
         raise BadRequest("Additional properties are not allowed "
                          f"({', '.join(repr(k) for k in sorted(extra))} were unexpected)")
-    if not volume:
-        raise BadRequest("Invalid input for field/attribute volume. Value: {}. {} does "
-                         "not have enough properties")
     changes: dict[str, Any] = {}
     for key, column in (("display_name", "name"), ("name", "name"),
                         ("display_description", "description"),
