@@ -63,6 +63,13 @@ def test_in_use_volume_needs_force(vol: VolApi, member: Member) -> None:
         "volume_id": vid, "force": "maybe"}}), 400)
     for force in (True, "true"):
         snapshot(vol, vid, member.token, force=force)
+    cinder_fault(vol.post("/snapshots", member.token, json={"snapshot": {
+        "volume_id": vid}}), 400)
+    # 3.66: an in-use volume needs no force (an explicit false still refuses)
+    assert_status(vol.post("/snapshots", member.token, version="3.66", json={"snapshot": {
+        "volume_id": vid}}), 202)
+    cinder_fault(vol.post("/snapshots", member.token, version="3.66", json={"snapshot": {
+        "volume_id": vid, "force": False}}), 400)
 
 
 @pytest.mark.parametrize("status", ["creating", "error", "deleting", "awaiting-transfer"])

@@ -162,7 +162,7 @@ def parse_create(body: dict[str, Any]) -> dict[str, Any]:
             raise BadRequest(f"Invalid input for field/attribute {label}. Value: {value}.")
     meta = data.get("metadata")
     return {"volume_id": data.get("volume_id"), "name": name, "description": description,
-            "force": parse_bool("force", data.get("force", False)),
+            "force": parse_bool("force", data["force"]) if "force" in data else None,
             "metadata": service.check_metadata(meta) if meta is not None else {}}
 
 
@@ -188,6 +188,8 @@ def parse_update(body: Any) -> dict[str, Any]:
 # --- handlers ----------------------------------------------------------------------------
 def create(c: Cinder, call: Call) -> Reply:
     args = parse_create(call.body())
+    if args["force"] is None:  # 3.66 needs no force to snapshot an in-use volume
+        args["force"] = c.at_least(call, "3.66")
     row, meta = snapshots(c).create(call.ctx, args.pop("volume_id"), **args)
     return c.reply(call, 202, {"snapshot": detail(c, call, row, meta)})
 
