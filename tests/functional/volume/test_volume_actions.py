@@ -154,6 +154,7 @@ def test_bootable_and_readonly_flags(vol: VolApi) -> None:
     for flag in (True, False):
         ok(act(vol, volume["id"], "os-update_readonly_flag", {"readonly": flag}))
         assert admin_metadata(vol, volume["id"])["readonly"] == str(flag)
+        assert show(vol, volume["id"])["metadata"]["readonly"] == str(flag)
     vol.settle(volume["id"], "in-use")
     message = cinder_fault(act(vol, volume["id"], "os-update_readonly_flag",
                                {"readonly": True}), 400)

@@ -13,10 +13,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from onestack.volume.models.types import Encryption, VolumeType
-from onestack.volume.models.volumes import (Attachment, Volume, VolumeImageMetadata,
-                                            VolumeMetadata)
+from onestack.volume.models.volumes import (Attachment, Volume, VolumeAdminMetadata,
+                                            VolumeImageMetadata, VolumeMetadata)
 
 PREFIX = "/volume"
+# admin metadata every reader sees among the volume's metadata (Cinder's
+# add_visible_admin_metadata): the readonly flag and the mode it is attached in
+VISIBLE_ADMIN_METADATA = ("readonly", "attached_mode")
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,8 @@ def render(s: Session, viewer: Viewer, rows: list[Volume], detail: bool = True
         return [summary(viewer, r) for r in rows]
     ids = [r.id for r in rows]
     meta = key_values(s, VolumeMetadata, ids)
+    for vid, admin in key_values(s, VolumeAdminMetadata, ids).items():
+        meta[vid].update({k: v for k, v in admin.items() if k in VISIBLE_ADMIN_METADATA})
     image = key_values(s, VolumeImageMetadata, ids) \
         if viewer.image_meta and viewer.extended else {}
     attached = attachments_of(s, ids)
