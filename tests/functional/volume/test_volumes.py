@@ -262,3 +262,29 @@ def test_rows_visible_only_in_their_project_and_stored_once(vol: VolApi) -> None
                                            .where(Volume.id == v["id"])))
     assert count == 1
     assert unique()  # the helper stays importable for other modules
+
+
+def test_attachments_in_the_view(vol: VolApi, member) -> None:  # noqa: ANN001
+    """Attached attachments only; the compute host's name only for admins."""
+    from onestack.core.db import utcnow
+    from onestack.volume.models.volumes import Attachment
+
+    vol.unlimit(member.project["id"])
+    v = vol.volume(member.token)
+    server = str(uuid.uuid4())
+    now = utcnow()
+    vol.db.write(lambda s: s.add_all([
+        Attachment(id=str(uuid.uuid4()), volume_id=v["id"], instance_uuid=server,
+                   attached_host="cmp1", mountpoint="/dev/vdb", attach_status="attached",
+                   attach_time=now, created_at=now),
+        Attachment(id=str(uuid.uuid4()), volume_id=v["id"], instance_uuid=server,
+                   attach_status="reserved", created_at=now)]))
+    vol.set(v["id"], status="in-use", attach_status="attached")
+    mine = assert_status(vol.get(f"/volumes/{v['id']}", member.token), 200)["volume"]
+    (att,) = mine["attachments"]
+    assert att["server_id"] == server and att["device"] == "/dev/vdb"
+    assert att["volume_id"] == att["id"] == v["id"] and att["host_name"] is None
+    assert att["attached_at"] is not None
+    admin = assert_status(vol.get(f"/volumes/{v['id']}"), 200)["volume"]
+    assert admin["attachments"][0]["host_name"] == "cmp1"
+    cinder_fault(vol.delete(f"/volumes/{v['id']}", member.token), 400)

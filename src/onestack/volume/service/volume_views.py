@@ -66,8 +66,10 @@ def key_values(s: Session, model: Any, ids: list[str]) -> dict[str, dict[str, st
     return out
 
 
-def attachments_of(s: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """The attached attachments (Cinder lists only those), oldest first."""
+def attachments_of(s: Session, ids: list[str], admin: bool = False
+                   ) -> dict[str, list[dict[str, Any]]]:
+    """The attached attachments (Cinder lists only those), oldest first; the compute
+    host's name only for admins, as Cinder shows it."""
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for chunk in _chunks(ids):
         for a in s.scalars(sa.select(Attachment).where(
@@ -75,7 +77,7 @@ def attachments_of(s: Session, ids: list[str]) -> dict[str, list[dict[str, Any]]
                 .order_by(Attachment.created_at, Attachment.id)):
             out[a.volume_id].append({
                 "server_id": a.instance_uuid, "attachment_id": a.id,
-                "attached_at": iso(a.attach_time), "host_name": a.attached_host,
+                "attached_at": iso(a.attach_time), "host_name": a.attached_host if admin else None,
                 "volume_id": a.volume_id, "device": a.mountpoint, "id": a.volume_id})
     return out
 
@@ -106,7 +108,7 @@ def render(s: Session, viewer: Viewer, rows: list[Volume], detail: bool = True
         meta[vid].update({k: v for k, v in admin.items() if k in VISIBLE_ADMIN_METADATA})
     image = key_values(s, VolumeImageMetadata, ids) \
         if viewer.image_meta and viewer.extended else {}
-    attached = attachments_of(s, ids)
+    attached = attachments_of(s, ids, viewer.admin)
     types = types_of(s, {r.volume_type_id for r in rows if r.volume_type_id})
     return [detail_of(viewer, r, meta[r.id], image.get(r.id) or {}, attached.get(r.id, []),
                       types.get(r.volume_type_id or "", (None, False)))
