@@ -3,6 +3,7 @@ admin / member / reader personas and project, domain and system scope); an opera
 file (YAML or JSON, the usual oslo.policy format) overrides any rule."""
 from __future__ import annotations
 
+import copy
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
@@ -34,6 +35,40 @@ def flatten(target: dict[str, Any], prefix: str = "target") -> dict[str, Any]:
         elif value is not None:  # an absent key makes a rule's %(…)s check fail
             out[name] = value
     return out
+
+
+def rule_defaults(oslo_policy: Any, rules: list[tuple[str, str]]) -> list[Any]:
+    """``RuleDefault``s of ``rules``, each distinct check string parsed once: the services'
+    four hundred-odd rules share a few dozen check strings, and parsing every one anew was
+    most of what the first policy check cost a fresh process."""
+    parsed: dict[str, Any] = {}
+    out = []
+    for name, check in rules:
+        template = parsed.get(check)
+        if template is None:
+            template = parsed[check] = oslo_policy.RuleDefault(name, check)
+            out.append(template)
+            continue
+        rule = copy.copy(template)  # the parsed check tree is shared, never mutated
+        rule._name = name  # noqa: SLF001 - RuleDefault has no public way to rename a copy
+        out.append(rule)
+    return out
+
+
+def _skip_plugin_scan_without_file(policy_file: str | None) -> None:
+    """Without an operator's policy file every rule is one of our defaults, which use only
+    oslo.policy's built-in checks (role, rule, project_id, …): its scan of every installed
+    distribution for check plugins (``http:`` checks) is then skipped. With a file the scan
+    runs as usual, so an operator's ``http:`` rule keeps working."""
+    from oslo_policy import _checks
+
+    if not hasattr(_checks, "extension_checks"):
+        return
+    if policy_file:
+        if _checks.extension_checks == {}:  # skipped by an enforcer built without a file
+            _checks.extension_checks = None
+    elif _checks.extension_checks is None:
+        _checks.extension_checks = {}
 
 
 class Policy:
@@ -76,13 +111,13 @@ class Policy:
         from oslo_policy import policy as oslo_policy
 
         if self._enforcer is None:
+            _skip_plugin_scan_without_file(self._policy_file)
             conf = cfg.ConfigOpts()
             conf([], project="onestack", default_config_files=[], default_config_dirs=[])
             self._enforcer = oslo_policy.Enforcer(conf, policy_file=self._policy_file,
                                                   use_conf=True, overwrite=False)
         if self._pending:
-            self._enforcer.register_defaults(
-                [oslo_policy.RuleDefault(name, check) for name, check in self._pending])
+            self._enforcer.register_defaults(rule_defaults(oslo_policy, self._pending))
             self._pending = []
         if not self._loaded:
             self._enforcer.load_rules()

@@ -98,3 +98,34 @@ def test_context_credentials_map_empty_fields_to_none():
     creds = ctx("reader", project_id="").credentials()
     assert creds["project_id"] is None and creds["system_scope"] is None
     assert creds["roles"] == ["reader"] and creds["user_id"] == "u1"
+
+
+def test_every_registered_default_keeps_its_own_name_and_check():
+    """Rules sharing a check string share one parsed tree; each still answers by its own
+    name with its own check (every service's rules, as ``onestack up`` registers them)."""
+    from oslo_policy import _parser
+
+    from onestack.server import default_registry
+
+    rules = default_registry().policy_rules()
+    p = Policy()
+    p.register(rules)
+    p.warm()
+    enforcer = p._enforcer
+    assert len({check for _, check in rules}) < len(rules)  # sharing happens
+    for name, check in rules:
+        assert enforcer.registered_rules[name].check_str == check
+        assert str(enforcer.rules[name]) == str(_parser.parse_rule(check))
+
+
+def test_an_operator_file_may_still_use_plugin_checks(tmp_path: Path):
+    """Without a file the plugin scan is skipped; an operator's ``http:`` rule still loads as
+    oslo.policy's HTTP check, even after an enforcer without a file skipped the scan."""
+    from oslo_policy import _external
+
+    policy().warm()  # no file: the scan is skipped
+    path = tmp_path / "policy.json"
+    path.write_text(json.dumps({"identity:list_roles": "http://127.0.0.1:9/check"}))
+    p = policy(str(path))
+    p.warm()
+    assert isinstance(p._enforcer.rules["identity:list_roles"], _external.HttpCheck)
