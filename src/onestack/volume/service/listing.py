@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from onestack.core.errors import BadRequest, NotFound
 
 MAX_LIMIT = 1000  # Cinder's osapi_max_limit
+DB_MAX_INT = 0x7FFFFFFF
 CONTROL = ("limit", "marker", "offset", "sort", "sort_key", "sort_dir", "with_count",
            "all_tenants")
 TIME_OPS = {"gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__",
@@ -60,7 +61,7 @@ def _int(name: str, value: str) -> int:
         raise BadRequest(f"{name} param must be an integer") from exc
     if number < 0:
         raise BadRequest(f"{name} param must be positive")
-    return number
+    return min(number, DB_MAX_INT)  # past any row count, within every backend's integers
 
 
 def parse_params(query: Any, *, with_count_allowed: bool = True,

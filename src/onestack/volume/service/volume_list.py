@@ -96,9 +96,13 @@ def conditions(s: Session, filters: dict[str, str], version: tuple[int, int]
         else:
             value = listing.literal(raw)
             if isinstance(value, (list, tuple, set)):
+                if name == "size":
+                    value = [v for v in value if isinstance(v, int)
+                             and not isinstance(v, bool) and 0 <= v <= listing.DB_MAX_INT]
                 out.append(column.in_([str(v) if name != "size" else v for v in value]))
             elif name == "size":
-                if not isinstance(value, int) or isinstance(value, bool):
+                if not isinstance(value, int) or isinstance(value, bool) or \
+                        not 0 <= value <= listing.DB_MAX_INT:
                     return None
                 out.append(column == value)
             else:
