@@ -105,5 +105,6 @@ def start(ctx: AgentContext) -> Callable[[], None]:
     running = Running()
     if ctx.hosts:
         host, zone = ctx.hosts[0]
-        start_host(ctx, running, host, zone)
+        start_host(ctx, running, host, zone, resync=RESYNC_SECONDS,
+                   heartbeat=HEARTBEAT_SECONDS)
     return running.stop
