@@ -459,3 +459,24 @@ def test_file_store_lives_under_the_data_dir(tmp_path: Path) -> None:
     from onestack.volume.backup.runner import store_root
 
     assert store_root(tmp_path) == tmp_path / "backups"
+
+
+def test_delete_and_restore_go_to_an_up_worker_when_the_backups_host_is_down(
+        vol: VolApi, rig: Rig, member: Member) -> None:
+    from onestack.volume.models.backups import Backup
+
+    vid = rig.volume(member.token, b"data")
+    backup = rig.backup(member.token, vid)
+
+    def move(host: str) -> None:
+        vol.db.write(lambda s: setattr(s.get(Backup, backup["id"]), "host", host))
+    move("gone-host")  # a worker that never beats again
+    done = assert_status(vol.post(f"/backups/{backup['id']}/restore", member.token,
+                                  json={"restore": {}}), 202)["restore"]
+    assert vol.db.read(lambda s: s.get(Backup, backup["id"]).host) == rig.host
+    rig.settle_volume(done["volume_id"])
+    assert rig.work(backup["id"])["status"] == "available"
+    move("gone-host")
+    assert_status(vol.delete(f"/backups/{backup['id']}", member.token), 202)
+    assert vol.db.read(lambda s: s.get(Backup, backup["id"]).host) == rig.host
+    assert rig.work(backup["id"]) is None

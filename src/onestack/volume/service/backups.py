@@ -152,13 +152,16 @@ class BackupService:
         return row
 
     @staticmethod
-    def backup_host(s: Session, zone: str | None) -> str:
-        """An up ``cinder-backup`` service's host, one in ``zone`` first (Cinder's
-        ``_get_available_backup_service_host``); 404 when none is up."""
+    def backup_host(s: Session, zone: str | None, current: str = "") -> str:
+        """An up ``cinder-backup`` service's host — ``current`` when it is up, else one
+        in ``zone`` first (Cinder's ``_get_available_backup_service_host``); 404 when none
+        is up."""
         rows = list(s.scalars(sa.select(Service).where(
             Service.binary == BINARY, Service.disabled.is_(False),
             Service.heartbeat_at >= utcnow() - HEARTBEAT_WINDOW)
             .order_by(Service.heartbeat_at.desc(), Service.host)))
+        if current and any(row.host == current for row in rows):
+            return current
         for row in rows:
             if not zone or row.availability_zone == zone:
                 return row.host
@@ -337,18 +340,19 @@ class BackupService:
             if dependents:
                 raise BadRequest("Invalid backup: Incremental backups exist for this "
                                  "backup.")
-            if not row.host:
-                row.host = self._any_host(s, row.availability_zone)
+            row.host = self._any_host(s, row.availability_zone, row.host)
             row.status, row.updated_at = states.DELETING, utcnow()
             return row.host
         host = self.db.write(work)
         wake_backup(self.platform.bus, host, backup_id)
 
-    def _any_host(self, s: Session, zone: str | None) -> str:
+    def _any_host(self, s: Session, zone: str | None, current: str) -> str:
+        """The worker to do it: ``current`` while it is up, else another up one (its
+        objects are in the shared store), else ``current`` (it will when it is back)."""
         try:
-            return self.backup_host(s, zone)
+            return self.backup_host(s, zone, current)
         except NotFound:
-            return ""  # whichever worker comes up first claims it
+            return current
 
     # --- restore ----------------------------------------------------------------------
     def restore(self, ctx: RequestContext, backup_id: str, volume_id: str | None = None,
@@ -374,8 +378,7 @@ class BackupService:
             vol.backup_id = backup.id
             vol.updated_at = utcnow()
             self._give_volume_meta(s, vol, backup.volume_meta or {})
-            if not backup.host:
-                backup.host = self._any_host(s, backup.availability_zone)
+            backup.host = self._any_host(s, backup.availability_zone, backup.host)
             backup.status, backup.restore_volume_id = states.BACKUP_RESTORING, vol.id
             backup.updated_at = utcnow()
             s.flush()
