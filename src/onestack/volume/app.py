@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from onestack.core.http import Route
     from onestack.core.platform import Platform
     from onestack.core.registry import AgentContext
+    from onestack.volume.seam import VolumeSeam
 
 PREFIX = "/volume"
 ROOT = PREFIX + "/v3"
@@ -49,6 +50,14 @@ def start_backup(ctx: AgentContext) -> Callable[[], None]:
     return start(ctx)
 
 
+def seam(platform: Platform) -> VolumeSeam:
+    """The compute ↔ volume seam (``platform.seams["volume"]``; ``volume.seam`` documents
+    the attach flow compute follows)."""
+    from onestack.volume.seam import VolumeSeam
+
+    return VolumeSeam(platform)
+
+
 def seed(db) -> None:  # noqa: ANN001 - Database, imported lazily
     from onestack.volume.service.types import ensure_default_type
 
@@ -62,4 +71,4 @@ SPEC = ServiceSpec(
     models=("onestack.volume.models",), policies=("onestack.volume.policies",),
     settings_section="volume", fault_style="nova", microversions=MICROVERSIONS,
     agents=(AgentRunner("volume", start_agents), AgentRunner("backup", start_backup)),
-    seed=seed)
+    seed=seed, seam=seam)

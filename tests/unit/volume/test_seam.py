@@ -183,3 +183,19 @@ def test_create_volume_for_a_block_device_mapping(seam: VolumeSeam, db: Database
     seam.delete_volume(None, made["id"])
     assert state(db, made["id"]) == ("deleting", "detached")
     seam.delete_volume(None, made["id"])  # again: already deleting
+
+
+def test_registered_as_the_volume_services_seam(platform: Platform, db: Database) -> None:
+    """``platform.seams["volume"]`` (and an agent's ``ctx.seams["volume"]``) is this seam."""
+    from onestack.core.registry import AgentContext, Registry
+    from onestack.volume.app import SPEC
+
+    registry = Registry()
+    registry.register(SPEC)
+    built = registry.build_seams(platform)["volume"]
+    assert isinstance(built, VolumeSeam)
+    agent_ctx = registry.with_seams(AgentContext(db=db, bus=NullBus(),
+                                                 settings=Settings(database_url=db.url)))
+    volume = make_volume(db, uuid.uuid4().hex)
+    attachment = agent_ctx.seams["volume"].reserve(None, volume, str(uuid.uuid4()))
+    assert built.get(None, volume)["attachments"][0]["id"] == attachment
