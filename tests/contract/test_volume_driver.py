@@ -374,3 +374,8 @@ def test_manage_adopts_what_an_unmanage_left(driver: VolumeDriver) -> None:
     assert driver.snapshot_exists(adopted) and not driver.snapshot_exists(snap)
     with pytest.raises(VolumeNotFound):
         driver.manage_existing_snapshot(ident(), "snapshot-nothing")  # type: ignore[attr-defined]
+    # LVM's "_snapshot-<id>" (Tempest's default manage_snapshot_ref) names the same bytes
+    lvm_named, again = ident(), ident()
+    driver.create_snapshot(lvm_named, new)
+    assert driver.manage_existing_snapshot(again, f"_snapshot-{lvm_named}")  # type: ignore[attr-defined]
+    assert driver.snapshot_exists(again) and not driver.snapshot_exists(lvm_named)

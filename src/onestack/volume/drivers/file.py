@@ -157,6 +157,9 @@ class FileDriver:
         return str(final), -(-final.stat().st_size // GiB)
 
     def manage_existing_snapshot(self, snapshot_id: str, source_name: str) -> str:
+        # LVM's snapshot names start with "_" (Tempest's default manage_snapshot_ref)
+        if source_name.startswith("_snapshot-") and not (self.root / source_name).exists():
+            source_name = source_name[1:]
         return str(self._adopt(source_name, self.snapshot_path(snapshot_id)))
 
     def _adopt(self, source_name: str, final: Path) -> Path:

@@ -190,7 +190,8 @@ class MemoryDriver:
     def manage_existing_snapshot(self, snapshot_id: str, source_name: str) -> str:
         self._enter("manage_existing_snapshot", snapshot_id)
         with self._lock:
-            self._adopt(self.snapshots, source_name.removeprefix("snapshot-"), snapshot_id)
+            source = source_name.removeprefix("_").removeprefix("snapshot-")
+            self._adopt(self.snapshots, source, snapshot_id)
         return f"/dev/onestack-memory/{self.name}/snapshot-{snapshot_id}"
 
     @staticmethod
