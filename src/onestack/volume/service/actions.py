@@ -153,18 +153,16 @@ class ActionService:
         self.run(ctx, volume_id, f"{ACTIONS}:roll_detaching", step)
 
     def attach(self, ctx: RequestContext, volume_id: str, body: dict[str, Any]) -> None:
-        instance_uuid = body.get("instance_uuid")
-        host_name = body.get("host_name")
-        mountpoint = body.get("mountpoint")
+        instance_uuid = ops.uuid_field("instance_uuid", body.get("instance_uuid"),
+                                       required=False)
+        host_name = ops.string_field("host_name", body.get("host_name"))
+        mountpoint = ops.string_field("mountpoint", body.get("mountpoint"))
         mode = body.get("mode", "rw")
         if not instance_uuid and not host_name:
             raise BadRequest("Invalid request to attach volume to an invalid target")
         if mode not in ops.MODES:
             raise BadRequest("Invalid request to attach volume with an invalid mode. "
                              "Attaching mode should be 'rw' or 'ro'")
-        if mountpoint is not None and not isinstance(mountpoint, str):
-            raise BadRequest(f"Invalid input for field/attribute mountpoint. Value: "
-                             f"{mountpoint}. {mountpoint!r} is not of type 'string'")
 
         def step(s: Session, vol: Volume) -> None:
             check_maintenance(vol, "cannot be attached")

@@ -34,6 +34,31 @@ def invalid_volume(reason: str) -> BadRequest:
     return BadRequest(f"Invalid volume: {reason}")
 
 
+def uuid_field(field: str, value: Any, *, required: bool = True) -> str | None:
+    """Cinder's ``parameter_types.uuid``: a string UUID (``None`` allowed when optional)."""
+    if value is None and not required:
+        return None
+    try:
+        return str(uuid.UUID(value)) if isinstance(value, str) else _bad_uuid(field, value)
+    except ValueError:
+        return _bad_uuid(field, value)
+
+
+def _bad_uuid(field: str, value: Any) -> str:
+    raise BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. "
+                     f"{value!r} is not a 'uuid'")
+
+
+def string_field(field: str, value: Any, *, max_length: int = 255) -> str | None:
+    """An optional string of at most ``max_length`` characters."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > max_length:
+        raise BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. "
+                         f"{value!r} is not a string of at most {max_length} characters")
+    return value
+
+
 def attachment_not_found(attachment_id: str) -> NotFound:
     return NotFound(f"Volume attachment could not be found with filter: attachment_id = "
                     f"{attachment_id}.")
@@ -172,11 +197,13 @@ def connect(s: Session, vol: Volume, att: Attachment, connector: dict[str, Any],
     if not isinstance(connector, dict):
         raise BadRequest("Invalid input for field/attribute connector. Value: "
                          f"{connector}. {connector!r} is not of type 'object'")
+    host = string_field("connector.host", connector.get("host"))
+    mountpoint = string_field("connector.mountpoint", connector.get("mountpoint"))
     check_not_error(vol, "updated")
     others = [a for a in attachments_of(s, vol.id) if a.id != att.id]
     if others and not vol.multiattach:
         hosts = {(a.connector or {}).get("host") for a in others if a.connection_info}
-        if hosts and connector.get("host") not in hosts:
+        if hosts and host not in hosts:
             raise invalid_volume(f"duplicate connectors detected on volume {vol.id}")
     if is_readonly(s, vol.id):
         mode = "ro"
@@ -187,8 +214,8 @@ def connect(s: Session, vol: Volume, att: Attachment, connector: dict[str, Any],
     att.connector = dict(connector)
     att.connection_info = info
     att.attach_mode = mode
-    att.attached_host = connector.get("host") or att.attached_host
-    att.mountpoint = connector.get("mountpoint") or att.mountpoint
+    att.attached_host = host or att.attached_host
+    att.mountpoint = mountpoint or att.mountpoint
     if att.attach_status != st.ATTACHED:
         att.attach_status = st.ATTACHING
     att.updated_at = utcnow()

@@ -90,6 +90,7 @@ class AttachmentService:
             raise BadRequest("Must specify 'instance_uuid' to create attachment.")
         if not volume_id or not isinstance(volume_id, str):
             raise BadRequest("Must specify 'volume_uuid' to create attachment.")
+        instance_uuid = ops.uuid_field("instance_uuid", instance_uuid)
         if connector is not None and not isinstance(connector, dict):
             raise BadRequest("Invalid input for field/attribute connector. Value: "
                              f"{connector}. {connector!r} is not of type 'object', 'null'")
