@@ -39,7 +39,7 @@ def test_default_registry_lists_every_service_in_mount_order():
     assert {s.name: s.fault_style for s in registry} == {
         "identity": "keystone", "compute": "nova", "image": "glance", "placement": "placement",
         "network": "neutron", "volume": "nova"}
-    assert registry.agent_kinds() == ["scheduler", "compute", "network", "volume"]
+    assert registry.agent_kinds() == ["scheduler", "compute", "network", "volume", "backup"]
 
 
 def test_spec_data_matches_the_services_own_constants():
