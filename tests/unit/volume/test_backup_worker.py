@@ -361,3 +361,47 @@ def test_runner_registers_and_moves_a_woken_backup(b: Backups, tmp_path: Any) ->
     finally:
         running.stop()
     assert runner.store_root(tmp_path) == tmp_path / "backups"
+
+
+class KilledSource(BackupSource):
+    """The volume agent's process dies after ``n`` chunks of a restore."""
+
+    def __init__(self, db: Database, store: Any, n: int) -> None:
+        super().__init__(db, store)
+        self.n = n
+
+    def open_backup(self, backup_id: str) -> Iterator[bytes]:
+        for i, chunk in enumerate(super().open_backup(backup_id)):
+            if i >= self.n:
+                raise Killed()
+            yield chunk
+
+
+def test_a_restore_left_by_a_killed_agent_is_finished_next_pass(b: Backups) -> None:
+    """``restoring-backup`` (an existing volume) and ``creating`` with ``backup_id`` (a
+    new one): the agent dies mid-write, the restarted agent writes the whole backup, and
+    the worker then makes the backup available."""
+    data = os.urandom(6 * MiB)
+    vol = b.volume(data)
+    bid = b.backup(vol)
+    b.run()
+    target = b.volume(os.urandom(MiB), status="restoring-backup", backup_id=bid)
+    new = b.world.volume(status="creating", backup_id=bid)
+    b.db.write(lambda s: setattr(s.get(Backup, bid), "status", "restoring") or setattr(
+        s.get(Backup, bid), "restore_volume_id", target))
+    dying = VolumeAgent(b.db, None, b.world.host, b.driver,
+                        backups=KilledSource(b.db, b.store, 2))
+    for key in (f"volume:{target}", f"volume:{new}"):
+        with pytest.raises(Killed):
+            dying.reconcile(key)
+    assert b.world.row(target).status == "restoring-backup"
+    assert b.world.row(new).status == "creating"
+    b.run()
+    assert b.row(bid).status == "restoring"
+    for key in b.agent.pending():  # the restarted agent
+        b.agent.reconcile(key)
+    for ident in (target, new):
+        assert b.world.row(ident).status == "available"
+        assert b.volume_bytes(ident)[:len(data)] == data
+    b.run()
+    assert b.row(bid).status == "available"
