@@ -31,6 +31,11 @@ Block device mappings that make a volume (``source_type`` image/snapshot/blank,
    attachment of the server goes, then the volumes whose mapping said
    ``delete_on_termination`` are deleted (``deleting`` for the volume agent).
 
+Not in the seam yet (compute's later work will need them): telling compute that the agent
+grew an attached volume (Nova's ``volume-extended`` event, which Tempest's attached-extend
+test waits for as the ``extend_volume`` instance action), and swap/migration between
+backends (``os-migrate_volume`` only checks its input today).
+
 ``ctx`` is the caller's ``RequestContext`` when compute acts for a user (the user's
 visibility and the attachment rules apply), or ``None`` when compute's own agent acts for
 the service (no policy: the server's owner already asked for it). Each call is one
