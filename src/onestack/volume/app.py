@@ -64,6 +64,13 @@ def seed(db) -> None:  # noqa: ANN001 - Database, imported lazily
     ensure_default_type(db)
 
 
+def bootstrap(db, settings, admin_project_id: str) -> None:  # noqa: ANN001
+    """``onestack up``: the settings' quota defaults (``volume_quota_defaults``)."""
+    from onestack.volume.service.quotas import apply_settings_defaults
+
+    apply_settings_defaults(db, settings)
+
+
 SPEC = ServiceSpec(
     name="volume", prefix=PREFIX, routes=routes,
     catalog=tuple(CatalogEntry(*entry) for entry in CATALOG),
@@ -71,4 +78,4 @@ SPEC = ServiceSpec(
     models=("onestack.volume.models",), policies=("onestack.volume.policies",),
     settings_section="volume", fault_style="nova", microversions=MICROVERSIONS,
     agents=(AgentRunner("volume", start_agents), AgentRunner("backup", start_backup)),
-    seed=seed, seam=seam)
+    seed=seed, bootstrap=bootstrap, seam=seam)

@@ -201,3 +201,14 @@ def test_settings_defaults_sit_under_the_default_class(db: Database) -> None:
 def test_bad_settings_defaults_are_refused(text: str) -> None:
     with pytest.raises(ValueError, match="volume_quota_defaults"):
         quotas.parse_settings_defaults(text)
+
+
+def test_onestack_up_applies_the_setting_through_the_volume_bootstrap(db: Database) -> None:
+    from onestack.core.config import Settings
+    from onestack.volume.app import SPEC
+
+    assert SPEC.bootstrap is not None
+    SPEC.bootstrap(db, Settings(volume_quota_defaults="snapshots=17"), "admin-project")
+    assert db.read(lambda s: quotas.limits(s, project()))["snapshots"] == 17
+    SPEC.bootstrap(db, Settings(), "admin-project")
+    assert db.read(lambda s: quotas.limits(s, project()))["snapshots"] == 10
