@@ -205,3 +205,22 @@ def test_extensions_name_hosts(vol: VolApi, member: Member) -> None:
     assert "Hosts" in [e["name"] for e in found]
     for ext in found:
         assert set(ext) == {"name", "alias", "updated", "description", "links"}
+
+
+def test_pools_of_a_volume_type(vol: VolApi, other_backend: str) -> None:
+    from onestack.volume.models.types import VolumeType, VolumeTypeExtraSpec
+
+    type_id = str(uuid.uuid4())
+
+    def work(s) -> None:  # noqa: ANN001
+        s.add(VolumeType(id=type_id, name=f"lvm-{type_id[:6]}", is_public=True,
+                         created_at=utcnow()))
+        s.flush()
+        s.add(VolumeTypeExtraSpec(volume_type_id=type_id, key="volume_backend_name",
+                                  value="lvm"))
+    vol.db.write(work)
+    found = assert_status(vol.get("/scheduler-stats/get_pools", version="3.35",
+                                  params={"volume_type": type_id}), 200)["pools"]
+    assert {"name": other_backend} in found and {"name": BACKEND} not in found
+    cinder_fault(vol.get("/scheduler-stats/get_pools", version="3.35",
+                         params={"volume_type": "no-such-type"}), 404)

@@ -184,7 +184,7 @@ def show_host(c: Cinder, call: Call) -> Reply:
 def get_pools(c: Cinder, call: Call) -> Reply:
     detail = bool_param(call, "detail")
     filters = {k: v for k, v in call.query.items() if k != "detail"}
-    name = backend = None
+    name = vtype = None
     if c.at_least(call, "3.28"):
         if c.at_least(call, "3.33"):
             bad = sorted(k for k in filters if k not in POOL_FILTERS)
@@ -193,18 +193,9 @@ def get_pools(c: Cinder, call: Call) -> Reply:
                                  "options.")
         name = filters.get("name")
         if c.at_least(call, "3.35") and filters.get("volume_type"):
-            backend = _type_backend(c, call, filters["volume_type"])
-    pools = services(c).pools(call.ctx, detail, name=name, backend_name=backend)
+            vtype = filters["volume_type"]
+    pools = services(c).pools(call.ctx, detail, name=name, volume_type=vtype)
     return c.reply(call, 200, {"pools": pools})
-
-
-def _type_backend(c: Cinder, call: Call, name_or_id: str) -> str | None:
-    from onestack.volume.service.types import extra_specs, resolve_type
-
-    def work(s: Any) -> str | None:
-        vtype = resolve_type(s, call.ctx, name_or_id)
-        return extra_specs(s, vtype.id).get("volume_backend_name")
-    return c.platform.db.read(work)
 
 
 def show_capabilities(c: Cinder, call: Call) -> Reply:

@@ -40,6 +40,12 @@ SCHEDULER_BEAT = timedelta(seconds=10)
 LOG_LEVELS = ("INFO", "WARNING", "ERROR", "DEBUG")
 
 
+def iso(moment: datetime | None) -> str | None:
+    """Cinder's timestamps (``2026-11-27T19:07:05.000000``); the service formats its own
+    (services never import the API layer)."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f") if moment else None
+
+
 def host_matches(service_host: str, wanted: str) -> bool:
     """Cinder's host filter: ``node``, ``node@backend`` and ``node@backend#pool`` all name
     the service ``node@backend``."""
@@ -67,8 +73,6 @@ class Entry:
 
     def render(self, now: datetime, *, cluster: bool, backend_state: bool
                ) -> dict[str, Any]:
-        from onestack.volume.api.common import iso
-
         out: dict[str, Any] = {
             "binary": self.binary, "host": self.host, "zone": self.zone,
             "status": "disabled" if self.disabled else "enabled",
@@ -231,8 +235,6 @@ class Services:
     def hosts(self, ctx: RequestContext, zone: str | None = None,
               service: str | None = None) -> list[dict[str, Any]]:
         """Enabled services as Cinder's deprecated hosts API lists them."""
-        from onestack.volume.api.common import iso
-
         self._enforce("volume_extension:hosts", ctx)
         self.scheduler_heartbeat()
         now = utcnow()
@@ -284,11 +286,21 @@ class Services:
 
     # --- scheduler-stats/get_pools and capabilities ---------------------------------------
     def pools(self, ctx: RequestContext, detail: bool, name: str | None = None,
-              backend_name: str | None = None) -> list[dict[str, Any]]:
+              volume_type: str | None = None) -> list[dict[str, Any]]:
+        """Pools whose backend reported within ``DOWN_AFTER``; ``name`` keeps one pool,
+        ``volume_type`` (name or id) the pools of the type's ``volume_backend_name``."""
+        from onestack.volume.service.types import extra_specs, resolve_type
+
         self._enforce("scheduler_extension:scheduler_stats:get_pools", ctx)
         now = utcnow()
-        rows = self.db.read(lambda s: list(s.scalars(sa.select(Backend)
-                                                     .order_by(Backend.name))))
+
+        def work(s: Session) -> tuple[list[Backend], str | None]:
+            wanted = None
+            if volume_type:
+                found = resolve_type(s, ctx, volume_type)
+                wanted = extra_specs(s, found.id).get("volume_backend_name")
+            return list(s.scalars(sa.select(Backend).order_by(Backend.name))), wanted
+        rows, backend_name = self.db.read(work)
         out = []
         for row in rows:
             if not is_up(row.heartbeat_at, now):
@@ -328,8 +340,6 @@ PROPERTIES = {
 
 def pool_capabilities(row: Backend) -> dict[str, Any]:
     """What the scheduler knows of a pool (a backend row), as Cinder's drivers report."""
-    from onestack.volume.api.common import iso
-
     thin = row.max_over_subscription_ratio > 1.0
     return {
         "pool_name": row.name.partition("#")[2] or row.backend,
