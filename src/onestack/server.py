@@ -63,9 +63,11 @@ def _healthcheck_route(db: Database):
 
 
 def build_app(settings: Settings, db: Database | None = None, bus: Bus | None = None,
-              registry: Registry | None = None) -> OpenStackApp:
+              registry: Registry | None = None, lazy: bool = False) -> OpenStackApp:
     """Without a bus the app gets one that drops notifications: an API-only process has no
-    local worker to wake (agents elsewhere find their work by resync)."""
+    local worker to wake (agents elsewhere find their work by resync). ``lazy``: only
+    identity (every client's first call) is built now; each other service at its first
+    request or when ``build_pending`` runs (``onestack up``: after the first login)."""
     from onestack.core.app import Mount, OpenStackApp
     from onestack.core.bodies import BodyLimits
     from onestack.core.bus import NullBus
@@ -81,8 +83,12 @@ def build_app(settings: Settings, db: Database | None = None, bus: Bus | None = 
     ident = build_identity(db, settings, policy)
     platform = Platform(db, settings, policy, ident, bus or NullBus(), services=registry)
     platform.seams.update(registry.build_seams(platform))
-    mounts = [Mount(spec.prefix, spec.routes(platform), spec.fault_style, spec.service_type)
-              for spec in registry]
+    def mount(spec: ServiceSpec) -> Mount:
+        if lazy and spec.name != "identity":
+            return Mount(spec.prefix, [], spec.fault_style, spec.service_type,
+                         build=lambda: spec.routes(platform))
+        return Mount(spec.prefix, spec.routes(platform), spec.fault_style, spec.service_type)
+    mounts = [mount(spec) for spec in registry]
     app = OpenStackApp(mounts, ident.tokens, settings.base_url,
                        extra_routes=[_healthcheck_route(db)],
                        body_limits=BodyLimits.from_settings(settings))

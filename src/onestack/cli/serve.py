@@ -93,7 +93,10 @@ def serve(settings: Settings, on_ready=None, db=None, bus=None, app=None,
         from onestack.server import build_app
 
         app = build_app(settings, db, bus)
-    deferred = AfterFirstLogin(app.asgi, [app.platform.policy.warm] + ([later] if later else []))
+    # the agents before the lazily built services: a server booted right after the first
+    # login needs its hosts registered; a service not built yet builds at its first request
+    deferred = AfterFirstLogin(app.asgi, [app.platform.policy.warm] + ([later] if later else [])
+                               + [app.build_pending])
     config = uvicorn.Config(deferred, log_config=None, **common)
     server = uvicorn.Server(config)
     original = server.startup

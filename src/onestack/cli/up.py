@@ -180,7 +180,7 @@ def run_up(settings: Settings, data_dir: Path, password: str, timings: bool = Fa
     db = Database(settings.database_url)
     bus = InProcessBus()
     try:
-        app = build_app(settings, db, bus, registry)
+        app = build_app(settings, db, bus, registry, lazy=True)
         clock.mark("import")
     finally:
         preparing.wait()  # no login before the admin exists; reaped if the build fails too

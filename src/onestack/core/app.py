@@ -9,7 +9,8 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Protocol
+import threading
+from typing import Any, Callable, Protocol
 
 import anyio.to_thread
 from sqlalchemy.exc import DataError, IntegrityError
@@ -44,6 +45,9 @@ class Mount:
     routes: list[Route]
     fault_style: str = "keystone"
     service_type: str = ""  # for access rules; empty: derived from the prefix
+    # builds ``routes`` at the mount's first request (or ``OpenStackApp.build_pending``)
+    # instead of before the app listens: a start-up answers before every service is built
+    build: Callable[[], list[Route]] | None = None
 
 
 WORKER_THREADS = 16  # handlers run here; more buys nothing on two cores but memory
@@ -103,15 +107,48 @@ class OpenStackApp:
         self.body_limits = body_limits or BodyLimits()
         # streamed uploads run here, never in the handler pool (see core.bodies)
         self.uploads = UploadLimiter(self.body_limits.upload_slots)
+        self._build_lock = threading.Lock()
         routes: list[StarletteRoute] = list(extra_routes or [])
         for mount in mounts:
-            for route in mount.routes:
-                path = mount.prefix + route.path
-                routes.append(StarletteRoute(path, self._endpoint(route, mount),
-                                             methods=[route.method]))
+            if mount.build is not None:
+                pending = _Pending(self, mount)
+                routes += [StarletteRoute(mount.prefix, pending),
+                           StarletteRoute(mount.prefix + "/{pending_path:path}", pending)]
+            else:
+                routes += self._starlette_routes(mount)
         self.starlette = Starlette(routes=routes, exception_handlers={
             HTTPException: self._http_exception}, lifespan=_lifespan)
         self.asgi: ASGIApp = RequestIdLayer(self.starlette, self)
+
+    def _starlette_routes(self, mount: Mount) -> list[StarletteRoute]:
+        return [StarletteRoute(mount.prefix + route.path, self._endpoint(route, mount),
+                               methods=[route.method]) for route in mount.routes]
+
+    def build_mount(self, mount: Mount) -> None:
+        """Builds a lazy mount's routes once, in the place of its placeholders (the route
+        list is replaced whole: requests being matched keep the list they started with)."""
+        with self._build_lock:
+            if mount.build is None:
+                return
+            mount.routes = mount.build()
+            real = self._starlette_routes(mount)
+            out: list[Any] = []
+            for route in self.starlette.router.routes:
+                if isinstance(route, StarletteRoute) and getattr(
+                        route, "app", None) is not None and isinstance(
+                        route.app, _Pending) and route.app.mount is mount:
+                    out.extend(real)
+                    real = []
+                else:
+                    out.append(route)
+            self.starlette.router.routes = out
+            mount.build = None
+
+    def build_pending(self) -> None:
+        """Every lazy mount built now (``onestack up`` runs this after its first login)."""
+        for mount in self.mounts:
+            if mount.build is not None:
+                self.build_mount(mount)
 
     def style_for(self, path: str) -> str:
         for mount in self.mounts:
@@ -189,6 +226,22 @@ class OpenStackApp:
                 return fault_response(OpenStackError(), mount.fault_style, request_id, "")
 
         return endpoint
+
+
+class _Pending:
+    """The placeholder of a lazy mount: builds it (in a worker thread: building imports
+    and must not stall the event loop), then routes the request again, now to the real
+    route."""
+
+    def __init__(self, owner: OpenStackApp, mount: Mount):
+        self.owner = owner
+        self.mount = mount
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await anyio.to_thread.run_sync(self.owner.build_mount, self.mount)
+        scope = dict(scope)
+        scope["path_params"] = {}
+        await self.owner.starlette.router(scope, receive, send)
 
 
 MAX_QUERY_PARAMS = 500  # no client sends more than a few dozen; thousands only cost us
