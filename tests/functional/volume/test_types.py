@@ -289,15 +289,6 @@ def test_a_type_a_group_names_cannot_be_deleted(vol: VolApi, member: Member) -> 
     cinder_fault(vol.delete(f"/types/{t['id']}"), 400, "Target volume type is still in use.")
 
 
-def _quota_rename_missing() -> bool:
-    from onestack.volume.service import quotas
-
-    return not hasattr(quotas, "rename_type")
-
-
-@pytest.mark.xfail(_quota_rename_missing(), strict=True,
-                   reason="waits for onestack.volume.service.quotas.rename_type(s, old, new) "
-                          "from the quota area (Cinder's update_quota_resource)")
 def test_renaming_a_type_renames_its_per_type_quotas(vol: VolApi, member: Member) -> None:
     t = make_type(vol)
     pid = member.project["id"]

@@ -104,6 +104,16 @@ def typed_resources(type_name: str) -> list[str]:
     return [f"{base}_{type_name}" for base in TYPED]
 
 
+def rename_type(s: Session, old: str, new: str) -> None:
+    """A renamed volume type keeps its per-type limits and usage: ``volumes_<old>`` and
+    the others become ``volumes_<new>`` in the project limits, the quota classes and the
+    usage counters (Cinder's ``update_quota_resource``)."""
+    for base in TYPED:
+        before, after = f"{base}_{old}", f"{base}_{new}"
+        for model in (QuotaLimit, QuotaClassLimit, QuotaUsage):
+            s.execute(sa.update(model).where(model.resource == before).values(resource=after))
+
+
 def class_limits(s: Session, class_name: str = DEFAULT_CLASS) -> dict[str, int]:
     """A quota class's limits as stored (no defaults filled in)."""
     return {r.resource: r.hard_limit for r in s.scalars(

@@ -434,12 +434,10 @@ def _access_exists(type_id: str, project_id: str) -> Conflict:
 
 def _rename_quota_resources(s: Session, old: str, new: str) -> None:
     """Per-type quotas are named after the type (``volumes_<name>``): they follow a rename
-    when the quota area offers ``rename_type`` (Cinder's ``update_quota_resource``)."""
+    (Cinder's ``update_quota_resource``)."""
     from onestack.volume.service import quotas
 
-    rename = getattr(quotas, "rename_type", None)
-    if rename is not None:
-        rename(s, old, new)
+    quotas.rename_type(s, old, new)
 
 
 def parse_is_public(raw: str | None) -> bool | None:
