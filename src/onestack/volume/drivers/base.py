@@ -52,7 +52,7 @@ class BackendInfo:
 
     driver: str  # e.g. "file"
     storage_protocol: str  # e.g. "file", "nfs", "iSCSI", "ceph"
-    vendor_name: str
+    vendor_name: str  # "Open Source", as Cinder's own drivers (LVM, NFS) say
     driver_version: str
     thin_provisioning: bool
     multiattach: bool

@@ -54,7 +54,7 @@ class FileDriver:
 
     # --- backend --------------------------------------------------------------------------
     def info(self) -> BackendInfo:
-        return BackendInfo(driver="file", storage_protocol="file", vendor_name="onestack",
+        return BackendInfo(driver="file", storage_protocol="file", vendor_name="Open Source",
                            driver_version="1.0.0", thin_provisioning=True, multiattach=True)
 
     def capacity(self) -> Capacity:

@@ -67,7 +67,7 @@ class MemoryDriver:
 
     # --- backend --------------------------------------------------------------------------
     def info(self) -> BackendInfo:
-        return BackendInfo(driver="memory", storage_protocol="file", vendor_name="onestack",
+        return BackendInfo(driver="memory", storage_protocol="file", vendor_name="Open Source",
                            driver_version="1.0.0", thin_provisioning=True, multiattach=True)
 
     def capacity(self) -> Capacity:
