@@ -87,3 +87,12 @@ def test_one_agent_for_the_first_host_woken_by_the_api(db: Database, tmp_path: P
             time.sleep(0.02)
     finally:
         stop()
+
+
+def test_restores_read_the_backup_source_handed_over(tmp_path: Path) -> None:
+    handed = object()
+    ctx = AgentContext(None, None, Settings(), seams={"volume_backup": handed})  # type: ignore[arg-type]
+    assert runner.backup_source(ctx) is handed
+    fallback = runner.backup_source(AgentContext(None, None, Settings(),  # type: ignore[arg-type]
+                                                 state_dir=tmp_path))
+    assert hasattr(fallback, "open_backup")

@@ -64,9 +64,12 @@ def make_driver(settings: Settings, state_dir: Path | None) -> VolumeDriver:
 
 
 def backup_source(ctx: AgentContext) -> Any:
-    """What restores read backup bytes from (``open_backup(backup_id)``): the backup
+    """What restores read backup bytes from (``open_backup(backup_id)``): what the
+    composition root hands over as ``ctx.seams["volume_backup"]``, else the backup
     service's store (``onestack.volume.backup.runner.backup_source``); None without a
     backup service — a restore then ends in ``error`` with a message."""
+    if ctx.seams.get("volume_backup") is not None:
+        return ctx.seams["volume_backup"]
     try:
         from onestack.volume.backup.runner import backup_source as source
     except ImportError:
