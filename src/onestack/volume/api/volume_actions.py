@@ -117,7 +117,7 @@ def handlers(c: Cinder) -> dict[str, ActionHandler]:
         "os-force_delete": simple("force_delete"),
         "os-force_detach": with_body("force_detach"),
         "os-extend": extend, "os-volume_upload_image": upload, "os-retype": retype,
-        "os-revert": revert, "os-migrate_volume": migrate,
+        "os-revert": revert, "revert": revert, "os-migrate_volume": migrate,
     }
 
 

@@ -137,13 +137,13 @@ class TransferService:
 
         if not isinstance(auth_key, str) or not auth_key:
             raise BadRequest("Incorrect request body format")
+        self.enforce("volume:accept_transfer", ctx, ctx.project_id)  # before the lookup
 
         def work(s: Session) -> Transfer:
             row = (s.get(Transfer, transfer_id, with_for_update=True)
                    if len(transfer_id) <= 36 else None)
             if row is None:
                 raise transfer_not_found(transfer_id)
-            self.enforce("volume:accept_transfer", ctx, ctx.project_id)
             if not hmac.compare_digest(row.crypt_hash, hash_key(row.salt, auth_key)):
                 raise BadRequest(f"Invalid auth key: Attempt to transfer {row.id} with "
                                  "invalid auth key.")
