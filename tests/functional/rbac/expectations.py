@@ -508,10 +508,10 @@ def _placement_lines() -> str:
 def entries() -> list[tuple[str, str, str, str]]:
     """(class, method, path template, action or "") for every expected route."""
     out = []
-    from tests.functional.rbac import network
+    from tests.functional.rbac import network, volume
 
     for block in (TABLE, _assignment_lines(), COMPUTE, IMAGE, _placement_lines(),
-                  network.lines()):
+                  network.lines(), volume.lines()):
         for line in block.strip().splitlines():
             kind, method, target = line.split()
             path, _, action = target.partition("#")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.functional.rbac import network
+from tests.functional.rbac import network, volume
 from tests.functional.rbac.world import World, call, new_uuid
 from tests.support.identity import unique
 
 PARAM = re.compile(r"\{(\w+)\}")
+OWN_PROJECT = volume.OWN_PROJECT  # the calling persona's project (volume's project URLs)
 
 
 def fill(world: World, method: str, path: str) -> tuple[str, dict[str, str]]:
@@ -19,7 +20,10 @@ def fill(world: World, method: str, path: str) -> tuple[str, dict[str, str]]:
     for name in PARAM.findall(path):
         values[name] = value(world, method, path, name, values)
         PARAM_VALUES[name] = values[name]
-    return PARAM.sub(lambda m: values[m.group(1)], path), values
+    concrete = PARAM.sub(lambda m: values[m.group(1)], path)
+    if path.startswith("/volume"):
+        concrete += volume.query(_volume_world(world), method, path, values)
+    return concrete, values
 
 
 def _segment_before(path: str, name: str) -> str:
@@ -37,6 +41,8 @@ def value(world: World, method: str, path: str, name: str, done: dict[str, str])
         return _image(world, method, path, name, seg, done)
     if path.startswith("/network"):
         return network.value(_network_world(world), method, path, name, done)
+    if path.startswith("/volume"):
+        return volume.value(_volume_world(world), method, path, name, done)
     return _placement(world, name)
 
 
@@ -45,6 +51,14 @@ def _network_world(world: World) -> network.NetworkWorld:
     if made is None:
         made = network.NetworkWorld(world)
         world._network_world = made  # type: ignore[attr-defined]
+    return made
+
+
+def _volume_world(world: World) -> volume.VolumeWorld:
+    made = getattr(world, "_volume_world", None)
+    if made is None:
+        made = volume.VolumeWorld(world)
+        world._volume_world = made  # type: ignore[attr-defined]
     return made
 
 
@@ -180,6 +194,8 @@ def _placement(w: World, name: str) -> str:
 def body(world: World, method: str, path: str, action: str,
          values: dict[str, str]) -> Any:
     """A body the admin's call would accept (so a refusal is the policy's)."""
+    if path.startswith("/volume"):
+        return volume.body(_volume_world(world), method, path, action, values)
     if action:
         return _ACTION_BODIES.get(action, {action: None})
     if path.startswith("/network"):
