@@ -39,13 +39,15 @@ def start_scheduler(db: Database, bus: Bus, running: Running, threads: int = 2) 
 
 def start_host(db: Database, bus: Bus, running: Running, host: str, zone: str,
                driver: str = "fake", state_dir: Path | None = None, op_seconds: float = 0.0,
-               resync: float = 2.0, images: Any = None, network: Any = None) -> HostAgent:
+               resync: float = 2.0, images: Any = None, network: Any = None,
+               volume: Any = None) -> HostAgent:
     """Start a host agent: re-adopt the guests the driver still runs, then converge every
     ``resync`` seconds (and at once on a wake-up) — the first full pass runs immediately."""
     if driver != "fake":
         raise ValueError(f"unknown virt driver {driver!r}")
     agent = HostAgent(db, bus, host, FakeDriver(host, state_dir, op_seconds), zone, images)
     agent.network = network  # the network service's seam: ports made and bound here
+    agent.volume = volume  # the volume service's seam: volumes made and connected here
     adopted = agent.start()
     if adopted:
         log.info("%s: re-adopted %d guests", host, len(adopted))

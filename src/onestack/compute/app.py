@@ -23,7 +23,7 @@ CATALOG = [("compute", "nova", ROOT)]
 # Route modules under onestack.compute.api, each with ``routes(compute) -> RouteTable``.
 ROUTE_MODULES = ["versions", "servers", "actions", "flavors", "keypairs", "hosts", "misc",
                  "migrations", "diagnostics", "images", "networks", "interfaces",
-                 "network_proxies"]
+                 "network_proxies", "volume_attachments"]
 
 
 def routes(platform: Platform) -> list[Route]:
@@ -55,7 +55,7 @@ def start_hosts(ctx: AgentContext) -> Callable[[], None]:
     for host, zone in ctx.hosts:
         start_host(ctx.db, ctx.bus, running, host, zone, ctx.driver, ctx.state_dir,
                    ctx.settings.fake_op_seconds, images=ctx.seams.get("image"),
-                   network=ctx.seams.get("network"))
+                   network=ctx.seams.get("network"), volume=ctx.seams.get("volume"))
     return running.stop
 
 
@@ -63,7 +63,8 @@ SPEC = ServiceSpec(
     name="compute", prefix=PREFIX, routes=routes,
     catalog=tuple(CatalogEntry(*entry) for entry in CATALOG),
     route_modules=tuple(f"onestack.compute.api.{name}" for name in ROUTE_MODULES),
-    models=("onestack.compute.models", "onestack.compute.network_models"),
+    models=("onestack.compute.models", "onestack.compute.network_models",
+            "onestack.compute.volume_models"),
     settings_section="compute", fault_style="nova",
     microversions=MICROVERSIONS,
     agents=(AgentRunner("scheduler", start_scheduler), AgentRunner("compute", start_hosts)),

@@ -89,7 +89,8 @@ def detail(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
            admin: bool, version: tuple[int, int] = (2, 1),
            groups: list[str] | None = None, *,
            addresses: dict[str, list[dict[str, Any]]] | None = None,
-           security_groups: list[str] | None = None) -> dict[str, Any]:
+           security_groups: list[str] | None = None,
+           volumes: list[tuple[str, bool]] | None = None) -> dict[str, Any]:
     """Show, list-detail and (from 2.75) update and rebuild; ``groups`` only for one server.
     ``security_groups``: the groups of the server's ports (None: the names it asked for)."""
     body = common(call, inst, fault, admin, version, groups, addresses=addresses)
@@ -100,7 +101,9 @@ def detail(call: Call, inst: cm.Instance, fault: cm.InstanceFault | None,
         "OS-SRV-USG:terminated_at": iso_micro(inst.terminated_at),
         "OS-EXT-STS:task_state": inst.task_state, "OS-EXT-STS:vm_state": inst.vm_state,
         "OS-EXT-STS:power_state": inst.power_state,
-        "os-extended-volumes:volumes_attached": [],
+        "os-extended-volumes:volumes_attached": [
+            {"id": vid, "delete_on_termination": dot} if version >= (2, 3) else {"id": vid}
+            for vid, dot in volumes or []],
     })
     groups_sg = security_groups if security_groups is not None else (
         inst.system_metadata or {}).get("security_groups")

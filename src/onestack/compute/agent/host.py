@@ -15,6 +15,7 @@ from onestack.compute import models as cm
 from onestack.compute import records
 from onestack.compute import states as st
 from onestack.compute.agent import observe
+from onestack.compute.agent import volumes as volume_steps
 from onestack.compute.agent.moves import MoveSteps
 from onestack.compute.agent.tasks import SIMPLE_ACTIONS, TaskSteps
 from onestack.compute.drivers.base import NOSTATE, DriverError, InstanceNotFound, VirtDriver
@@ -97,7 +98,13 @@ class HostAgent(TaskSteps, MoveSteps):
             cm.Migration.dest_compute == self.host)
         # one round trip; each half keeps its own index (host, task state)
         both = sa.union_all(mine, incoming)
-        return self.db.read(lambda s: list(dict.fromkeys(s.scalars(both))))
+
+        def work(s: Session) -> list[str]:
+            found = list(s.scalars(both))
+            if self.volume is not None:  # idle servers with a volume to (de)attach
+                found += volume_steps.wanted_ids(s, self.host)
+            return list(dict.fromkeys(found))
+        return self.db.read(work)
 
     def drifted(self) -> list[str]:
         """The full comparison: pending tasks, guests this host must not run, and idle
@@ -141,6 +148,7 @@ class HostAgent(TaskSteps, MoveSteps):
             return self._drop_stray(instance_id)
         task = inst.task_state
         if task is None:
+            self._volume_changes(inst)
             return self._sync_power(inst)
         try:
             return self._carry_out(inst, task)

@@ -14,6 +14,7 @@ from onestack.compute import records
 from onestack.compute import states as st
 from onestack.compute.agent.plugging import NetworkSteps
 from onestack.compute.agent.spec import spec_of
+from onestack.compute.agent.volumes import VolumeSteps
 from onestack.compute.drivers.base import (PAUSED, RUNNING, SHUTDOWN, SUSPENDED, DriverError,
                                            InstanceNotFound, Pausable, Rebuildable,
                                            Snapshotting, Suspendable, require)
@@ -52,7 +53,7 @@ SIMPLE_ACTIONS: dict[str, tuple[Callable[[object, str], None], str, int, str]] =
 RECREATING = frozenset({st.POWERING_ON, st.REBOOTING, st.REBOOTING_HARD})
 
 
-class TaskSteps(NetworkSteps):
+class TaskSteps(NetworkSteps, VolumeSteps):
     """Mixed into ``HostAgent``: one method per kind of task on this host."""
 
     def _finish(self: HostAgent, instance_id: str, expect_task: str | None, event: str,
@@ -85,6 +86,7 @@ class TaskSteps(NetworkSteps):
 
     def _delete(self: HostAgent, inst: cm.Instance) -> bool:
         self.driver.destroy(inst.id)
+        self._drop_volumes(inst.id)  # before the row goes: a crash here is resumed
 
         def work(s: Session) -> None:
             row = s.get(cm.Instance, inst.id)
@@ -98,11 +100,18 @@ class TaskSteps(NetworkSteps):
     def _spawn(self: HostAgent, inst: cm.Instance) -> bool:
         if not self._plugged(inst):
             return True  # waiting for the network agent (or failed: ERROR written)
+        disks = self._volumes_ready(inst)
+        if disks is None:
+            return True  # waiting for the volume service (or failed: ERROR written)
+        spec = spec_of(inst)
+        spec.block_devices = disks
         try:
-            self.driver.spawn(spec_of(inst))
+            self.driver.spawn(spec)
         except DriverError as exc:
             self._reschedule(inst, exc)
             return True
+        if disks:
+            self._complete_volumes(inst.id)
         # the API's desired-state columns are only read here: writing back what was read
         # before the (slow) spawn would undo whatever was written meanwhile
         stopped = inst.keep_stopped

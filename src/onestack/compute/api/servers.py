@@ -14,6 +14,7 @@ from onestack.compute.service import create as creating
 from onestack.compute.api import interfaces
 from onestack.compute.service import listing, networking, server_metadata, server_tags
 from onestack.compute.service import servers as service
+from onestack.compute.service import volumes
 from onestack.compute.service.servers import Deps
 from onestack.core.errors import BadRequest, NotFound
 from onestack.core.http import Call, Reply, RouteTable
@@ -29,7 +30,8 @@ Handler = Callable[[Compute, Call], Reply]
 
 def deps(compute: Compute) -> Deps:
     return Deps(compute.db, compute.platform.policy, compute.bus,
-                network=compute.platform.seams.get("network"))
+                network=compute.platform.seams.get("network"),
+                volume=compute.platform.seams.get("volume"))
 
 
 def is_admin(compute: Compute, call: Call) -> bool:
@@ -43,24 +45,18 @@ def _to_int(value: Any, name: str) -> int:
         raise BadRequest(f"Invalid input for field/attribute {name}.") from exc
 
 
-def _image_ref(server: dict[str, Any]) -> str:
-    """The boot image: ``imageRef``, or a local image disk at boot index 0."""
-    image_ref = server.get("imageRef", "")
-    for mapping in server.get("block_device_mapping_v2") or []:
-        # a local disk from an image is just the image; volumes need the volume service
-        if not isinstance(mapping, dict) or mapping.get("source_type") != "image" or \
-                mapping.get("destination_type", "local") != "local":
-            raise BadRequest("Block device mapping is not available: no volume service.")
-        if str(mapping.get("boot_index", "")) == "0":
-            image_ref = image_ref or mapping.get("uuid", "")
-    if server.get("block_device_mapping"):
-        raise BadRequest("Block device mapping is not available: no volume service.")
+def _image_ref(server: dict[str, Any], version: tuple[int, int] = (2, 1)
+               ) -> tuple[str, list[Any]]:
+    """The boot image ("" for a volume-backed server) and the volume mappings."""
+    from onestack.compute.api.volume_attachments import parse_block_devices
+
+    image_ref, volumes = parse_block_devices(server, version)
     if not image_ref:
-        raise BadRequest("Missing imageRef attribute")
+        return "", volumes
     image_ref = listing.ref_id(image_ref)
     if not UUID_RE.match(image_ref):
         raise BadRequest(f"Invalid imageRef provided: {server['imageRef']}.")
-    return image_ref
+    return image_ref, volumes
 
 
 def parse_boot(body: dict[str, Any], version: tuple[int, int] = (2, 1)
@@ -78,10 +74,11 @@ def parse_boot(body: dict[str, Any], version: tuple[int, int] = (2, 1)
         zone, _, forced_host = zone.partition(":")
         forced_host = forced_host.split(":")[0] or None
         zone = zone or None
-    return creating.BootRequest(server, _image_ref(server), listing.ref_id(server["flavorRef"]),
+    image_ref, volumes = _image_ref(server, version)
+    return creating.BootRequest(server, image_ref, listing.ref_id(server["flavorRef"]),
                                 min_count=min_count, max_count=max_count, zone=zone,
                                 forced_host=forced_host, forced=forced, hints=hints,
-                                networks=networks)
+                                networks=networks, block_devices=volumes)
 
 
 def create(compute: Compute, call: Call) -> Reply:
@@ -118,8 +115,11 @@ def listing_reply(compute: Compute, call: Call, detailed: bool) -> Reply:
     if detailed:
         addresses = networking.addresses_of(deps(compute), [v.instance.id
                                                             for v in page.servers])
+        attached = volumes.volumes_attached(deps(compute), [v.instance.id
+                                                            for v in page.servers])
         items = [views.detail(call, v.instance, v.fault, admin, version,
-                              addresses=addresses.get(v.instance.id))
+                              addresses=addresses.get(v.instance.id),
+                              volumes=attached.get(v.instance.id))
                  for v in page.servers]
     else:
         items = [views.brief(call, v.instance) for v in page.servers]
@@ -139,7 +139,8 @@ def show(compute: Compute, call: Call) -> Reply:
     view = service.show(d, call.ctx, call.params["server_id"])
     return compute.reply(call, 200, {"server": views.detail(
         call, view.instance, view.fault, is_admin(compute, call), version, view.groups,
-        addresses=view.addresses, security_groups=view.security_groups)})
+        addresses=view.addresses, security_groups=view.security_groups,
+        volumes=volumes.volumes_attached(d, [view.instance.id]).get(view.instance.id))})
 
 
 def update(compute: Compute, call: Call) -> Reply:

@@ -90,7 +90,10 @@ class FakeDriver:
         with self._lock:
             if spec.id in self._instances:
                 return
-            inst = {"power": power, "name": spec.name, "console": "", "volumes": {},
+            inst = {"power": power, "name": spec.name, "console": "",
+                    "volumes": {d.volume_id: d.device_name for d in spec.block_devices},
+                    "connections": {d.volume_id: dict(d.connection)
+                                    for d in spec.block_devices},
                     "interfaces": {}}
             if power == RUNNING:
                 for line in boot_log(spec):
@@ -190,13 +193,16 @@ class FakeDriver:
     def attach_volume(self, instance_id: str, device: BlockDevice) -> None:
         self._wait("attach_volume", instance_id)
         with self._lock:
-            self._get(instance_id).setdefault("volumes", {})[device.volume_id] = \
-                device.device_name
+            inst = self._get(instance_id)
+            inst.setdefault("volumes", {})[device.volume_id] = device.device_name
+            inst.setdefault("connections", {})[device.volume_id] = dict(device.connection)
             self._save()
 
     def detach_volume(self, instance_id: str, volume_id: str) -> None:
         with self._lock:
-            self._get(instance_id).setdefault("volumes", {}).pop(volume_id, None)
+            inst = self._get(instance_id)
+            inst.setdefault("volumes", {}).pop(volume_id, None)
+            inst.setdefault("connections", {}).pop(volume_id, None)
             self._save()
 
     def attach_interface(self, instance_id: str, nic: Nic) -> None:
@@ -216,6 +222,11 @@ class FakeDriver:
         with self._lock:
             inst = self._get(instance_id)
             return dict(inst.get("volumes", {})), dict(inst.get("interfaces", {}))
+
+    def connections(self, instance_id: str) -> dict[str, dict]:
+        """volume id → the connection_info the guest's disk was given."""
+        with self._lock:
+            return dict(self._get(instance_id).get("connections", {}))
 
     def crash(self, instance_id: str, vanish: bool = True) -> None:
         """A guest killed behind the agent's back: gone, or left defined but CRASHED."""

@@ -40,6 +40,8 @@ class BootRequest:
     hints: dict[str, Any] = field(default_factory=dict)
     # "auto", "none", a list of ``networking.Nic`` or None (not given)
     networks: Any = None
+    # the volume mappings (``volumes.Requested``); a volume-backed server has no image_ref
+    block_devices: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -159,7 +161,8 @@ def create(deps: Deps, ctx: RequestContext, req: BootRequest) -> Booted:
 
     def check(s: Session) -> tuple[cm.Flavor, str | None]:
         flavor = visible_flavor(s, deps, ctx, req.flavor_ref)
-        check_image(s, deps, ctx, req.image_ref, flavor)
+        if req.image_ref:
+            check_image(s, deps, ctx, req.image_ref, flavor)
         key_data = _key_data(s, ctx, req.server.get("key_name"))
         if req.zone and req.zone not in set(records.host_zones(s).values()):
             raise BadRequest("The requested availability zone is not available")
@@ -169,6 +172,10 @@ def create(deps: Deps, ctx: RequestContext, req: BootRequest) -> Booted:
     # before the write transaction, which then holds the write lock only for the group,
     # the quota and the rows
     flavor, key_data = deps.db.read(check)
+    if req.block_devices:
+        from onestack.compute.service import volumes
+
+        volumes.check_boot_volumes(deps, ctx, req.block_devices, req.max_count)
 
     def work(s: Session) -> list[str]:
         group = locked_group(s, deps, ctx, group_id) if group_id else None
@@ -182,6 +189,10 @@ def create(deps: Deps, ctx: RequestContext, req: BootRequest) -> Booted:
             s.add(inst)
             s.flush()
             networking.record(s, deps.network, inst, nics)
+            if req.block_devices:
+                from onestack.compute.service import volumes
+
+                volumes.record(s, inst, req.block_devices)
             records.start_action(s, inst, "create", ctx.request_id, ctx.user_id,
                                  ctx.project_id)
             ids.append(inst.id)

@@ -32,6 +32,7 @@ class Deps:
     policy: Policy
     bus: Bus
     network: Any = None  # onestack.network.seam.NetworkSeam; None: no network service
+    volume: Any = None  # onestack.volume.seam.VolumeSeam; None: no volume service
 
     def is_admin(self, ctx: RequestContext) -> bool:
         return self.policy.allowed(ADMIN_RULE, ctx)
@@ -172,6 +173,10 @@ def request_delete(deps: Deps, ctx: RequestContext, ident: str, action: str,
     host = deps.db.write(work)
     if host:
         deps.bus.notify("compute." + host, ident)
+    else:
+        from onestack.compute.service import volumes
+
+        volumes.release_all(deps, ident)
 
 
 def check_readable(deps: Deps, ctx: RequestContext, ident: str, rule: str) -> cm.Instance:
