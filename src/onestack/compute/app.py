@@ -23,7 +23,8 @@ CATALOG = [("compute", "nova", ROOT)]
 # Route modules under onestack.compute.api, each with ``routes(compute) -> RouteTable``.
 ROUTE_MODULES = ["versions", "servers", "actions", "flavors", "keypairs", "hosts", "misc",
                  "migrations", "diagnostics", "images", "networks", "interfaces",
-                 "network_proxies", "volume_attachments"]
+                 "network_proxies", "volume_attachments",
+                 "volume_proxies"]
 
 
 def routes(platform: Platform) -> list[Route]:

@@ -82,6 +82,13 @@ class VolumeSeam:
             self._volumes = VolumeService(self.platform)
         return self._volumes
 
+    @property
+    def proxy(self) -> Any:
+        """Nova's pre-2.36 ``os-volumes`` / ``os-snapshots`` proxies (``seam_proxy``)."""
+        from onestack.volume.seam_proxy import NovaProxy
+
+        return NovaProxy(self)
+
     # --- reading ----------------------------------------------------------------------
     def get(self, ctx: RequestContext | None, volume_id: str) -> dict[str, Any]:
         """What compute checks before using a volume (size for BDM, status, multiattach,
