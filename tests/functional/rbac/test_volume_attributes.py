@@ -25,12 +25,6 @@ def _sensitive_type(vw: VolumeWorld) -> str:
     return type_id
 
 
-# Where we differ from Cinder today (strict: the case fails once we agree, so the mark goes)
-DISAGREES = pytest.mark.xfail(strict=True, reason=(
-    "Cinder shows a group's and a group snapshot's project_id (3.58) only as "
-    "group:group_project_attribute / group:group_snapshot_project_attribute allow "
-    "(admin); our views show it to every reader"))
-
 # resource, path, member key, field, personas who see it (Cinder's rule)
 CASES: list[Any] = [
     ("volume", "/volumes/{}", "volume", "os-vol-host-attr:host", {"admin"}),
@@ -43,10 +37,8 @@ CASES: list[Any] = [
      READERS),
     ("backup", "/backups/{}", "backup", "os-backup-project-attr:project_id", {"admin"}),
     ("backup", "/backups/{}", "backup", "user_id", {"admin"}),
-    pytest.param("group", "/groups/{}", "group", "project_id", {"admin"},
-                 marks=DISAGREES, id="group:project_id"),
-    pytest.param("group_snapshot", "/group_snapshots/{}", "group_snapshot", "project_id",
-                 {"admin"}, marks=DISAGREES, id="group_snapshot:project_id"),
+    ("group", "/groups/{}", "group", "project_id", {"admin"}),
+    ("group_snapshot", "/group_snapshots/{}", "group_snapshot", "project_id", {"admin"}),
     ("type", "/types/{}", "volume_type", "qos_specs_id", {"admin"}),
     ("type", "/types/{}", "volume_type", "os-volume-type-access:is_public", MEMBERS),
     ("type", "/types/{}", "volume_type", "extra_specs", ALL),

@@ -105,6 +105,12 @@ def test_group_create_show_list_and_quota(vol: VolApi, member: Member, cloud) ->
     assert set(shown) == GROUP_DETAIL
     assert shown["status"] == "available"
     assert shown["volume_types"] == [_default_type(vol)]
+    # 3.58's project_id is for admins (group:group_project_attribute)
+    late = assert_status(vol.get(f"/groups/{group['id']}", member.token, version="3.58"),
+                         200)["group"]
+    assert "project_id" not in late
+    late = assert_status(vol.get(f"/groups/{group['id']}", version="3.58"), 200)["group"]
+    assert late["project_id"] == _pid(member)
     at_13 = assert_status(vol.get(f"/groups/{group['id']}", member.token, version="3.13"),
                           200)["group"]
     assert set(at_13) == GROUP_DETAIL - {"group_snapshot_id", "source_group_id"}

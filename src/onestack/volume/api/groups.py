@@ -56,6 +56,11 @@ def _text(data: dict[str, Any], key: str, required: bool = False) -> str | None:
     return value
 
 
+def _may_see_project(c: Cinder, call: Call, rule: str, project_id: str) -> bool:
+    """Cinder's view policy for the 3.58 ``project_id`` (admins by default)."""
+    return c.platform.policy.allowed(rule, call.ctx, {"project_id": project_id})
+
+
 # --- group types -------------------------------------------------------------------------
 def type_view(row: GroupType, specs: dict[str, str]) -> dict[str, Any]:
     return {"id": row.id, "name": row.name, "description": row.description,
@@ -170,7 +175,8 @@ def group_view(c: Cinder, call: Call, info: GroupInfo, with_volumes: bool = Fals
         out["source_group_id"] = row.source_group_id
     if c.at_least(call, "3.38"):
         out["replication_status"] = row.replication_status or "disabled"
-    if c.at_least(call, "3.58"):
+    if c.at_least(call, "3.58") and _may_see_project(c, call, "group:group_project_attribute",
+                                                     row.project_id):
         out["project_id"] = row.project_id
     if with_volumes:
         out["volumes"] = info.volumes
@@ -257,7 +263,8 @@ def gs_view(c: Cinder, call: Call, row: GroupSnapshot) -> dict[str, Any]:
     out = {"id": row.id, "name": row.name, "description": row.description,
            "status": row.status, "created_at": iso(row.created_at),
            "group_id": row.group_id, "group_type_id": row.group_type_id}
-    if c.at_least(call, "3.58"):
+    if c.at_least(call, "3.58") and _may_see_project(
+            c, call, "group:group_snapshot_project_attribute", row.project_id):
         out["project_id"] = row.project_id
     return out
 

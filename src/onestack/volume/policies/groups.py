@@ -22,4 +22,7 @@ RULES: list[tuple[str, str]] = [
     ("group:update_group_snapshot", MEMBER),
     ("group:delete_group_snapshot", MEMBER),
     ("group:reset_group_snapshot_status", ADMIN),
+    # who sees a group's / group snapshot's project_id (3.58)
+    ("group:group_project_attribute", ADMIN),
+    ("group:group_snapshot_project_attribute", ADMIN),
 ]
