@@ -24,7 +24,7 @@ CATALOG = [("compute", "nova", ROOT)]
 ROUTE_MODULES = ["versions", "servers", "actions", "flavors", "keypairs", "hosts", "misc",
                  "migrations", "diagnostics", "images", "networks", "interfaces",
                  "network_proxies", "volume_attachments",
-                 "volume_proxies"]
+                 "volume_proxies", "assisted_snapshots"]
 
 
 def routes(platform: Platform) -> list[Route]:

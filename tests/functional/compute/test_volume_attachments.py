@@ -318,3 +318,35 @@ def test_bad_mappings_are_400(nova: Nova, owner: Member, zone: str, mappings: li
     r = boot(nova, owner.token, zone, block_device_mapping_v2=mappings)
     assert r.status_code == 400, r.text
     assert message in r.text
+
+
+def test_swap_and_assisted_snapshots_check_the_mapping_first(
+        nova: Nova, api: Api, host: HostAgent, volumes: VolumeAgent, owner: Member,
+        zone: str, server: str, admin_token: str) -> None:
+    vid = volume(api, owner.token, zone, volumes)
+    other = volume(api, owner.token, zone, volumes)
+    put = {"volumeAttachment": {"volumeId": other}}
+    # a volume not attached to the server: 404 before anything else (Nova's order)
+    r = nova("PUT", f"/servers/{server}/os-volume_attachments/{vid}", admin_token, json=put)
+    assert r.status_code == 404, r.text
+    body = {"snapshot": {"volume_id": vid, "create_info": {
+        "snapshot_id": str(uuid.uuid4()), "type": "qcow2", "new_file": "f"}}}
+    assert nova("POST", "/os-assisted-volume-snapshots", admin_token,
+                json=body).status_code == 404
+    assert_status(attach(nova, owner.token, server, vid), 200)
+    host.reconcile(server)
+    # swapping is the admin's and not offered: 403 for the owner, 400 for an admin
+    assert nova("PUT", f"/servers/{server}/os-volume_attachments/{vid}", owner.token,
+                json=put).status_code == 403
+    r = nova("PUT", f"/servers/{server}/os-volume_attachments/{vid}", admin_token, json=put)
+    assert r.status_code == 400 and "Swapping" in r.text
+    assert nova("POST", "/os-assisted-volume-snapshots", owner.token,
+                json=body).status_code == 403
+    made = assert_status(nova("POST", "/os-assisted-volume-snapshots", admin_token,
+                              json=body), 200)["snapshot"]
+    assert made == {"id": body["snapshot"]["create_info"]["snapshot_id"], "volumeId": vid}
+    r = nova("DELETE", f"/os-assisted-volume-snapshots/{made['id']}?delete_info="
+             f"%7B%22volume_id%22%3A%20%22{vid}%22%7D", admin_token)
+    assert r.status_code == 204, r.text
+    assert nova("DELETE", f"/os-assisted-volume-snapshots/{made['id']}",
+                admin_token).status_code == 400

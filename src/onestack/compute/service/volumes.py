@@ -202,16 +202,18 @@ def detach(deps: Deps, ctx: RequestContext, server_id: str, volume_id: str) -> N
 def update(deps: Deps, ctx: RequestContext, server_id: str, volume_id: str,
            new_volume_id: str, delete_on_termination: bool | None) -> BlockDevice:
     """PUT (2.85): ``delete_on_termination`` of the attached volume. Swapping to another
-    volume is not offered yet (400)."""
-    if new_volume_id != volume_id:
-        deps.enforce(RULE + "swap", ctx)
-        raise BadRequest("Swapping a volume is not supported by this cloud.")
+    volume (admin) is not offered yet: 400 once the request is otherwise valid (the
+    server and the attached volume found, as Nova checks them first)."""
+    swap = new_volume_id != volume_id
+    rule = RULE + ("swap" if swap else "update")
 
     def work(s: Session) -> BlockDevice:
-        inst = visible_instance(deps, s, ctx, server_id, RULE + "update", lock=True)
+        inst = visible_instance(deps, s, ctx, server_id, rule, lock=True)
         check_lock(deps, ctx, inst)
-        _check_state(inst, "update_volume")
+        _check_state(inst, "swap_volume" if swap else "update_volume")
         row = _row(s, inst.id, volume_id, lock=True)
+        if swap:
+            raise BadRequest("Swapping a volume is not supported by this cloud.")
         if delete_on_termination is not None:
             row.delete_on_termination = bool(delete_on_termination)
         return row
@@ -290,3 +292,19 @@ def drop(db: Any, seam: Any, server_id: str) -> None:
     def work(s: Session) -> None:
         s.execute(sa.delete(BlockDevice).where(BlockDevice.instance_id == server_id))
     db.write(work)
+
+
+# --- os-assisted-volume-snapshots ---------------------------------------------------------------
+def require_mapped(deps: Deps, ctx: RequestContext, volume_id: str, rule: str) -> str:
+    """The server a volume is mapped to (the assisted snapshot's subject); 404 when none.
+    The snapshot itself is the hypervisor's work on the volume's file chain: the fake
+    driver keeps no chain, so nothing more happens here."""
+    deps.enforce(rule, ctx)
+
+    def work(s: Session) -> str:
+        found = s.scalar(sa.select(BlockDevice.instance_id).where(
+            BlockDevice.volume_id == volume_id).limit(1))
+        if found is None:
+            raise NotFound(f"No volume Block Device Mapping with id {volume_id}.")
+        return found
+    return deps.db.read(work)
