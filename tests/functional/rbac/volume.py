@@ -287,6 +287,27 @@ class VolumeWorld:
                   provider_location=f"rbac/{made['id']}")
         return made["id"]
 
+    def in_use(self, volume_id: str) -> dict:
+        """The volume as an attach left it (begin_detaching wants it so); no body."""
+        from onestack.volume.models.volumes import Volume
+
+        self._set(Volume, volume_id, status="in-use", attach_status="attached")
+        return {}
+
+    def image_metadata(self, volume_id: str) -> dict:
+        """The volume with the image metadata ``k2``; the body that unsets it."""
+        self._member(f"/volumes/{volume_id}/action",
+                     {"os-set_image_metadata": {"metadata": {"k2": "v"}}})
+        return {"key": "k2"}
+
+    def creating_snapshot(self, snapshot_id: str) -> dict:
+        """The snapshot back in ``creating``, as a driver outside Cinder reports on; the
+        body of its report."""
+        from onestack.volume.models.snapshots import Snapshot
+
+        self._set(Snapshot, snapshot_id, status="creating")
+        return {"status": "available", "progress": "100%"}
+
     def volume_type(self, public: bool = True, specs: bool = True) -> str:
         """A fresh type (with the extra spec ``k1``), made by the admin."""
         made = self._admin("/types", {"volume_type": {"name": unique("vt"),
@@ -477,13 +498,14 @@ _ACTIONS: dict[str, Any] = {
                                              "disk_format": "raw",
                                              "container_format": "bare"},
     "os-set_image_metadata": {"metadata": {"k2": "v"}},
-    "os-unset_image_metadata": {"key": "k2"},
+    "os-unset_image_metadata": lambda vw, v: vw.image_metadata(v["volume_id"]),
     "os-reset_status": {"status": "available"},
     "os-force_detach": {},
     "os-migrate_volume": {"host": SPARE},
     "addProjectAccess": lambda vw, v: {"project": vw.w.project_b["id"]},
     "removeProjectAccess": lambda vw, v: {"project": vw.w.project_b["id"]},
-    "os-update_snapshot_status": {"status": "error", "progress": "90%"},
+    "os-begin_detaching": lambda vw, v: vw.in_use(v["volume_id"]),
+    "os-update_snapshot_status": lambda vw, v: vw.creating_snapshot(v["snapshot_id"]),
     "os-complete": {},
     "delete": {"delete-volumes": False},
     "reset_status": {"status": "available"},  # groups and group snapshots
