@@ -350,3 +350,24 @@ def test_swap_and_assisted_snapshots_check_the_mapping_first(
     assert r.status_code == 204, r.text
     assert nova("DELETE", f"/os-assisted-volume-snapshots/{made['id']}",
                 admin_token).status_code == 400
+
+
+def test_a_guest_defined_on_another_host_gets_its_volumes_connected_there(
+        nova: Nova, api: Api, db: Database, host: HostAgent, volumes: VolumeAgent,
+        owner: Member, zone: str, server: str) -> None:
+    vid = volume(api, owner.token, zone, volumes)
+    assert_status(attach(nova, owner.token, server, vid), 200)
+    host.reconcile(server)
+    assert host.volume.get(None, vid)["attachments"][0]["host"] == host.host
+    # a move's destination (or a rebuild) builds the guest's spec: the volume is connected
+    # to that host, the attachment names it, and the spec carries the connection
+    name = unique("vol-dest")
+    dest = HostAgent(db, InProcessBus(), name, FakeDriver(name), zone)
+    dest.volume = host.volume
+    inst = db.read(lambda s: s.get(cm.Instance, server))
+    spec = dest._spec(inst)
+    assert [(d.volume_id, d.device_name) for d in spec.block_devices] == [(vid, "/dev/vdb")]
+    assert spec.block_devices[0].connection["serial"] == vid
+    assert host.volume.get(None, vid)["attachments"][0]["host"] == name
+    dest.driver.spawn(spec)
+    assert dest.driver.attached(server)[0] == {vid: "/dev/vdb"}

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from onestack.compute import models as cm
 from onestack.compute import records
 from onestack.compute import states as st
-from onestack.compute.agent.spec import spec_of
 from onestack.compute.drivers.base import (RUNNING, SHUTDOWN, LiveMigratable, Pausable,
                                            Resizable, require)
 from onestack.compute.claims import move_consumer
@@ -39,9 +38,9 @@ class MoveSteps:
             return True
         new_flavor = move.new_flavor or inst.flavor
         if inst.host != self.host:
-            self.driver.spawn(spec_of(inst, new_flavor))
+            self.driver.spawn(self._spec(inst, new_flavor))
         elif isinstance(self.driver, Resizable):
-            self.driver.resize(spec_of(inst, new_flavor))
+            self.driver.resize(self._spec(inst, new_flavor))
         stopped = inst.vm_state == st.STOPPED
         if stopped:
             self.driver.power_off(inst.id)
@@ -99,7 +98,7 @@ class MoveSteps:
         self.db.write(work)
         self._rebind(inst.id, source)
         if source == self.host and isinstance(self.driver, Resizable):
-            self.driver.resize(spec_of(inst, old))
+            self.driver.resize(self._spec(inst, old))
         return True
 
     def _live_migrate(self: HostAgent, inst: cm.Instance) -> bool:
@@ -110,7 +109,7 @@ class MoveSteps:
         step, dest = move.live_step, move.dest_compute
         source = move.source_compute or inst.host
         if dest == self.host and step is None:
-            self._capable_of_live_migration().prepare_live_migration(spec_of(inst))
+            self._capable_of_live_migration().prepare_live_migration(self._spec(inst))
             self._live_step(inst.id, PREPARED)
             self._wake(source, inst.id)
         elif source == self.host and inst.host == self.host and step == PREPARED:

@@ -151,7 +151,7 @@ class TaskSteps(NetworkSteps, VolumeSteps):
     def _simple(self: HostAgent, inst: cm.Instance, task: str) -> bool:
         call, vm_state, power, event = SIMPLE_ACTIONS[task]
         if task in RECREATING and not self._present(inst.id):
-            self.driver.spawn(spec_of(inst))
+            self.driver.spawn(self._spec(inst))
         call(self.driver, inst.id)
         self._finish(inst.id, task, event, vm_state=vm_state, task_state=None,
                      power_state=power)
@@ -167,10 +167,10 @@ class TaskSteps(NetworkSteps, VolumeSteps):
     def _rebuild(self: HostAgent, inst: cm.Instance) -> bool:
         """A stopped server is rebuilt and stays stopped."""
         if isinstance(self.driver, Rebuildable):
-            self.driver.rebuild(spec_of(inst))
+            self.driver.rebuild(self._spec(inst))
         else:
             self.driver.destroy(inst.id)
-            self.driver.spawn(spec_of(inst))
+            self.driver.spawn(self._spec(inst))
         stopped = inst.vm_state == st.STOPPED
         if stopped:
             self.driver.power_off(inst.id)

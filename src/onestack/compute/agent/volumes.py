@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 from onestack.compute import models as cm
 from onestack.compute import records
 from onestack.compute import states as st
+from onestack.compute.agent.spec import spec_of
 from onestack.compute.drivers.base import BlockDevice as Disk
 from onestack.compute.service import volumes as service
 from onestack.compute.volume_models import (ATTACHED, CREATING, DETACHING, RESERVED,
@@ -156,6 +157,27 @@ class VolumeSteps:
             records.add_event(s, row.id, "compute_build_and_run_instance", "Error",
                               self.host, message)
         self.db.write(work)
+
+    def _spec(self: HostAgent, inst: cm.Instance, flavor: dict | None = None) -> Any:
+        """The guest's spec with its volumes connected to this host (a move's destination,
+        a rebuild, a guest defined again): each attachment's connector names this host."""
+        spec = spec_of(inst, flavor)
+        if self.volume is None:
+            return spec
+        disks = []
+        for row in self.db.read(lambda s: service.rows_of(s, inst.id)):
+            if row.state not in (RESERVED, ATTACHED) or not row.attachment_id:
+                continue
+            try:
+                info = self.volume.attach(None, row.attachment_id, self._connector(row))
+            except OpenStackError as exc:
+                log.warning("%s: volume %s of %s: %s", self.host, row.volume_id, inst.id,
+                            exc)
+                continue
+            self._set(row.id, connection_info=info)
+            disks.append(Disk(row.volume_id, row.device_name or "", row.boot_index, info))
+        spec.block_devices = disks
+        return spec
 
     # --- an idle server ----------------------------------------------------------
     def _volume_changes(self: HostAgent, inst: cm.Instance) -> None:
