@@ -55,6 +55,10 @@ def test_volume_create_show_list_delete(nova: Nova, owner: Member, cloud: Cloud)
     assert nova("GET", "/os-volumes", owner.token, "2.36").status_code == 404
     assert nova("DELETE", f"/os-volumes/{vid}", owner.token).status_code == 202
     assert nova("DELETE", f"/os-volumes/{uuid.uuid4()}", owner.token).status_code == 404
+    # an empty id is not the list (Tempest's "without passing volume id")
+    for method in ("GET", "DELETE"):
+        for path in ("/os-volumes/", "/os-snapshots/"):
+            assert nova(method, path, owner.token).status_code == 404, (method, path)
 
 
 @pytest.mark.parametrize("size", [0, "#$%", None, -1])

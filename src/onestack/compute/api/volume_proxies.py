@@ -139,12 +139,20 @@ def delete_snapshot(compute: Compute, call: Call) -> Reply:
     return compute.reply(call, 202)
 
 
+def no_id(compute: Compute, call: Call) -> Reply:
+    """``/os-volumes/`` (an empty id): Nova's 404, not the list."""
+    _proxy(compute, call, RULE + "show")
+    raise NotFound("The resource could not be found.")
+
+
 def routes(compute: Compute) -> RouteTable:
     from onestack.compute.policies import register
 
     register(compute.platform.policy, RULES)
     table = RouteTable()
     for method, path, handler in (
+            ("GET", VOLUMES + "/", no_id), ("DELETE", VOLUMES + "/", no_id),
+            ("GET", SNAPSHOTS + "/", no_id), ("DELETE", SNAPSHOTS + "/", no_id),
             ("GET", VOLUMES, list_volumes),
             ("GET", VOLUMES + "/detail", partial(list_volumes, detail=True)),
             ("POST", VOLUMES, create_volume),
