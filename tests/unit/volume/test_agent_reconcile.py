@@ -533,3 +533,35 @@ def test_a_managed_snapshot_becomes_available(world: World) -> None:
     snap = world.snap(sid)
     assert snap.status == "available" and snap.progress == "100%"
     assert world.driver.snapshot_exists(sid) and not world.driver.snapshot_exists(old)
+
+
+def test_a_cascade_delete_removes_the_snapshots_before_the_volume(world: World) -> None:
+    """A volume deleted with ``cascade`` and its snapshots are all ``deleting``: the
+    volume's step takes its snapshots first, so no client lists a snapshot of a volume
+    that is already gone (Tempest's cascade test saw one)."""
+    vid = world.volume()
+    world.run()
+    sids = [world.snapshot(vid) for _ in range(2)]
+    world.run()
+    for sid in sids:
+        world.db.write(lambda s, sid=sid: s.execute(sa.text(
+            "UPDATE volume_snapshots SET status = 'deleting' WHERE id = :i"), {"i": sid}))
+    world.db.write(lambda s: s.execute(sa.update(Volume).where(Volume.id == vid)
+                                       .values(status="deleting")))
+    assert world.agent.reconcile(f"volume:{vid}")
+    assert world.row(vid) is None
+    assert all(world.snap(sid) is None for sid in sids)
+    assert not any(world.driver.snapshot_exists(sid) for sid in sids)
+
+
+def test_a_volume_whose_snapshot_cannot_go_is_not_deleted(world: World) -> None:
+    vid = world.volume()
+    world.run()
+    sid = world.snapshot(vid, status="deleting")
+    world.db.write(lambda s: s.execute(sa.update(Volume).where(Volume.id == vid)
+                                       .values(status="deleting")))
+    world.driver.fail("delete_snapshot")
+    world.agent.reconcile(f"volume:{vid}")
+    assert world.snap(sid).status == "error_deleting"
+    assert world.row(vid).status == "error_deleting"
+    assert world.driver.volume_exists(vid)

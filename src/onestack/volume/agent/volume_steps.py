@@ -175,6 +175,9 @@ class VolumeSteps:
 
     # --- delete --------------------------------------------------------------------------
     def delete_volume(self, vol: SimpleNamespace) -> None:
+        if not self._snapshots_gone(vol):
+            self._fail(vol, st.DELETING, st.ERROR_DELETING, None, None)
+            return
         try:
             self.driver.delete_volume(vol.id)
         except Exception as exc:  # noqa: BLE001
@@ -197,6 +200,20 @@ class VolumeSteps:
                 s.execute(sa.delete(model).where(model.volume_id == row.id))
             s.delete(row)
         self.db.write(finish)
+
+    def _snapshots_gone(self, vol: SimpleNamespace) -> bool:
+        """A cascade delete marks the volume's snapshots ``deleting`` with it: they go
+        first (a client must never list a snapshot of a volume already gone). False when
+        one is left (its own delete failed, or it is not being deleted)."""
+        from onestack.volume.models.snapshots import Snapshot
+
+        def ids(s: Session) -> list[str]:
+            return list(s.scalars(sa.select(Snapshot.id).where(
+                Snapshot.volume_id == vol.id, Snapshot.status == st.DELETING)))
+        for sid in self.db.read(ids):
+            self.reconcile_snapshot(sid)
+        return not self.db.read(lambda s: s.scalar(sa.select(sa.func.count()).select_from(
+            Snapshot).where(Snapshot.volume_id == vol.id)))
 
     # --- extend --------------------------------------------------------------------------
     def extend_volume(self, vol: SimpleNamespace) -> None:
