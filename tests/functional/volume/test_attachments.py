@@ -138,7 +138,8 @@ def test_multiattach_volume_stays_in_use_until_the_last_goes(vol: VolApi) -> Non
 
 def test_bad_requests(vol: VolApi) -> None:
     volume = placed(vol)
-    bad = vol.post("/attachments", version=V, json={"attachment": {"volume_uuid": volume["id"]}})
+    bad = vol.post("/attachments", version=V, json={"attachment": {
+        "volume_uuid": volume["id"], "instance_uuid": "not-a-uuid"}})
     cinder_fault(bad, 400, "instance_uuid")
     bad = vol.post("/attachments", version=V,
                    json={"attachment": {"instance_uuid": str(uuid.uuid4())}})
@@ -187,4 +188,20 @@ def test_reader_cannot_attach(vol: VolApi, cloud: Cloud) -> None:
     volume = placed(vol, member.token)
     cinder_fault(vol.post("/attachments", reader.token, version=V, json={"attachment": {
         "volume_uuid": volume["id"], "instance_uuid": str(uuid.uuid4())}}), 403)
+    assert status_of(vol, volume["id"])[0] == "available"
+
+
+def test_an_attachment_without_a_server_connects_and_completes(vol: VolApi) -> None:
+    """``instance_uuid`` is optional in Cinder's schema (a host or a job attaches without
+    a server): reserve, connect and complete work without it."""
+    volume = placed(vol)
+    response = vol.post("/attachments", version=V, json={"attachment": {
+        "volume_uuid": volume["id"], "connector": CONNECTOR, "mode": "rw"}})
+    att = assert_status(response, 200)["attachment"]
+    assert att["instance"] is None and att["connection_info"]
+    assert status_of(vol, volume["id"])[0] == "attaching"
+    assert_status(vol.post(f"/attachments/{att['id']}/action", version=V,
+                           json={"os-complete": None}), 204)
+    assert status_of(vol, volume["id"]) == ("in-use", "attached")
+    assert_status(vol.delete(f"/attachments/{att['id']}", version=V), 200)
     assert status_of(vol, volume["id"])[0] == "available"

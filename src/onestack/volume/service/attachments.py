@@ -86,11 +86,12 @@ class AttachmentService:
     # --- create / update / complete / delete -------------------------------------------
     def create(self, ctx: RequestContext, volume_id: Any, instance_uuid: Any,
                connector: Any = None, mode: str | None = None) -> dict[str, Any]:
-        if not instance_uuid:
-            raise BadRequest("Must specify 'instance_uuid' to create attachment.")
         if not volume_id or not isinstance(volume_id, str):
             raise BadRequest("Must specify 'volume_uuid' to create attachment.")
-        instance_uuid = ops.uuid_field("instance_uuid", instance_uuid)
+        # optional, as in Cinder's schema: a consumer that is not a server (a host, a
+        # backup or migration job) attaches without one
+        if instance_uuid is not None:
+            instance_uuid = str(ops.uuid_field("instance_uuid", instance_uuid))
         if connector is not None and not isinstance(connector, dict):
             raise BadRequest("Invalid input for field/attribute connector. Value: "
                              f"{connector}. {connector!r} is not of type 'object', 'null'")
@@ -104,7 +105,7 @@ class AttachmentService:
             if vol.multiattach and vol.status == "in-use" and vol.bootable:
                 self.enforce("volume:multiattach_bootable_volume", ctx, vol.project_id)
             ops.check_not_error(vol)
-            att = ops.reserve(s, vol, str(instance_uuid), vol.project_id)
+            att = ops.reserve(s, vol, instance_uuid, vol.project_id)
             if connector:
                 ops.connect(s, vol, att, connector, mode)
             elif ops.is_readonly(s, vol.id):
