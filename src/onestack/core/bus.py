@@ -21,28 +21,37 @@ class Bus(Protocol):
 
 
 class InProcessBus:
-    """Wakes worker threads of the same process; memory bounded per topic."""
+    """Wakes worker threads of the same process; memory bounded per topic. Each topic has
+    its own condition (over one lock): a notify wakes the waiters of its topic only, not
+    every worker thread of the process (dozens in ``onestack up``), which each woke,
+    re-checked and slept again on every notify."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
+        self._lock = threading.Lock()
+        self._conds: dict[str, threading.Condition] = {}
         self._pending: dict[str, set[str]] = {}
 
     def notify(self, topic: str, ident: str = "") -> None:
-        with self._cond:
+        with self._lock:
             ids = self._pending.setdefault(topic, set())
             if len(ids) < MAX_PENDING_IDS:
                 ids.add(ident)
-            self._cond.notify_all()
+            cond = self._conds.get(topic)
+            if cond is not None:
+                cond.notify_all()
 
     def wait(self, topic: str, timeout: float) -> set[str]:
-        with self._cond:
+        with self._lock:
             if not self._pending.get(topic):
-                self._cond.wait_for(lambda: bool(self._pending.get(topic)), timeout)
+                cond = self._conds.get(topic)
+                if cond is None:
+                    cond = self._conds[topic] = threading.Condition(self._lock)
+                cond.wait_for(lambda: bool(self._pending.get(topic)), timeout)
             return self._pending.pop(topic, set())
 
     def pending_count(self) -> int:
         """Ids held for all topics (what the bound is about)."""
-        with self._cond:
+        with self._lock:
             return sum(len(ids) for ids in self._pending.values())
 
 

@@ -64,3 +64,41 @@ def test_a_full_topic_still_wakes_its_waiter():
     notify_many(bus, ("schedule",))
     assert len(bus.wait("schedule", 0)) == MAX_PENDING_IDS
     assert bus.pending_count() == 0
+
+
+def test_a_notify_wakes_only_the_waiters_of_its_topic():
+    """``onestack up`` has dozens of worker threads waiting on their own topics; a notify
+    used to wake every one of them (one condition for all topics), and each re-checked
+    its topic and slept again. Counted here: how often the sleepers of ``b`` look."""
+    import time
+
+    class Counting(dict):
+        looks: dict[str, int] = {}
+
+        def get(self, key, default=None):  # noqa: ANN001
+            Counting.looks[key] = Counting.looks.get(key, 0) + 1
+            return super().get(key, default)
+
+    bus = InProcessBus()
+    bus._pending = Counting()
+    stop = threading.Event()
+
+    def waiter(topic: str) -> None:
+        while not stop.is_set():
+            bus.wait(topic, 5.0)
+
+    threads = [threading.Thread(target=waiter, args=(t,), daemon=True) for t in "abc"]
+    for t in threads:
+        t.start()
+    time.sleep(0.3)  # all three are asleep
+    before = Counting.looks.get("b", 0)
+    for i in range(200):
+        bus.notify("a", str(i))
+        time.sleep(0.001)
+    looks = Counting.looks.get("b", 0) - before
+    stop.set()
+    for topic in "abc":
+        bus.notify(topic, "stop")
+    for t in threads:
+        t.join(5)
+    assert looks < 5, f"the waiters of b looked {looks} times for notifies of a"
