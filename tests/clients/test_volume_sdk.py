@@ -170,3 +170,41 @@ def test_transfers_limits_and_the_cloud_layer_with_openstacksdk(conn):
     assert receiver.delete_volume(vol.id, wait=True, timeout=120)
     conn.identity.delete_user(user)
     conn.identity.delete_project(project)
+
+
+def test_attach_and_detach_with_openstacksdk(conn):
+    """The compute proxy's volume attachments and the cloud layer's attach/detach (which
+    wait on the volume): in-use with the server's attachment, available again after."""
+    image = conn.image.create_image(name="sdk-attach-image", data=os.urandom(MIB),
+                                    disk_format="raw", container_format="bare",
+                                    allow_duplicates=True)
+    flavor = conn.compute.find_flavor("m1.tiny")
+    server = conn.compute.create_server(name="sdk-attach-vm", image_id=image.id,
+                                        flavor_id=flavor.id, networks="none")
+    server = conn.compute.wait_for_server(server, wait=120)
+    bs = conn.block_storage
+    vol = bs.wait_for_status(bs.create_volume(size=1, name="sdk-data"), status="available",
+                             failures=["error"], interval=0.5, wait=120)
+
+    attachment = conn.compute.create_volume_attachment(server, volume_id=vol.id)
+    assert attachment.volume_id == vol.id and attachment.server_id == server.id
+    vol = bs.wait_for_status(vol, status="in-use", failures=["error"], interval=0.5, wait=120)
+    assert [a["server_id"] for a in vol.attachments] == [server.id]
+    listed = list(conn.compute.volume_attachments(server))
+    assert [(a.volume_id, a.device) for a in listed] == [(vol.id, attachment.device)]
+    conn.compute.delete_volume_attachment(server, vol.id)
+    vol = bs.wait_for_status(vol, status="available", failures=["error"], interval=0.5,
+                             wait=120)
+    assert vol.attachments == []
+
+    cloud_server = conn.get_server(server.id)
+    conn.attach_volume(cloud_server, conn.get_volume(vol.id), wait=True, timeout=120)
+    assert bs.get_volume(vol.id).status == "in-use"
+    conn.detach_volume(cloud_server, conn.get_volume(vol.id), wait=True, timeout=120)
+    assert bs.get_volume(vol.id).status == "available"
+
+    conn.compute.delete_server(server)
+    conn.compute.wait_for_delete(server, wait=120)
+    bs.delete_volume(vol)
+    bs.wait_for_delete(vol, interval=0.5, wait=120)
+    conn.image.delete_image(image)
