@@ -22,9 +22,8 @@ def volumes(c: Cinder) -> VolumeService:
 def create(c: Cinder, call: Call) -> Reply:
     req = parse_create(call.json, backups_allowed=c.at_least(call, "3.47"))
     svc = volumes(c)
-    created = svc.create(call.ctx, req)
-    body = svc.db.read(lambda s: svc.render(s, call, [created.volume], extended=False))
-    return c.reply(call, 202, {"volume": body[0]})
+    created = svc.create(call.ctx, req, render_for=call)
+    return c.reply(call, 202, {"volume": created.body})
 
 
 def show(c: Cinder, call: Call) -> Reply:

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from onestack.core.db import utcnow
 from onestack.volume.models.backends import Backend
@@ -130,7 +131,7 @@ def satisfies(row: Backend, specs: dict[str, str]) -> bool:
 
 
 def place(s: Session, size_gb: int, zone: str | None, volume_type: Any,
-          *, only: str | None = None) -> Backend:
+          *, only: str | None = None, specs: dict[str, str] | None = None) -> Backend:
     """Claim ``size_gb`` on the best backend for a volume of ``volume_type`` (a
     ``VolumeType`` row or None) in ``zone`` (None: any zone); ``only`` restricts the choice
     to one backend (a clone or a volume from a snapshot stays on its source's backend).
@@ -138,7 +139,8 @@ def place(s: Session, size_gb: int, zone: str | None, volume_type: Any,
     Raises ``NoValidBackend`` when none fits; the claim is part of ``s``'s transaction."""
     from onestack.volume.service.types import extra_specs
 
-    specs = extra_specs(s, getattr(volume_type, "id", None)) if volume_type else {}
+    if specs is None:  # the caller may have read them already
+        specs = extra_specs(s, getattr(volume_type, "id", None)) if volume_type else {}
     stmt = up_backends(s)
     if zone:
         stmt = stmt.where(Backend.availability_zone == zone)
@@ -154,7 +156,9 @@ def place(s: Session, size_gb: int, zone: str | None, volume_type: Any,
             .values(allocated_capacity_gb=Backend.allocated_capacity_gb + size_gb)
             .execution_options(synchronize_session=False))
         if claimed.rowcount == 1:
-            s.expire(row)
+            # the row as the UPDATE left it, without reading it back
+            set_committed_value(row, "allocated_capacity_gb",
+                                row.allocated_capacity_gb + size_gb)
             return row
     raise NoValidBackend(_why(s, size_gb, zone, _spec(specs, "volume_backend_name"), only))
 

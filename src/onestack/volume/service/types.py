@@ -81,13 +81,13 @@ def visible_type(s: Session, ctx: RequestContext | None, type_id: str,
 
 def default_type(s: Session, project_id: str | None) -> VolumeType:
     """The project's default type (``/default-types``), else ``__DEFAULT__``."""
-    if project_id:
-        chosen = s.scalar(sa.select(VolumeType).join(
-            DefaultType, DefaultType.volume_type_id == VolumeType.id).where(
-            DefaultType.project_id == project_id))
-        if chosen is not None:
-            return chosen
-    row = s.scalar(sa.select(VolumeType).where(VolumeType.name == DEFAULT_TYPE))
+    # one query: the project's choice and ``__DEFAULT__`` together, the choice first
+    chosen = DefaultType.project_id.is_not(None)
+    row = s.execute(sa.select(VolumeType).outerjoin(DefaultType, sa.and_(
+        DefaultType.volume_type_id == VolumeType.id,
+        DefaultType.project_id == (project_id or ""))).where(
+        sa.or_(chosen, VolumeType.name == DEFAULT_TYPE))
+        .order_by(sa.case((chosen, 0), else_=1)).limit(1)).scalar()
     if row is None:
         raise NotFound(f"Volume type with name {DEFAULT_TYPE} could not be found.")
     return row

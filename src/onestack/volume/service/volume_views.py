@@ -83,15 +83,46 @@ def attachments_of(s: Session, ids: list[str], admin: bool = False
 
 
 def types_of(s: Session, type_ids: set[str]) -> dict[str, tuple[str, bool]]:
-    """type id → (name, encrypted)."""
+    """type id → (name, encrypted), in one query."""
     ids = [t for t in type_ids if t]
     if not ids:
         return {}
-    names = dict(s.execute(sa.select(VolumeType.id, VolumeType.name)
-                           .where(VolumeType.id.in_(ids))).all())
-    encrypted = set(s.scalars(sa.select(Encryption.volume_type_id)
-                              .where(Encryption.volume_type_id.in_(ids))))
-    return {t: (names.get(t, t), t in encrypted) for t in ids}
+    found = {tid: (name, enc is not None) for tid, name, enc in s.execute(
+        sa.select(VolumeType.id, VolumeType.name, Encryption.volume_type_id)
+        .outerjoin(Encryption, Encryption.volume_type_id == VolumeType.id)
+        .where(VolumeType.id.in_(ids)))}
+    return {t: found.get(t, (t, False)) for t in ids}
+
+
+def all_key_values(s: Session, ids: list[str], image: bool
+                   ) -> tuple[dict[str, dict[str, str]], dict[str, dict[str, str]]]:
+    """(metadata with the visible admin metadata, image metadata) of ``ids`` in one query
+    over the three key/value tables (a show or a poll of a volume costs three fewer)."""
+    meta: dict[str, dict[str, str]] = {i: {} for i in ids}
+    imeta: dict[str, dict[str, str]] = {i: {} for i in ids}
+    for chunk in _chunks(ids):
+        parts = [sa.select(sa.literal("m").label("kind"), VolumeMetadata.volume_id,
+                           VolumeMetadata.key, VolumeMetadata.value)
+                 .where(VolumeMetadata.volume_id.in_(chunk)),
+                 sa.select(sa.literal("a").label("kind"), VolumeAdminMetadata.volume_id,
+                           VolumeAdminMetadata.key, VolumeAdminMetadata.value)
+                 .where(VolumeAdminMetadata.volume_id.in_(chunk),
+                        VolumeAdminMetadata.key.in_(VISIBLE_ADMIN_METADATA))]
+        if image:
+            parts.append(sa.select(sa.literal("i").label("kind"), VolumeImageMetadata.volume_id,
+                                   VolumeImageMetadata.key, VolumeImageMetadata.value)
+                         .where(VolumeImageMetadata.volume_id.in_(chunk)))
+        admin: list[tuple[str, str, str]] = []
+        for kind, vid, key, value in s.execute(sa.union_all(*parts)):
+            if kind == "m":
+                meta[vid][key] = value
+            elif kind == "a":
+                admin.append((vid, key, value))
+            else:
+                imeta[vid][key] = value
+        for vid, key, value in admin:  # the admin's keys win, as before
+            meta[vid][key] = value
+    return meta, imeta
 
 
 def summary(viewer: Viewer, row: Volume) -> dict[str, Any]:
@@ -103,11 +134,7 @@ def render(s: Session, viewer: Viewer, rows: list[Volume], detail: bool = True
     if not detail:
         return [summary(viewer, r) for r in rows]
     ids = [r.id for r in rows]
-    meta = key_values(s, VolumeMetadata, ids)
-    for vid, admin in key_values(s, VolumeAdminMetadata, ids).items():
-        meta[vid].update({k: v for k, v in admin.items() if k in VISIBLE_ADMIN_METADATA})
-    image = key_values(s, VolumeImageMetadata, ids) \
-        if viewer.image_meta and viewer.extended else {}
+    meta, image = all_key_values(s, ids, bool(viewer.image_meta and viewer.extended))
     attached = attachments_of(s, ids, viewer.admin)
     types = types_of(s, {r.volume_type_id for r in rows if r.volume_type_id})
     return [detail_of(viewer, r, meta[r.id], image.get(r.id) or {}, attached.get(r.id, []),

@@ -49,6 +49,7 @@ def volume_not_found(volume_id: str) -> NotFound:
 class Created:
     volume: Volume
     backend: str  # empty when the scheduler found none (the volume is in error)
+    body: dict[str, Any] | None = None  # the create answer, when asked for (``render_for``)
 
 
 class VolumeService:
@@ -110,9 +111,11 @@ class VolumeService:
         return render(s, viewer, rows, detail)
 
     # --- create -----------------------------------------------------------------------
-    def create(self, ctx: RequestContext, req: CreateRequest) -> Created:
+    def create(self, ctx: RequestContext, req: CreateRequest, render_for: Any = None
+               ) -> Created:
         """The volume row (``creating`` on a backend, or ``error`` with a user message
-        when none fits), quota charged, in one transaction; the caller wakes the agent."""
+        when none fits), quota charged, in one transaction; the agent is woken after it.
+        ``render_for`` (a call): the create answer is rendered in that same transaction."""
         self.enforce("volume:create", ctx, ctx.project_id)
         if req.image_ref:
             self.enforce("volume:create_from_image", ctx, ctx.project_id)
@@ -130,25 +133,42 @@ class VolumeService:
             vol.size = req.size if req.size is not None else vol.size
             self._check_size(s, ctx, req, vol)
             vol.volume_type_id = vtype.id
-            vol.multiattach = self._multiattach(s, ctx, vtype)
+            from onestack.volume.service.types import extra_specs
+
+            specs = extra_specs(s, vtype.id)
+            vol.multiattach = self._multiattach(s, ctx, vtype, specs)
             zone = self._zone(s, req.availability_zone, zone)
             from onestack.volume.service import quotas
 
             quotas.charge(s, ctx.project_id, {"volumes": 1, "gigabytes": vol.size,
                                               "per_volume_gigabytes": vol.size},
                           volume_type_name=vtype.name)
-            backend = self._place(s, ctx, vol, zone, vtype, only)
+            backend = self._place(s, ctx, vol, zone, vtype, only, specs)
             s.add(vol)
             s.flush()
             for key, value in req.metadata.items():
                 s.add(VolumeMetadata(volume_id=vol.id, key=key, value=value))
             s.flush()
-            return Created(vol, backend)
+            body = None if render_for is None else self._fresh(s, render_for, vol, vtype,
+                                                                 req.metadata)
+            return Created(vol, backend, body)
 
         created = self.db.write(work)
         if created.backend:
             wake(self.platform.bus, created.backend, created.volume.id)
         return created
+
+    def _fresh(self, s: Session, who: Any, vol: Volume, vtype: VolumeType,
+               metadata: dict[str, str]) -> dict[str, Any]:
+        """The create answer from what the transaction just wrote: no attachments, no
+        admin or image metadata yet, the type known (only its encryption is read)."""
+        from onestack.volume.models.types import Encryption
+        from onestack.volume.service.volume_views import detail_of
+
+        viewer = replace(self.viewer(who), extended=False)
+        encrypted = s.scalar(sa.select(Encryption.volume_type_id).where(
+            Encryption.volume_type_id == vtype.id)) is not None
+        return detail_of(viewer, vol, dict(metadata), {}, [], (vtype.name, encrypted))
 
     def _sources(self, s: Session, ctx: RequestContext, req: CreateRequest, vol: Volume
                  ) -> tuple[str | None, str | None]:
@@ -256,11 +276,9 @@ class VolumeService:
             raise BadRequest(f"Invalid input received: Volume size '{vol.size}' must be an "
                              "integer and greater than 0")
 
-    def _multiattach(self, s: Session, ctx: RequestContext, vtype: VolumeType) -> bool:
-        from onestack.volume.service.types import extra_specs
-
-        wanted = extra_specs(s, vtype.id).get("multiattach", "").strip().lower() \
-            == "<is> true"
+    def _multiattach(self, s: Session, ctx: RequestContext, vtype: VolumeType,
+                     specs: dict[str, str]) -> bool:
+        wanted = specs.get("multiattach", "").strip().lower() == "<is> true"
         if wanted:
             self.enforce("volume:multiattach", ctx, ctx.project_id)
         return wanted
@@ -278,9 +296,10 @@ class VolumeService:
         return inherited
 
     def _place(self, s: Session, ctx: RequestContext, vol: Volume, zone: str | None,
-               vtype: VolumeType, only: str | None) -> str:
+               vtype: VolumeType, only: str | None, specs: dict[str, str] | None = None
+               ) -> str:
         try:
-            backend = scheduler.place(s, vol.size, zone, vtype, only=only)
+            backend = scheduler.place(s, vol.size, zone, vtype, only=only, specs=specs)
         except scheduler.NoValidBackend as exc:
             from onestack.volume.service import messages
 
