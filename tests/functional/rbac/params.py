@@ -141,6 +141,10 @@ def _compute(w: World, method: str, path: str, name: str, seg: str) -> str:
         return "t1"
     if name == "server_id":
         return w.server()
+    if name == "volume_id":  # Block Storage's, of project A
+        return _volume_world(w).volume()
+    if name == "snapshot_id":
+        return _volume_world(w).snapshot() if seg == "os-snapshots" else new_uuid()
     if name == "image_id":
         return w.image()
     if name == "flavor_id":
@@ -288,6 +292,19 @@ _BODIES: dict[str, Any] = {
     "POST /compute/v2.1/os-security-group-rules": _sg_rule,
     "POST /compute/v2.1/os-floating-ips": _fip_pool,
     "PUT /compute/v2.1/servers/{server_id}/tags": {"tags": ["a", "b"]},
+    # compute's volume routes (Block Storage volumes of project A)
+    "POST /compute/v2.1/servers/{server_id}/os-volume_attachments": lambda w, v: {
+        "volumeAttachment": {"volumeId": _volume_world(w).volume()}},
+    "PUT /compute/v2.1/servers/{server_id}/os-volume_attachments/{volume_id}":
+        lambda w, v: {"volumeAttachment": {"volumeId": v["volume_id"],
+                                           "delete_on_termination": True}},
+    "POST /compute/v2.1/os-volumes": lambda w, v: _volume_world(w).ready({
+        "volume": {"size": 1}}),
+    "POST /compute/v2.1/os-snapshots": lambda w, v: {"snapshot": {
+        "volume_id": _volume_world(w).volume()}},
+    "POST /compute/v2.1/os-assisted-volume-snapshots": lambda w, v: {"snapshot": {
+        "volume_id": _volume_world(w).volume(), "create_info": {
+            "snapshot_id": new_uuid(), "type": "qcow2", "new_file": "rbac.qcow2"}}},
     # identity
     "POST /identity/v3/policies": {"policy": {"blob": "{}", "type": "application/json"}},
     "PATCH /identity/v3/policies/{item_id}": {"policy": {"blob": "{}"}},

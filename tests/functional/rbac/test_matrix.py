@@ -31,9 +31,12 @@ OLD_COMPUTE = ("/compute/v2.1/os-hosts", "/compute/v2.1/images", "/compute/v2.1/
                "/compute/v2.1/os-tenant-networks", "/compute/v2.1/os-hypervisors/statistics",
                "/compute/v2.1/os-hypervisors/{hypervisor_id}/uptime",
                "/compute/v2.1/os-hypervisors/{pattern}", "/compute/v2.1/os-security-groups",
-               "/compute/v2.1/os-security-group-rules", "/compute/v2.1/os-floating-ip")
+               "/compute/v2.1/os-security-group-rules", "/compute/v2.1/os-floating-ip",
+               "/compute/v2.1/os-volumes", "/compute/v2.1/os-snapshots")
 QUERIES = {"GET /placement/usages": "?project_id=p1",
-           "GET /placement/allocation_candidates": "?resources=VCPU:1"}
+           "GET /placement/allocation_candidates": "?resources=VCPU:1",
+           "DELETE /compute/v2.1/os-assisted-volume-snapshots/{snapshot_id}":
+               '?delete_info={"volume_id":"0b7a2fd5-4f6e-4d41-9c1b-2bd4bb0a07c1"}'}
 PATCH_TYPE = {"Content-Type": "application/openstack-images-v2.1-json-patch"}
 
 

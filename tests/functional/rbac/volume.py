@@ -243,6 +243,10 @@ class VolumeWorld:
                               "volumes", "gigabytes", "snapshots", "backups",
                               "backup_gigabytes", "groups")}}, 200)
 
+    def ready(self, body: Any) -> Any:
+        """``body``, once the world is built (the default type, a backend, quotas)."""
+        return body
+
     def _register(self, s: Any) -> None:
         from onestack.core.db import utcnow
         from onestack.volume.models.backends import Backend, Service
