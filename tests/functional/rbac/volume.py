@@ -122,6 +122,7 @@ ADMIN POST /snapshots/{snapshot_id}/action#os-reset_status
 ADMIN POST /snapshots/{snapshot_id}/action#os-force_delete
 WRITE POST /snapshots/{snapshot_id}/action#os-update_snapshot_status
 ADMIN POST /snapshots/{snapshot_id}/action#os-unmanage
+ADMIN POST /snapshots/{snapshot_id}/action#os-update_progress
 READ GET /snapshots/{snapshot_id}/metadata
 WRITE POST /snapshots/{snapshot_id}/metadata
 WRITE PUT /snapshots/{snapshot_id}/metadata
@@ -510,6 +511,7 @@ _ACTIONS: dict[str, Any] = {
     "removeProjectAccess": lambda vw, v: {"project": vw.w.project_b["id"]},
     "os-begin_detaching": lambda vw, v: vw.in_use(v["volume_id"]),
     "os-update_snapshot_status": lambda vw, v: vw.creating_snapshot(v["snapshot_id"]),
+    "os-update_progress": "90%",  # ours (Cinder has none): the reset_status rule
     "os-complete": {},
     "delete": {"delete-volumes": False},
     "reset_status": {"status": "available"},  # groups and group snapshots
