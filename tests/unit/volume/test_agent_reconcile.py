@@ -565,3 +565,18 @@ def test_a_volume_whose_snapshot_cannot_go_is_not_deleted(world: World) -> None:
     assert world.snap(sid).status == "error_deleting"
     assert world.row(vid).status == "error_deleting"
     assert world.driver.volume_exists(vid)
+
+
+def test_a_snapshot_an_admin_reset_to_creating_is_left_alone(world: World) -> None:
+    """``os-reset_status`` only relabels (Cinder): a snapshot reset to ``creating`` or
+    ``deleting`` is no work for the agent until a real delete clears the mark."""
+    vid = world.volume()
+    world.run()
+    sid = world.snapshot(vid)
+    world.run()
+    world.db.write(lambda s: s.execute(sa.text(
+        "UPDATE volume_snapshots SET status = 'deleting', status_reset = :t WHERE id = :i"),
+        {"i": sid, "t": True}))
+    assert f"snapshot:{sid}" not in world.agent.pending()
+    world.agent.reconcile(f"snapshot:{sid}")
+    assert world.snap(sid).status == "deleting" and world.driver.snapshot_exists(sid)

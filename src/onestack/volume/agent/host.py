@@ -105,7 +105,8 @@ class VolumeAgent(VolumeSteps, SnapshotSteps):
                 Volume.host == self.name, Volume.status.in_(list(VOLUME_STEPS)))
                 .order_by(Volume.updated_at, Volume.id))
             snaps = s.scalars(sa.select(Snapshot.id).where(
-                Snapshot.host == self.name, Snapshot.status.in_(SNAPSHOT_STATUSES))
+                Snapshot.host == self.name, Snapshot.status.in_(SNAPSHOT_STATUSES),
+                Snapshot.status_reset.is_(False))  # an admin's reset labels, asks nothing
                 .order_by(Snapshot.created_at, Snapshot.id))
             return [f"volume:{v}" for v in volumes] + [f"snapshot:{i}" for i in snaps]
         return self.db.read(work)
@@ -133,7 +134,7 @@ class VolumeAgent(VolumeSteps, SnapshotSteps):
 
     def reconcile_snapshot(self, snapshot_id: str) -> bool:
         snap = self._load(Snapshot, snapshot_id)
-        if snap is None or snap.host != self.name:
+        if snap is None or snap.host != self.name or getattr(snap, "status_reset", False):
             return True
         if snap.status == st.CREATING:
             self.create_snapshot(snap)
