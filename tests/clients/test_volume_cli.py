@@ -299,10 +299,6 @@ def test_attach_and_detach_with_the_cli(cloud, tmp_path):
     osc(cloud, "image", "delete", "cli-attach-image")
 
 
-@pytest.mark.xfail(reason="seen 23:10 UTC: the build aborts with 'Image <id> could not be "
-                   "found.' — the volume the compute agent asks for (VolumeSeam.create_volume "
-                   "with the owner's context) does not find the image, public or not",
-                   strict=False)
 def test_boot_from_volume_with_the_cli(cloud, tmp_path):
     """``server create --image … --boot-from-volume 1 --delete-on-termination``: the server
     is active on a new bootable volume made from the image; deleting the server deletes the

@@ -158,8 +158,15 @@ class Registry:
                 if spec.seam is not None}
 
     def with_seams(self, ctx: AgentContext) -> AgentContext:
-        """``ctx`` with every service's seam, for agents that reach a neighbour."""
-        return replace(ctx, seams={**self.build_seams(ctx), **ctx.seams})
+        """``ctx`` with every service's seam, for agents that reach a neighbour. The seams
+        are built over the returned context, whose ``seams`` dict they share: a seam that
+        reaches a neighbour through its context (the volume seam reads images through the
+        image seam) finds it, as it does on an API platform."""
+        seams = dict(ctx.seams)
+        out = replace(ctx, seams=seams)
+        for name, seam in self.build_seams(out).items():
+            seams.setdefault(name, seam)
+        return out
 
     def seed(self, db: Database) -> None:
         """Every service's first-run data (after identity's bootstrap)."""

@@ -146,3 +146,22 @@ def test_a_rule_registered_twice_is_refused():
         p.register([("a:c", ""), ("a:b", "")])
     with pytest.raises(DuplicatePolicyError):
         p.register([("x:y", ""), ("x:y", "")])
+
+
+def test_seams_built_for_agents_see_their_neighbours(tmp_path):
+    """The volume seam creates boot volumes from images through the image seam it finds
+    in its context; an agent's context used to hold seams built over a copy without any
+    (compute's boot from volume then failed with 'Image … could not be found')."""
+    from onestack.core.bus import NullBus
+    from onestack.core.config import Settings
+    from onestack.core.db import Database
+    from onestack.core.registry import AgentContext
+    from onestack.server import default_registry
+
+    db = Database(f"sqlite:///{tmp_path}/s.db")
+    try:
+        ctx = default_registry().with_seams(AgentContext(db, NullBus(), Settings()))
+        volume = ctx.seams["volume"]
+        assert volume.platform.seams["image"] is ctx.seams["image"]
+    finally:
+        db.dispose()
