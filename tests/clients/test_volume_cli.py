@@ -90,9 +90,6 @@ def _volume_service(first_volume):
     return first_volume
 
 
-@pytest.mark.xfail(reason="onestack up (14e9c4b) starts the agents after the first login: a "
-                   "volume created at once finds no backend that heartbeated yet and goes "
-                   "to error", strict=False)
 def test_the_first_volume_after_up_is_available(first_volume):
     """A user who runs ``openstack volume create`` as soon as ``onestack up`` answers gets
     a volume, not an error."""

@@ -93,16 +93,18 @@ def serve(settings: Settings, on_ready=None, db=None, bus=None, app=None,
         from onestack.server import build_app
 
         app = build_app(settings, db, bus)
-    # the agents before the lazily built services: a server booted right after the first
-    # login needs its hosts registered; a service not built yet builds at its first request
-    deferred = AfterFirstLogin(app.asgi, [app.platform.policy.warm] + ([later] if later else [])
-                               + [app.build_pending])
+    # the agents start as soon as the API listens (a client's first login and its first
+    # server or volume need the hosts and backends registered); the policy rules and the
+    # services not built yet wait for the first login (each builds at its first request)
+    deferred = AfterFirstLogin(app.asgi, [app.platform.policy.warm, app.build_pending])
     config = uvicorn.Config(deferred, log_config=None, **common)
     server = uvicorn.Server(config)
     original = server.startup
 
     async def startup(sockets=None):
         await original(sockets=sockets)
+        if later is not None:
+            threading.Thread(target=later, name="onestack-agents", daemon=True).start()
         deferred.arm()
         if on_ready is not None:
             on_ready()
