@@ -60,7 +60,7 @@ run_slice identity tests/tempest/identity.passing.txt "" ""
 run_slice identity-security-compliance tests/tempest/identity-security-compliance.passing.txt \
     "--security-compliance" "--security-compliance"
 run_slice compute-image tests/tempest/compute-image.passing.txt "" "" \
-    'tempest\.api\.(compute|image)' identity,compute,image,network \
+    'tempest\.api\.(compute|image)' identity,compute,image,network,volume \
     "$ROOT/tests/tempest/compute.conf"
 run_slice network tests/tempest/network.passing.txt "" "" 'tempest\.api\.network' \
     identity,compute,network
