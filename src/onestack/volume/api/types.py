@@ -20,9 +20,15 @@ GENERAL_FILTERING_VERSION = "3.52"
 def routes(c: Cinder) -> VolumeRoutes:
     r = VolumeRoutes()
     types = c.service("types", TypeService)
-    specs = c.service("type_extra_specs", ExtraSpecService)
-    encryption = c.service("type_encryption", EncryptionService)
+    type_routes(r, c, types)
+    access_routes(r, c, types)
+    extra_spec_routes(r, c, c.service("type_extra_specs", ExtraSpecService))
+    encryption_routes(r, c, c.service("type_encryption", EncryptionService))
+    default_type_routes(r, c, types)
+    return r
 
+
+def type_routes(r: VolumeRoutes, c: Cinder, types: TypeService) -> None:
     @r.get("/types")
     def list_types(call: Call) -> Reply:
         p = parse_params(call.query, with_count_allowed=False)
@@ -60,7 +66,9 @@ def routes(c: Cinder) -> VolumeRoutes:
         types.delete(call.ctx, call.params["type_id"])
         return c.reply(call, 202)
 
-    # --- access -------------------------------------------------------------------------
+
+
+def access_routes(r: VolumeRoutes, c: Cinder, types: TypeService) -> None:
     @r.post("/types/{type_id}/action")
     def type_action(call: Call) -> Reply:
         body = call.json
@@ -83,7 +91,9 @@ def routes(c: Cinder) -> VolumeRoutes:
         return c.reply(call, 200, {"volume_type_access": types.access_list(
             call.ctx, call.params["type_id"])})
 
-    # --- extra specs --------------------------------------------------------------------
+
+
+def extra_spec_routes(r: VolumeRoutes, c: Cinder, specs: ExtraSpecService) -> None:
     @r.get("/types/{type_id}/extra_specs")
     def list_specs(call: Call) -> Reply:
         return c.reply(call, 200, {"extra_specs": specs.index(call.ctx,
@@ -112,7 +122,9 @@ def routes(c: Cinder) -> VolumeRoutes:
         specs.delete(call.ctx, call.params["type_id"], call.params["key"])
         return c.reply(call, 202)
 
-    # --- encryption ---------------------------------------------------------------------
+
+
+def encryption_routes(r: VolumeRoutes, c: Cinder, encryption: EncryptionService) -> None:
     @r.get("/types/{type_id}/encryption")
     def show_encryption(call: Call) -> Reply:
         return c.reply(call, 200, encryption.show(call.ctx, call.params["type_id"]))
@@ -139,7 +151,10 @@ def routes(c: Cinder) -> VolumeRoutes:
         encryption.delete(call.ctx, call.params["type_id"])
         return c.reply(call, 202)
 
-    # --- default types (3.62) -----------------------------------------------------------
+
+
+def default_type_routes(r: VolumeRoutes, c: Cinder, types: TypeService) -> None:
+    """``/default-types`` (3.62; 404 below it, as Cinder)."""
     def since_362(call: Call) -> None:
         if not c.at_least(call, DEFAULT_TYPES_VERSION):
             raise NotFound(f"API version {c.version(call)[0]}.{c.version(call)[1]} is not "
@@ -172,8 +187,6 @@ def routes(c: Cinder) -> VolumeRoutes:
         since_362(call)
         types.unset_default(call.ctx, call.params["target_project"])
         return c.reply(call, 204)
-
-    return r
 
 
 def list_path(call: Call, kind: str) -> str:
