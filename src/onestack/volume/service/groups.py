@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 from onestack.core.context import RequestContext
 from onestack.core.db import utcnow
 from onestack.core.errors import BadRequest, NotFound
-from onestack.core.platform import Platform
 from onestack.volume import states
 from onestack.volume.models.groups import Group, GroupSnapshot, GroupVolumeType
 from onestack.volume.models.snapshots import Snapshot
 from onestack.volume.models.volumes import Volume
+from onestack.volume.service.common import AreaService
 from onestack.volume.service.group_types import resolve_group_type
 from onestack.volume.wake import wake
 
@@ -106,23 +106,7 @@ def _ids(value: Any, label: str) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()]
 
 
-class GroupService:
-    def __init__(self, platform: Platform):
-        self.platform = platform
-        self.db = platform.db
-        self._volumes: Any = None
-
-    @property
-    def volumes(self) -> Any:
-        if self._volumes is None:
-            from onestack.volume.service.volumes import VolumeService
-
-            self._volumes = VolumeService(self.platform)
-        return self._volumes
-
-    def enforce(self, rule: str, ctx: RequestContext, project_id: str) -> None:
-        self.platform.policy.enforce(rule, ctx, {"project_id": project_id})
-
+class GroupService(AreaService):
     def visible(self, s: Session, ctx: RequestContext, group_id: str,
                 lock: bool = False) -> Group:
         row = (s.get(Group, group_id, with_for_update=lock or None)

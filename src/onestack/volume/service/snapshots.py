@@ -23,9 +23,9 @@ from sqlalchemy.orm import Session
 from onestack.core.context import RequestContext
 from onestack.core.db import utcnow
 from onestack.core.errors import BadRequest, NotFound
-from onestack.core.platform import Platform
 from onestack.volume import states
 from onestack.volume.models.snapshots import Snapshot, SnapshotMetadata
+from onestack.volume.service.common import AreaService
 from onestack.volume.service import listing
 from onestack.volume.wake import wake
 
@@ -126,25 +126,7 @@ def type_name(s: Session, type_id: str | None) -> str | None:
     return s.scalar(sa.select(VolumeType.name).where(VolumeType.id == type_id))
 
 
-class SnapshotService:
-    def __init__(self, platform: Platform):
-        self.platform = platform
-        self.db = platform.db
-        self._volumes: Any = None
-
-    # --- seams ----------------------------------------------------------------------
-    @property
-    def volumes(self) -> Any:
-        """The volumes area's service (``visible_volume``), built when first needed."""
-        if self._volumes is None:
-            from onestack.volume.service.volumes import VolumeService
-
-            self._volumes = VolumeService(self.platform)
-        return self._volumes
-
-    def enforce(self, rule: str, ctx: RequestContext, project_id: str) -> None:
-        self.platform.policy.enforce(rule, ctx, {"project_id": project_id})
-
+class SnapshotService(AreaService):
     def visible(self, s: Session, ctx: RequestContext, snapshot_id: str,
                 lock: bool = False) -> Snapshot:
         """The caller's snapshot (any project's for an admin); 404 otherwise."""

@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 from onestack.core.context import RequestContext
 from onestack.core.db import utcnow
 from onestack.core.errors import BadRequest, NotFound
-from onestack.core.platform import Platform
 from onestack.volume import states
 from onestack.volume.models.snapshots import Snapshot
 from onestack.volume.models.transfers import Transfer
+from onestack.volume.service.common import AreaService
 
 KEY_LENGTH = 16  # Cinder's volume_transfer_key_length
 _ALPHABET = string.ascii_letters + string.digits
@@ -40,23 +40,7 @@ def hash_key(salt: str, key: str) -> str:
     return hashlib.sha256((salt + key).encode()).hexdigest()
 
 
-class TransferService:
-    def __init__(self, platform: Platform):
-        self.platform = platform
-        self.db = platform.db
-        self._volumes: Any = None
-
-    @property
-    def volumes(self) -> Any:
-        if self._volumes is None:
-            from onestack.volume.service.volumes import VolumeService
-
-            self._volumes = VolumeService(self.platform)
-        return self._volumes
-
-    def enforce(self, rule: str, ctx: RequestContext, project_id: str) -> None:
-        self.platform.policy.enforce(rule, ctx, {"project_id": project_id})
-
+class TransferService(AreaService):
     def visible(self, s: Session, ctx: RequestContext, transfer_id: str,
                 lock: bool = False) -> Transfer:
         row = (s.get(Transfer, transfer_id, with_for_update=lock or None)
