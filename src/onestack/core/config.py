@@ -67,6 +67,13 @@ class Settings:
     # Block Storage quota defaults over Cinder's ("volumes=40,gigabytes=2000"; the
     # os-quota-class-sets "default" class an admin sets still wins over these)
     volume_quota_defaults: str = ""
+    # The real dataplane: the network namespace that plays the "host" for bridges, taps
+    # and the QEMU guests ("": the process's own namespace), the virt driver's acceleration
+    # ("auto": KVM when a probe of /dev/kvm answers in time, else TCG; "kvm"; "tcg") and
+    # where the guest image `up --seed-guest-image` uploads comes from.
+    dataplane_netns: str = ""
+    qemu_accel: str = "auto"
+    guest_image_path: str = ""
     security_compliance: SecurityCompliance = field(default_factory=SecurityCompliance)
 
     @property
