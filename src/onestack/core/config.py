@@ -74,6 +74,9 @@ class Settings:
     dataplane_netns: str = ""
     qemu_accel: str = "auto"
     guest_image_path: str = ""
+    # The key the per-network metadata proxies sign the guest's network and address with
+    # (``onestack.compute.metadata.signing``); "": the metadata service trusts no proxy.
+    metadata_proxy_secret: str = ""
     security_compliance: SecurityCompliance = field(default_factory=SecurityCompliance)
 
     @property
