@@ -62,6 +62,13 @@ def _healthcheck_route(db: Database):
     return StarletteRoute("/healthcheck", healthcheck, methods=["GET"])
 
 
+def _metadata_mount(platform):
+    """Guests' metadata service at ``/metadata`` (reached through the network proxies)."""
+    from onestack.compute.metadata.app import mount
+
+    return mount(platform)
+
+
 def build_app(settings: Settings, db: Database | None = None, bus: Bus | None = None,
               registry: Registry | None = None, lazy: bool = False) -> OpenStackApp:
     """Without a bus the app gets one that drops notifications: an API-only process has no
@@ -90,7 +97,7 @@ def build_app(settings: Settings, db: Database | None = None, bus: Bus | None = 
         return Mount(spec.prefix, spec.routes(platform), spec.fault_style, spec.service_type)
     mounts = [mount(spec) for spec in registry]
     app = OpenStackApp(mounts, ident.tokens, settings.base_url,
-                       extra_routes=[_healthcheck_route(db)],
+                       extra_routes=[_healthcheck_route(db), _metadata_mount(platform)],
                        body_limits=BodyLimits.from_settings(settings))
     app.platform = platform  # type: ignore[attr-defined]
     return app

@@ -56,6 +56,21 @@ class PortInfo:
     security_groups: list[str] = field(default_factory=list)  # ids
 
 
+@dataclass(frozen=True)
+class SubnetDetails:
+    """What a guest needs to configure an address of this subnet (the metadata service's
+    ``network_data.json``): routes are (destination CIDR, next hop) pairs."""
+    id: str
+    network_id: str
+    ip_version: int
+    cidr: str
+    gateway_ip: str | None
+    enable_dhcp: bool
+    ipv6_address_mode: str | None
+    dns_nameservers: tuple[str, ...] = ()
+    host_routes: tuple[tuple[str, str], ...] = ()
+
+
 def ip_version(address: str) -> int:
     return 6 if ":" in address else 4
 
@@ -231,6 +246,54 @@ class NetworkSeam:
                                 "addr": row.floating_ip_address,
                                 "OS-EXT-IPS:type": "floating",
                                 "OS-EXT-IPS-MAC:mac_addr": row.mac_address})
+        return out
+
+    def device_at(self, s: Session, network_id: str, ip_address: str) -> str | None:
+        """The ``device_id`` of the compute port holding ``ip_address`` on ``network_id``
+        (how the metadata service names the guest behind a proxied request), or None."""
+        if not valid_ip(ip_address):
+            return None
+        canonical = str(ipaddress.ip_address(ip_address))
+        return s.scalar(sa.select(Port.device_id).join(
+            IPAllocation, IPAllocation.port_id == Port.id).where(
+            IPAllocation.network_id == network_id, IPAllocation.ip_address == canonical,
+            Port.device_owner.startswith(COMPUTE_OWNER)).limit(1))
+
+    def subnet_details(self, s: Session, subnet_ids: list[str]) -> dict[str, SubnetDetails]:
+        """The subnets by id, with their nameservers and host routes in order."""
+        from onestack.network.models.subnets import DNSNameServer, HostRoute, Subnet
+
+        ids = set(subnet_ids)
+        if not ids:
+            return {}
+        dns: dict[str, list[str]] = {i: [] for i in ids}
+        for row in s.execute(sa.select(DNSNameServer.subnet_id, DNSNameServer.address)
+                             .where(DNSNameServer.subnet_id.in_(ids))
+                             .order_by(DNSNameServer.position)):
+            dns[row.subnet_id].append(row.address)
+        routes: dict[str, list[tuple[str, str]]] = {i: [] for i in ids}
+        for row in s.execute(sa.select(HostRoute.subnet_id, HostRoute.destination,
+                                       HostRoute.nexthop)
+                             .where(HostRoute.subnet_id.in_(ids))
+                             .order_by(HostRoute.position)):
+            routes[row.subnet_id].append((row.destination, row.nexthop))
+        return {r.id: SubnetDetails(r.id, r.network_id, int(r.ip_version), r.cidr,
+                                    r.gateway_ip, bool(r.enable_dhcp), r.ipv6_address_mode,
+                                    tuple(dns[r.id]), tuple(routes[r.id]))
+                for r in s.scalars(sa.select(Subnet).where(Subnet.id.in_(ids)))}
+
+    def floating_ips_of(self, s: Session, port_ids: list[str]) -> dict[str, list[str]]:
+        """port id → the floating addresses associated with its fixed IPs."""
+        from onestack.network.models.floatingips import FloatingIP
+
+        out: dict[str, list[str]] = {i: [] for i in port_ids}
+        if not port_ids:
+            return out
+        for row in s.execute(sa.select(FloatingIP.fixed_port_id,
+                                       FloatingIP.floating_ip_address)
+                             .where(FloatingIP.fixed_port_id.in_(set(port_ids)))
+                             .order_by(FloatingIP.floating_ip_address)):
+            out[row.fixed_port_id].append(row.floating_ip_address)
         return out
 
     def ports_wired(self, s: Session, port_ids: list[str], host: str) -> bool:
@@ -413,5 +476,5 @@ def build(platform: Any) -> NetworkSeam:
     return NetworkSeam(deps)
 
 
-__all__ = ["NetworkSeam", "NetInfo", "PortInfo", "build", "service_context", "valid_ip",
+__all__ = ["NetworkSeam", "NetInfo", "PortInfo", "SubnetDetails", "build", "service_context", "valid_ip",
            "NotFound"]
