@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
 import sys
 import threading
 import time
@@ -18,7 +19,7 @@ from typing import Callable
 import yaml
 
 from onestack.core.config import Settings
-from onestack.core.files import prepare_data_dir, write_private
+from onestack.core.files import prepare_data_dir, private_dir, write_private
 
 log = logging.getLogger("onestack.up")
 
@@ -163,8 +164,23 @@ def agents_starter(settings: Settings, db, bus, data_dir: Path, registry,
     return start
 
 
+def with_metadata_secret(settings: Settings, data_dir: Path) -> Settings:
+    """The metadata proxies' signing key: the one configured, else one generated once and
+    kept in ``DATA_DIR/metadata-proxy-secret`` (the API and the agents of ``up`` share it)."""
+    if settings.metadata_proxy_secret:
+        return settings
+    path = data_dir / "metadata-proxy-secret"
+    if path.exists():
+        secret = path.read_text().strip()
+    else:
+        secret = secrets.token_urlsafe(32)
+        write_private(private_dir(data_dir) / path.name, secret + "\n")
+    return settings.replace(metadata_proxy_secret=secret)
+
+
 def run_up(settings: Settings, data_dir: Path, password: str, timings: bool = False) -> int:
     prepare_data_dir(data_dir, settings.database_url)
+    settings = with_metadata_secret(settings, data_dir)
     clock = PhaseClock(timings)
     from onestack.server import default_registry
 
