@@ -1,11 +1,11 @@
 """The network-driver contract (``onestack.network.drivers.base``), run against every driver
-factory in ``HARNESSES``: today the fake; the Linux driver adds its harness here (run as
-root in a throwaway network namespace) and must pass the same suite."""
+factory in ``HARNESSES``: the fake, and the Linux driver (as root, in a throwaway network
+namespace playing the host; skipped without root, nft or dnsmasq)."""
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 
@@ -16,6 +16,7 @@ from onestack.network.drivers.base import (AddressPair, BandwidthLimiting, DhcpH
                                            PortSpec, Route, RouterGateway, RouterInterface,
                                            RouterSpec, SecurityRule, Segment)
 from onestack.network.drivers.fake import FakeNetworkDriver
+from tests.dataplane import linux_harness
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,17 @@ class Harness:
     make: Callable[[str], NetworkDriver]
     break_op: Callable[[NetworkDriver, str, str], None]
     vanish: Callable[[NetworkDriver, str, str], None]
+    cleanup: Callable[[NetworkDriver], None] = lambda d: None
 
 
 HARNESSES = [
     Harness("fake", lambda host: FakeNetworkDriver(host),
             lambda d, op, ident: d.fail(op, ident),  # type: ignore[attr-defined]
             lambda d, kind, ident: d.vanish(kind, ident)),  # type: ignore[attr-defined]
+    Harness("linux", linux_harness.make,
+            lambda d, op, ident: d.inject_fault(op, ident),  # type: ignore[attr-defined]
+            lambda d, kind, ident: d.vanish(kind, ident),  # type: ignore[attr-defined]
+            linux_harness.cleanup),
 ]
 
 
@@ -41,8 +47,12 @@ def harness(request: pytest.FixtureRequest) -> Harness:
 
 
 @pytest.fixture()
-def driver(harness: Harness) -> NetworkDriver:
-    return harness.make("contract-host")
+def driver(harness: Harness) -> Iterator[NetworkDriver]:
+    made = harness.make("contract-host")
+    try:
+        yield made
+    finally:
+        harness.cleanup(made)
 
 
 def ident() -> str:

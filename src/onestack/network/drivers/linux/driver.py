@@ -1,0 +1,471 @@
+"""The Linux network driver: what the agent asks for, made in the kernel.
+
+A network is a bridge in the host namespace (``Settings.dataplane_netns``) with its
+uplink: a VXLAN device (VNI = segmentation id, flooding to a multicast group over the
+tunnel device when one is configured), a VLAN sub-interface or the physical interface of
+a mapped physical network; ``local`` is the bridge alone. A flat or VLAN network on an
+external physical network (``public``) also gets a veth into the external namespace the
+driver makes, which holds the external subnets' gateway addresses: traffic to floating
+IPs starts there, never on the machine's own uplink. A port is a persistent tap on its
+bridge, filtered by ``firewall``. Routers and DHCP servers are namespaces (``routers``,
+``dhcp``).
+
+Each object's spec is kept as JSON under the run directory (``/run``: it lives as long
+as the kernel state it describes); what the driver *reports* is the spec of each object
+whose devices and rules are present and as the spec says, so a device or rule lost
+behind its back shows as missing and is wired again by the next ensure.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from onestack.network.drivers.base import (DhcpSpec, NetworkBusy, NetworkDriverError,
+                                           NetworkMissing, NetworkSpec, PortSpec, RouterSpec)
+from onestack.network.drivers.linux import firewall, links
+from onestack.network.drivers.linux.codec import SpecStore, decode, encode
+from onestack.network.drivers.linux.links import Link, Links
+from onestack.network.drivers.linux.names import Names, tap_name
+
+log = logging.getLogger(__name__)
+MAX_PORT_INDEX = 0xFFFF
+
+
+@dataclass
+class LinuxDriverConfig:
+    """Where and how the driver wires.
+
+    ``physical_interfaces``: physical network → interface in the host namespace for
+    flat/VLAN segments (unmapped ones are bridges alone); ``external_physnets``: physical
+    networks whose flat/VLAN networks get a leg into the external namespace;
+    ``tunnel_local_ip``/``tunnel_dev``/``vxlan_group``: the VXLAN underlay (without a
+    tunnel device a VXLAN network stays on this host); ``metadata_upstream``: where the
+    metadata proxies forward ("" : no proxy)."""
+    netns: str = ""
+    run_dir: Path | None = None
+    physical_interfaces: dict[str, str] = field(default_factory=dict)
+    external_physnets: tuple[str, ...] = ("public",)
+    tunnel_local_ip: str | None = None
+    tunnel_dev: str | None = None
+    vxlan_group: str | None = "239.1.1.1"
+    metadata_upstream: str = ""
+
+
+class LinuxNetworkDriver:
+    def __init__(self, config: LinuxDriverConfig, host: str = ""):
+        self.config = config
+        self.host = host
+        self.netns = config.netns
+        self.names = Names(config.netns)
+        self.run_dir = config.run_dir or Path("/run/onestack/network") / self.names.tag
+        self.store = SpecStore(self.run_dir / "specs")
+        self.links = Links(self.netns)
+        self._lock = threading.RLock()
+        self._faults: set[tuple[str, str]] = set()
+        self._prepared = False
+
+    # --- test hook ------------------------------------------------------------------------
+    def inject_fault(self, op: str, ident: str) -> None:
+        """Make ``op`` on ``ident`` fail halfway (after its links changed, before its
+        rules), once: how the contract suite checks that a failure rolls back."""
+        self._faults.add((op, ident))
+
+    def _fault_point(self, op: str, ident: str) -> None:
+        if (op, ident) in self._faults:
+            self._faults.discard((op, ident))
+            raise NetworkDriverError(f"injected failure of {op} {ident}")
+
+    def _prepare(self) -> None:
+        if not self._prepared:
+            if self.netns:
+                links.ensure_namespace(self.netns)
+            firewall.host_settings(self.netns)
+            self._prepared = True
+
+    def configuration(self) -> dict[str, Any]:
+        return {"bridge_mappings": {}, "interface_mappings": dict(self.config.physical_interfaces),
+                "tunnel_types": ["vxlan"], "driver": "linux",
+                "devices": len(self.store.all("ports")),
+                "tunneling_ip": self.config.tunnel_local_ip or ""}
+
+    # --- networks ---------------------------------------------------------------------------
+    def _uplink(self, spec: NetworkSpec) -> tuple[str, str] | None:
+        """(device, how) carrying the network off this host: how is ``made`` for a
+        device the driver creates, ``physical`` for an operator's interface."""
+        seg = spec.segment
+        if seg.network_type == "vxlan" and seg.segmentation_id is not None:
+            return self.names.vxlan(seg.segmentation_id), "made"
+        physical = self.config.physical_interfaces.get(seg.physical_network or "")
+        if physical and seg.network_type == "vlan" and seg.segmentation_id is not None:
+            return self.names.vlan(physical, seg.segmentation_id), "made"
+        if physical and seg.network_type == "flat":
+            return physical, "physical"
+        return None
+
+    def _is_external(self, spec: NetworkSpec) -> bool:
+        return spec.segment.network_type in ("flat", "vlan") and \
+            spec.segment.physical_network in self.config.external_physnets
+
+    def ensure_network(self, spec: NetworkSpec) -> None:
+        with self._lock:
+            self._prepare()
+            old = self._network_spec(spec.id)
+            try:
+                self._wire_network(spec, old)
+            except Exception as exc:
+                if old is not None:
+                    self._try(lambda: self._wire_network(old, spec))
+                raise _wrap(exc, "ensure_network", spec.id) from exc
+            self.store.put("networks", spec.id, {"spec": encode(spec)})
+
+    def _wire_network(self, spec: NetworkSpec, old: NetworkSpec | None) -> None:
+        bridge = self.names.bridge(spec.id)
+        self.links.ensure_bridge(bridge)
+        uplink = self._uplink(spec)
+        previous = self._uplink(old) if old else None
+        if previous and previous != uplink:
+            self._drop_uplink(previous)
+        if uplink:
+            device, how = uplink
+            if how == "made":
+                seg = spec.segment
+                if seg.network_type == "vxlan":
+                    self.links.ensure_vxlan(device, int(seg.segmentation_id or 0),
+                                            self.config.tunnel_local_ip,
+                                            self.config.vxlan_group if self.config.tunnel_dev
+                                            else None, self.config.tunnel_dev)
+                else:
+                    physical = self.config.physical_interfaces[seg.physical_network or ""]
+                    self.links.ensure_vlan(device, physical, int(seg.segmentation_id or 0))
+            self.links.configure(device, master=bridge, mtu=spec.mtu, up=True)
+        if self._is_external(spec):
+            self._wire_external_leg(spec)
+        elif old is not None and self._is_external(old):
+            self._drop_external_leg(spec.id)
+        self._replug_legs(spec.id, bridge)
+        self.links.configure(bridge, mtu=spec.mtu, up=spec.admin_state_up,
+                             alias=f"onestack network {spec.id}")
+
+    def _drop_uplink(self, uplink: tuple[str, str]) -> None:
+        device, how = uplink
+        if how == "made":
+            self.links.delete(device)
+        elif self.links.get(device) is not None:
+            self.links.configure(device, nomaster=True)
+
+    def _wire_external_leg(self, spec: NetworkSpec) -> None:
+        namespace = self.names.external_ns()
+        links.ensure_namespace(namespace)
+        host_end = self.names.external_leg(spec.id)
+        inside = self.names.external_interface(spec.id)
+        self.links.ensure_veth(host_end, inside, namespace)
+        self.links.configure(host_end, master=self.names.bridge(spec.id), mtu=spec.mtu, up=True)
+        Links(namespace).configure(inside, mtu=spec.mtu, up=True)
+        self._external_addresses(spec.id)
+
+    def _external_addresses(self, network_id: str) -> None:
+        """The external namespace holds the gateway (next hop) of every router whose
+        gateway is on this network, with the gateway subnet's prefix."""
+        inside = Links(self.names.external_ns())
+        device = self.names.external_interface(network_id)
+        if inside.get(device) is None:
+            return
+        wanted: set[str] = set()
+        for router in self._router_specs().values():
+            gw = router.gateway
+            if gw is None or gw.network_id != network_id:
+                continue
+            for hop in gw.default_routes:
+                for cidr in gw.ip_cidrs:
+                    prefix = cidr.split("/")[1]
+                    if (":" in hop) == (":" in cidr):
+                        wanted.add(f"{hop}/{prefix}")
+        inside.set_addresses(device, wanted)
+
+    def _drop_external_leg(self, network_id: str) -> None:
+        self.links.delete(self.names.external_leg(network_id))
+        namespace = self.names.external_ns()
+        if namespace in links.namespaces() and not any(
+                link.name.startswith("ex-") for link in Links(namespace).all().values()):
+            links.delete_namespace(namespace)
+
+    def _replug_legs(self, network_id: str, bridge: str) -> None:
+        """Router and DHCP legs made while the network was not wired join its bridge."""
+        present = self.links.all()
+        for device in self._legs_on(network_id):
+            if device in present:
+                self.links.configure(device, master=bridge, up=True)
+
+    def _legs_on(self, network_id: str) -> list[str]:
+        from onestack.network.drivers.linux import routers as r
+
+        devices = [leg.host_device for spec in self._router_specs().values()
+                   for leg in r.legs(spec, self.names) if leg.network_id == network_id]
+        if self.store.get("dhcp", network_id) is not None:
+            devices.append(self.names.dhcp_leg(network_id))
+        return devices
+
+    def remove_network(self, network_id: str) -> None:
+        with self._lock:
+            busy = [p for p in self._port_records().values()
+                    if p["spec"]["network_id"] == network_id]
+            if busy or self.store.get("dhcp", network_id) is not None:
+                raise NetworkBusy(f"network {network_id} still has ports or DHCP on "
+                                  f"{self.host or 'this host'}")
+            spec = self._network_spec(network_id)
+            try:
+                if spec is not None:
+                    uplink = self._uplink(spec)
+                    if uplink:
+                        self._drop_uplink(uplink)
+                self._drop_external_leg(network_id)
+                self.links.delete(self.names.bridge(network_id))
+            except Exception as exc:
+                raise _wrap(exc, "remove_network", network_id) from exc
+            self.store.drop("networks", network_id)
+
+    def _network_spec(self, network_id: str) -> NetworkSpec | None:
+        record = self.store.get("networks", network_id)
+        return decode(NetworkSpec, record["spec"]) if record else None
+
+    def networks(self) -> dict[str, NetworkSpec]:
+        with self._lock:
+            present = self.links.all()
+            out = {}
+            for ident, record in self.store.all("networks").items():
+                spec = decode(NetworkSpec, record["spec"])
+                if self._network_wired(spec, present):
+                    out[ident] = spec
+            return out
+
+    def _network_wired(self, spec: NetworkSpec, present: dict[str, Link]) -> bool:
+        bridge = present.get(self.names.bridge(spec.id))
+        if bridge is None or bridge.mtu != spec.mtu or bridge.up != spec.admin_state_up:
+            return False
+        uplink = self._uplink(spec)
+        if uplink:
+            device = present.get(uplink[0])
+            if device is None or device.master != bridge.index:
+                return False
+        return True
+
+    # --- ports ------------------------------------------------------------------------------
+    def _port_records(self) -> dict[str, dict[str, Any]]:
+        return self.store.all("ports")
+
+    def _free_index(self, records: dict[str, dict[str, Any]]) -> int:
+        used = {r["index"] for r in records.values()}
+        for index in range(1, MAX_PORT_INDEX + 1):
+            if index not in used:
+                return index
+        raise NetworkDriverError("no port index left on this host")
+
+    def ensure_port(self, spec: PortSpec) -> None:
+        with self._lock:
+            self._prepare()
+            records = self._port_records()
+            if spec.network_id not in self.networks():
+                raise NetworkMissing(f"network {spec.network_id} is not wired on "
+                                     f"{self.host or 'this host'}")
+            old = records.get(spec.id)
+            index = old["index"] if old else self._free_index(records)
+            try:
+                self._wire_port(spec, index, records)
+            except Exception as exc:
+                if old is not None:
+                    self._try(lambda: self._wire_port(decode(PortSpec, old["spec"]),
+                                                      old["index"], records))
+                else:
+                    self._try(lambda: self._unwire_port(spec.id))
+                raise _wrap(exc, "ensure_port", spec.id) from exc
+
+    def _wire_port(self, spec: PortSpec, index: int,
+                   records: dict[str, dict[str, Any]]) -> None:
+        device = tap_name(spec.id)
+        self.links.ensure_tap(device)
+        self.links.configure(device, mac=_host_mac(spec.mac), mtu=spec.mtu,
+                             master=self.names.bridge(spec.network_id),
+                             alias=f"onestack port {spec.id}", up=spec.admin_state_up)
+        self._fault_point("ensure_port", spec.id)
+        wanted = dict(records)
+        wanted[spec.id] = {"spec": encode(spec), "index": index}
+        counts = self._apply_firewall(wanted)
+        wanted[spec.id]["rules"] = {k: v for k, v in counts.items()
+                                    if k.endswith(f"_{index}")}
+        self.store.put("ports", spec.id, wanted[spec.id])
+
+    def _apply_firewall(self, records: dict[str, dict[str, Any]]) -> dict[str, int]:
+        filtered = []
+        for record in records.values():
+            spec = decode(PortSpec, record["spec"])
+            if spec.port_security:
+                filtered.append(firewall.FilteredPort(record["index"], tap_name(spec.id), spec))
+        script, counts = firewall.render(filtered)
+        firewall.apply(self.netns, script)
+        return counts
+
+    def _unwire_port(self, port_id: str) -> None:
+        self.links.delete(tap_name(port_id))
+        records = self._port_records()
+        records.pop(port_id, None)
+        self._apply_firewall(records)
+        self.store.drop("ports", port_id)
+
+    def remove_port(self, port_id: str) -> None:
+        with self._lock:
+            try:
+                self._unwire_port(port_id)
+            except Exception as exc:
+                raise _wrap(exc, "remove_port", port_id) from exc
+
+    def ports(self) -> dict[str, PortSpec]:
+        with self._lock:
+            records = self._port_records()
+            if not records:
+                return {}
+            present = self.links.all()
+            counts = firewall.rule_counts(self.netns)
+            out = {}
+            for ident, record in records.items():
+                spec = decode(PortSpec, record["spec"])
+                if self._port_wired(spec, record, present, counts):
+                    out[ident] = spec
+            return out
+
+    def _port_wired(self, spec: PortSpec, record: dict[str, Any], present: dict[str, Link],
+                    counts: dict[str, int]) -> bool:
+        tap = present.get(tap_name(spec.id))
+        bridge = present.get(self.names.bridge(spec.network_id))
+        if tap is None or bridge is None or tap.master != bridge.index:
+            return False
+        if tap.mtu != spec.mtu or tap.up != spec.admin_state_up or \
+                tap.mac != _host_mac(spec.mac):
+            return False
+        expected = record.get("rules", {}) if spec.port_security else {}
+        return all(counts.get(chain) == n for chain, n in expected.items())
+
+    # --- routers and DHCP -----------------------------------------------------------------
+    def _router_specs(self) -> dict[str, RouterSpec]:
+        return {ident: decode(RouterSpec, record["spec"])
+                for ident, record in self.store.all("routers").items()}
+
+    def ensure_router(self, spec: RouterSpec) -> None:
+        from onestack.network.drivers.linux import routers as r
+
+        with self._lock:
+            self._prepare()
+            old = self._router_specs().get(spec.id)
+            try:
+                r.wire(self, spec, old)
+                self._fault_point("ensure_router", spec.id)
+            except Exception as exc:
+                self._try(lambda: r.wire(self, old, spec) if old else r.unwire(self, spec))
+                raise _wrap(exc, "ensure_router", spec.id) from exc
+            self.store.put("routers", spec.id, {"spec": encode(spec)})
+            self._refresh_external({leg.network_id for leg in
+                                    ([spec.gateway] if spec.gateway else []) +
+                                    ([old.gateway] if old and old.gateway else [])})
+
+    def _refresh_external(self, network_ids: set[str]) -> None:
+        for network_id in network_ids:
+            self._external_addresses(network_id)
+
+    def remove_router(self, router_id: str) -> None:
+        from onestack.network.drivers.linux import routers as r
+
+        with self._lock:
+            old = self._router_specs().get(router_id)
+            try:
+                r.unwire(self, old or RouterSpec(router_id))
+            except Exception as exc:
+                raise _wrap(exc, "remove_router", router_id) from exc
+            self.store.drop("routers", router_id)
+            if old and old.gateway:
+                self._try(lambda: self._refresh_external({old.gateway.network_id}))
+
+    def routers(self) -> dict[str, RouterSpec]:
+        from onestack.network.drivers.linux import routers as r
+
+        with self._lock:
+            specs = self._router_specs()
+            if not specs:
+                return {}
+            present = links.namespaces()
+            return {ident: spec for ident, spec in specs.items()
+                    if self.names.router_ns(ident) in present and r.is_wired(self, spec)}
+
+    def ensure_dhcp(self, spec: DhcpSpec) -> None:
+        from onestack.network.drivers.linux import dhcp as d
+
+        with self._lock:
+            self._prepare()
+            if spec.network_id not in self.networks():
+                raise NetworkMissing(f"network {spec.network_id} is not wired on "
+                                     f"{self.host or 'this host'}")
+            record = self.store.get("dhcp", spec.network_id)
+            old = decode(DhcpSpec, record["spec"]) if record else None
+            try:
+                d.wire(self, spec, old)
+                self._fault_point("ensure_dhcp", spec.network_id)
+            except Exception as exc:
+                self._try(lambda: d.wire(self, old, spec) if old
+                          else d.unwire(self, spec.network_id))
+                raise _wrap(exc, "ensure_dhcp", spec.network_id) from exc
+            self.store.put("dhcp", spec.network_id, {"spec": encode(spec)})
+
+    def remove_dhcp(self, network_id: str) -> None:
+        from onestack.network.drivers.linux import dhcp as d
+
+        with self._lock:
+            try:
+                d.unwire(self, network_id)
+            except Exception as exc:
+                raise _wrap(exc, "remove_dhcp", network_id) from exc
+            self.store.drop("dhcp", network_id)
+
+    def dhcp(self) -> dict[str, DhcpSpec]:
+        from onestack.network.drivers.linux import dhcp as d
+
+        with self._lock:
+            out = {}
+            for ident, record in self.store.all("dhcp").items():
+                spec = decode(DhcpSpec, record["spec"])
+                if d.is_serving(self, spec):
+                    out[ident] = spec
+            return out
+
+    # --- helpers ------------------------------------------------------------------------------
+    def _try(self, undo: Any) -> None:
+        """A best-effort rollback step: its own failure is logged, the original raised."""
+        try:
+            undo()
+        except Exception:  # noqa: BLE001 - the caller raises the first error
+            log.exception("rolling back a failed network driver step failed")
+
+    def vanish(self, kind: str, ident: str) -> None:
+        """Delete an object's main device behind the driver's back (tests of healing)."""
+        if kind == "port":
+            self.links.delete(tap_name(ident))
+        elif kind == "network":
+            self.links.delete(self.names.bridge(ident))
+        elif kind == "router":
+            links.delete_namespace(self.names.router_ns(ident))
+        elif kind == "dhcp":
+            from onestack.network.drivers.linux import dhcp as d
+
+            d.stop_server(self, ident)
+
+
+def _host_mac(mac: str) -> str:
+    """The tap's own MAC: the guest's with its first byte ``fe``, so the bridge never
+    learns the guest's address on the host side (as libvirt does)."""
+    return "fe" + mac.lower()[2:]
+
+
+def _wrap(exc: Exception, op: str, ident: str) -> NetworkDriverError:
+    if isinstance(exc, NetworkDriverError):
+        return exc
+    return NetworkDriverError(f"{op} {ident} failed: {exc}")
