@@ -7,6 +7,8 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from onestack.compute.metadata import content, gather, signing
 from onestack.compute.metadata.facts import InstanceFacts
 from onestack.core.db import Database
@@ -58,7 +60,13 @@ class MetadataService:
         return content.lookup(facts, path) if facts is not None else None
 
     def drive_documents(self, instance_id: str) -> dict[str, bytes] | None:
-        """What the instance's config drive holds (``configdrive.build_config_drive``
-        writes it), None when the instance is gone."""
-        facts = self.db.read(lambda s: gather.gather(s, self.network, instance_id))
-        return content.drive_documents(facts) if facts is not None else None
+        return self.db.read(lambda s: drive_documents(s, self.network, instance_id))
+
+
+def drive_documents(s: Session, network: Any, instance_id: str) -> dict[str, bytes] | None:
+    """What the instance's config drive holds, None when the instance is gone. The host
+    agent reads this in its transaction (``network``: its network seam) and hands the
+    result to the driver, which writes it with ``configdrive.build_config_drive`` — after
+    the transaction: building runs two tools."""
+    facts = gather.gather(s, network, instance_id)
+    return content.drive_documents(facts) if facts is not None else None
