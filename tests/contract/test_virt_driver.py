@@ -1,12 +1,12 @@
 """The virt-driver contract (``onestack.compute.drivers.base``), run against every driver
-factory in ``HARNESSES``: today the fake; a real hypervisor driver adds its harness here
-and must pass the same suite. Optional capabilities are tested where a driver offers them."""
+factory in ``HARNESSES``: the fake, and QEMU (``qemu_harness``; skipped without root or
+QEMU). Optional capabilities are tested where a driver offers them."""
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import pytest
 
@@ -17,6 +17,7 @@ from onestack.compute.drivers.base import (NOSTATE, PAUSED, RUNNING, SHUTDOWN, S
                                            Snapshotting, Suspendable, VirtDriver,
                                            VolumeAttaching)
 from onestack.compute.drivers.fake import FakeDriver
+from tests.contract import qemu_harness
 
 
 @dataclass(frozen=True)
@@ -28,16 +29,22 @@ class Harness:
     kill: Callable[[VirtDriver, str], None]
 
 
-HARNESSES = [
-    Harness("fake", lambda host, state: FakeDriver(host, state),
-            lambda spec: replace(spec, metadata={**spec.metadata, "fake:fail": "spawn"}),
-            lambda driver, ident: driver.crash(ident)),
-]
+FAKE = Harness("fake", lambda host, state: FakeDriver(host, state),
+               lambda spec: replace(spec, metadata={**spec.metadata, "fake:fail": "spawn"}),
+               lambda driver, ident: driver.crash(ident))
+HARNESSES = ["fake", "qemu"]
 
 
-@pytest.fixture(params=HARNESSES, ids=[h.name for h in HARNESSES])
-def harness(request: pytest.FixtureRequest) -> Harness:
-    return request.param
+@pytest.fixture(params=HARNESSES)
+def harness(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Harness]:
+    if request.param == "fake":
+        yield FAKE
+        return
+    reason = qemu_harness.missing_qemu()
+    if reason:
+        pytest.skip(reason)
+    with qemu_harness.qemu_drivers(tmp_path) as (_, make):
+        yield Harness("qemu", make, qemu_harness.failing, qemu_harness.kill)
 
 
 @pytest.fixture()
@@ -196,13 +203,16 @@ def test_live_migration_moves_the_guest(harness: Harness, tmp_path: Path) -> Non
     assert power(dest, s.id) == RUNNING
 
 
-def test_volumes_and_interfaces_attach_and_detach(driver: VirtDriver) -> None:
+def test_volumes_and_interfaces_attach_and_detach(driver: VirtDriver, tmp_path: Path) -> None:
     if not isinstance(driver, (VolumeAttaching, InterfaceAttaching)):
         pytest.skip("no attach offered")
     s = spec()
     driver.spawn(s)
     if isinstance(driver, VolumeAttaching):
-        driver.attach_volume(s.id, BlockDevice("vol-1", "/dev/vdb"))
+        volume = tmp_path / "vol-1.raw"  # as the file volume backend hands one over
+        volume.write_bytes(b"\0" * (1 << 20))
+        driver.attach_volume(s.id, BlockDevice("vol-1", "/dev/vdb", connection={
+            "driver_volume_type": "file", "data": {"device_path": str(volume)}}))
         driver.detach_volume(s.id, "vol-1")
         driver.detach_volume(s.id, "vol-1")  # not attached: succeeds
         with pytest.raises(InstanceNotFound):

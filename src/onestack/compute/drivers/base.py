@@ -70,6 +70,8 @@ class InstanceSpec:
     key_name: str | None = None
     public_keys: list[str] = field(default_factory=list)
     config_drive: bool = False
+    ephemeral_gb: int = 0  # the flavor's ephemeral and swap disks (drivers with disks)
+    swap_mb: int = 0
 
 
 @dataclass(frozen=True)

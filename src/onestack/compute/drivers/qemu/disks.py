@@ -1,0 +1,75 @@
+"""A guest's local disks, made with ``qemu-img`` before its first start: the root disk as
+a qcow2 overlay on the host's cached base image (or blank), the flavor's ephemeral disk
+(blank qcow2) and swap (a raw file with a swap signature), and the config drive."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+from onestack.compute.drivers.base import DriverError, InstanceSpec
+from onestack.compute.drivers.qemu import configdrive
+from onestack.compute.drivers.qemu.layout import GuestDir
+
+GIB = 1 << 30
+QEMU_IMG_TIMEOUT = 600.0
+
+
+def qemu_img(*args: str, timeout: float = QEMU_IMG_TIMEOUT) -> str:
+    try:
+        proc = subprocess.run(["qemu-img", *args], capture_output=True, text=True,
+                              timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise DriverError(f"qemu-img {args[0]}: {exc}") from exc
+    if proc.returncode != 0:
+        raise DriverError(f"qemu-img {args[0]} failed: {proc.stderr.strip()[-1000:]}")
+    return proc.stdout
+
+
+def virtual_size(path: Path) -> int:
+    """The image's size as the guest sees it, in bytes (``-U``: QEMU may hold it open)."""
+    return int(json.loads(qemu_img("info", "-U", "--output=json", str(path)))["virtual-size"])
+
+
+def make_root(guest: GuestDir, spec: InstanceSpec) -> None:
+    """The root overlay: over the cached base image when there is one (at least as large
+    as the image, grown to the flavor's disk), else blank of the flavor's size."""
+    size = max(spec.disk_gb, 1) * GIB
+    if spec.image is not None and spec.image.path:
+        base = Path(spec.image.path).resolve()
+        if not base.is_file():
+            raise DriverError(f"the base image {base} of image {spec.image.id} is missing")
+        fmt = spec.image.disk_format if spec.image.disk_format in ("raw", "qcow2") else "raw"
+        size = max(size, virtual_size(base)) if spec.disk_gb else virtual_size(base)
+        qemu_img("create", "-q", "-f", "qcow2", "-F", fmt, "-b", str(base),
+                 str(guest.disk), str(size))
+    else:
+        qemu_img("create", "-q", "-f", "qcow2", str(guest.disk), str(size))
+
+
+def make_all(guest: GuestDir, spec: InstanceSpec) -> None:
+    """Every local disk the spec asks for (the root disk unless it boots from a volume)."""
+    boots_from_volume = spec.image is None and any(
+        d.boot_index == 0 for d in spec.block_devices)
+    if not boots_from_volume:
+        make_root(guest, spec)
+    if spec.ephemeral_gb:
+        qemu_img("create", "-q", "-f", "qcow2", str(guest.ephemeral),
+                 str(spec.ephemeral_gb * GIB))
+    if spec.swap_mb:
+        with open(guest.swap, "wb") as f:
+            f.truncate(spec.swap_mb << 20)
+        if shutil.which("mkswap"):
+            subprocess.run(["mkswap", "-q", str(guest.swap)], check=False,
+                           capture_output=True)
+    if spec.config_drive:
+        configdrive.build(guest.config_drive, spec)
+
+
+def grow_root(guest: GuestDir, disk_gb: int) -> None:
+    """A cold resize: the overlay grows to the new flavor's disk (never shrinks)."""
+    if not guest.disk.exists() or not disk_gb:
+        return
+    if virtual_size(guest.disk) < disk_gb * GIB:
+        qemu_img("resize", "-q", str(guest.disk), str(disk_gb * GIB))
