@@ -22,7 +22,9 @@ def _key(s: Session, inst: cm.Instance) -> tuple[str | None, str | None, str]:
     return inst.key_name, inst.key_data, key_type or "ssh"
 
 
-def _nics(s: Session, network: Any, instance_id: str) -> tuple[tuple[Nic, ...], tuple[str, ...]]:
+def _nics(s: Session, network: Any, instance_id: str
+          ) -> tuple[tuple[Nic, ...], tuple[str, ...]]:
+    """The guest's ports in boot order, and the names of their security groups."""
     ports = network.ports_of(s, [instance_id]).get(instance_id, [])
     ports = [p for p in ports if p.device_owner.startswith("compute:")]
     if not ports:
