@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from onestack.compute.drivers.base import VirtDriver
 from onestack.compute.drivers.fake import FakeDriver
 from onestack.compute.agent import HostAgent
 from onestack.compute.scheduler import Scheduler
@@ -37,15 +38,29 @@ def start_scheduler(db: Database, bus: Bus, running: Running, threads: int = 2) 
     running.workers.append(worker)
 
 
+def make_driver(host: str, driver: str, state_dir: Path | None, op_seconds: float = 0.0,
+                qemu_accel: str = "auto", dataplane_netns: str = "") -> VirtDriver:
+    """The virt driver named ``driver`` ("fake" or "qemu") for ``host``."""
+    if driver == "fake":
+        return FakeDriver(host, state_dir, op_seconds)
+    if driver == "qemu":
+        if state_dir is None:
+            raise ValueError("the qemu driver needs a state directory for its guests")
+        from onestack.compute.drivers.qemu.driver import QemuDriver
+
+        return QemuDriver(host, state_dir, accel=qemu_accel, netns=dataplane_netns)
+    raise ValueError(f"unknown virt driver {driver!r}")
+
+
 def start_host(db: Database, bus: Bus, running: Running, host: str, zone: str,
                driver: str = "fake", state_dir: Path | None = None, op_seconds: float = 0.0,
                resync: float = 2.0, images: Any = None, network: Any = None,
-               volume: Any = None) -> HostAgent:
+               volume: Any = None, qemu_accel: str = "auto",
+               dataplane_netns: str = "") -> HostAgent:
     """Start a host agent: re-adopt the guests the driver still runs, then converge every
     ``resync`` seconds (and at once on a wake-up) — the first full pass runs immediately."""
-    if driver != "fake":
-        raise ValueError(f"unknown virt driver {driver!r}")
-    agent = HostAgent(db, bus, host, FakeDriver(host, state_dir, op_seconds), zone, images)
+    virt = make_driver(host, driver, state_dir, op_seconds, qemu_accel, dataplane_netns)
+    agent = HostAgent(db, bus, host, virt, zone, images)
     agent.network = network  # the network service's seam: ports made and bound here
     agent.volume = volume  # the volume service's seam: volumes made and connected here
     adopted = agent.start()

@@ -56,7 +56,9 @@ def start_hosts(ctx: AgentContext) -> Callable[[], None]:
     for host, zone in ctx.hosts:
         start_host(ctx.db, ctx.bus, running, host, zone, ctx.driver, ctx.state_dir,
                    ctx.settings.fake_op_seconds, images=ctx.seams.get("image"),
-                   network=ctx.seams.get("network"), volume=ctx.seams.get("volume"))
+                   network=ctx.seams.get("network"), volume=ctx.seams.get("volume"),
+                   qemu_accel=ctx.settings.qemu_accel,
+                   dataplane_netns=ctx.settings.dataplane_netns)
     return running.stop
 
 
