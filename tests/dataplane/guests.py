@@ -12,6 +12,7 @@ from onestack.network.drivers.base import PortSpec
 from onestack.network.drivers.linux.names import tap_name
 
 RELAY = Path(__file__).with_name("taprelay.py")
+TXCSUM = Path(__file__).with_name("txcsum.py")
 
 
 @dataclass
@@ -59,6 +60,8 @@ class Guests:
         subprocess.run(inside + ["link", "set", "lo", "up"], check=True)
         subprocess.run(inside + ["link", "set", "eth0", "address", port.mac, "mtu",
                                  str(port.mtu), "up"], check=True)
+        subprocess.run(["ip", "netns", "exec", name, sys.executable, str(TXCSUM), "eth0"],
+                       check=True)
         if addresses is None:
             addresses = [f"{f.ip_address}/{f.cidr.split('/')[1]}" for f in port.fixed_ips]
         for cidr in addresses:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import shutil
 import subprocess
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 
@@ -13,6 +13,7 @@ from onestack.network.drivers.linux import LinuxDriverConfig, LinuxNetworkDriver
 from onestack.network.drivers.linux import dhcp as dhcp_module
 from onestack.network.drivers.linux import links
 from tests.dataplane.conftest import missing_dataplane
+from tests.dataplane.guests import Guests
 
 TOOLS = ("nft", "dnsmasq")
 
@@ -72,3 +73,22 @@ def _quietly(step: Any) -> None:
         step()
     except Exception:  # noqa: BLE001 - teardown goes on
         pass
+
+
+@pytest.fixture()
+def linux_driver() -> Iterator[LinuxNetworkDriver]:
+    """A Linux driver on its own host namespace, everything removed afterwards."""
+    made = make()
+    try:
+        yield made
+    finally:
+        cleanup(made)
+
+
+@pytest.fixture()
+def guests(linux_driver: LinuxNetworkDriver) -> Iterator[Guests]:
+    made = Guests(linux_driver.netns)
+    try:
+        yield made
+    finally:
+        made.close()

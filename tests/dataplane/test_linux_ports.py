@@ -6,8 +6,6 @@ from __future__ import annotations
 import subprocess
 import uuid
 from dataclasses import replace
-from typing import Iterator
-
 import pytest
 
 from onestack.network.drivers.base import (AddressPair, FixedIp, NetworkSpec, PortSpec,
@@ -15,6 +13,7 @@ from onestack.network.drivers.base import (AddressPair, FixedIp, NetworkSpec, Po
 from onestack.network.drivers.linux import LinuxDriverConfig, LinuxNetworkDriver
 from tests.dataplane import linux_harness
 from tests.dataplane.guests import Guests
+from tests.dataplane.linux_harness import guests, linux_driver  # noqa: F401 - fixtures
 
 SUBNET = "10.0.0.0/24"
 EGRESS_ALL = SecurityRule("egress", "IPv4", remote_cidrs=("0.0.0.0/0",))
@@ -22,21 +21,8 @@ ICMP_IN = SecurityRule("ingress", "IPv4", "icmp", remote_cidrs=("0.0.0.0/0",))
 
 
 @pytest.fixture()
-def driver() -> Iterator[LinuxNetworkDriver]:
-    made = linux_harness.make()
-    try:
-        yield made
-    finally:
-        linux_harness.cleanup(made)
-
-
-@pytest.fixture()
-def guests(driver: LinuxNetworkDriver) -> Iterator[Guests]:
-    made = Guests(driver.netns)
-    try:
-        yield made
-    finally:
-        made.close()
+def driver(linux_driver: LinuxNetworkDriver) -> LinuxNetworkDriver:
+    return linux_driver
 
 
 def ident() -> str:
