@@ -27,14 +27,21 @@ DETACH_TIMEOUT = 10.0
 
 
 def free_port(qmp: QMP) -> str:
-    """A PCIe root port of ours with no device behind it."""
-    for bus in qmp.execute("query-pci"):
-        for device in bus.get("devices", []):
-            qdev = device.get("qdev_id", "")
-            bridge = device.get("pci_bridge")
-            if qdev.startswith("port") and bridge is not None and not bridge.get("devices"):
-                return str(qdev)
-    raise DriverError("the guest has no free PCIe port for another NIC")
+    """A PCIe root port of ours with no device behind it. Asked of QOM (a port's bus lists
+    its devices as ``child[N]`` links) rather than ``query-pci``, which shows a port's
+    devices only once the firmware has numbered its bus."""
+    index = 0
+    while True:
+        port = f"port{index}"
+        try:
+            props = qmp.execute("qom-list", {"path": f"/machine/peripheral/{port}/{port}"})
+        except QMPError as exc:
+            if exc.error_class == "DeviceNotFound":
+                raise DriverError("the guest has no free PCIe port for another NIC") from exc
+            raise
+        if not any(p["name"].startswith("child[") for p in props):
+            return port
+        index += 1
 
 
 def _quietly(qmp: QMP, command: str, arguments: dict[str, Any]) -> None:
