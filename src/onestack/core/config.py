@@ -72,6 +72,13 @@ class Settings:
     # ("auto": KVM when a probe of /dev/kvm answers in time, else TCG; "kvm"; "tcg") and
     # where the guest image `up --seed-guest-image` uploads comes from.
     dataplane_netns: str = ""
+    # The Linux network driver: physical networks' interfaces in that namespace
+    # ("physnet:iface,..."), the VXLAN underlay (source address, device), and where the
+    # per-network metadata proxies forward ("": no proxy).
+    network_physical_interfaces: str = ""
+    network_tunnel_ip: str = ""
+    network_tunnel_dev: str = ""
+    metadata_proxy_upstream: str = ""
     qemu_accel: str = "auto"
     guest_image_path: str = ""
     # The key the per-network metadata proxies sign the guest's network and address with
