@@ -84,8 +84,8 @@ def parser() -> argparse.ArgumentParser:
     agent.add_argument("kind", choices=_agent_kinds())
     agent.add_argument("--host", help="host name of this compute agent")
     agent.add_argument("--zone", default=None, help="availability zone (default nova)")
-    agent.add_argument("--driver", default="fake", choices=["fake", "qemu"],
-                       help="virt driver")
+    agent.add_argument("--driver", default="fake", choices=["fake", "qemu", "linux"],
+                       help="virt driver (fake, qemu) or network driver (fake, linux)")
     agent.add_argument("--state-dir", help="where the virt driver keeps its state (the "
                                            "qemu driver: its guests)")
     agent.add_argument("--backend", dest="volume_backend", choices=["file", "memory"],
