@@ -16,6 +16,7 @@ from types import SimpleNamespace
 from typing import Any, Callable
 
 from onestack.core.bus import Bus, NullBus
+from onestack.core.config import Settings
 from onestack.core.reconcile import Worker
 from onestack.core.registry import AgentContext
 from onestack.network.agent.host import NetworkAgent
@@ -47,7 +48,19 @@ def host_topic(host: str) -> str:
     return f"network.agent.{host}"
 
 
-def make_driver(name: str, host: str) -> NetworkDriver:
+def make_driver(name: str, host: str, settings: Settings | None = None) -> NetworkDriver:
+    """``fake`` (in memory) or ``linux`` (the kernel, in ``settings.dataplane_netns``)."""
+    if name == "linux":
+        from onestack.network.drivers.linux import LinuxDriverConfig, LinuxNetworkDriver
+
+        s = settings or Settings()
+        interfaces = dict(item.split(":", 1) for item in
+                          s.network_physical_interfaces.split(",") if ":" in item)
+        return LinuxNetworkDriver(LinuxDriverConfig(
+            netns=s.dataplane_netns, physical_interfaces=interfaces,
+            tunnel_local_ip=s.network_tunnel_ip or None,
+            tunnel_dev=s.network_tunnel_dev or None,
+            metadata_upstream=s.metadata_proxy_upstream), host)
     if name != "fake":
         raise ValueError(f"unknown network driver {name!r}")
     from onestack.network.drivers.fake import FakeNetworkDriver
@@ -69,7 +82,7 @@ def collections(ctx: AgentContext) -> dict[str, Any]:
 
 def start_host(ctx: AgentContext, running: Running, host: str, zone: str,
                shared: dict[str, Any], resync: float = RESYNC_SECONDS) -> NetworkAgent:
-    agent = NetworkAgent(ctx.db, ctx.bus, host, make_driver(ctx.driver, host), shared, zone)
+    agent = NetworkAgent(ctx.db, ctx.bus, host, make_driver(ctx.driver, host, ctx.settings), shared, zone)
     agent.start()
     worker = Worker(f"network-{host}", ctx.bus, host_topic(host), agent.pending,
                     agent.reconcile, resync=resync, threads=1, full=agent.drifted)
