@@ -74,7 +74,7 @@ class Settings:
     dataplane_netns: str = ""
     # The Linux network driver: physical networks' interfaces in that namespace
     # ("physnet:iface,..."), the VXLAN underlay (source address, device), and where the
-    # per-network metadata proxies forward ("": no proxy).
+    # per-network metadata proxies forward ("": the metadata service at base_url/metadata).
     network_physical_interfaces: str = ""
     network_tunnel_ip: str = ""
     network_tunnel_dev: str = ""
