@@ -1,6 +1,7 @@
 """The metadata proxy of the Linux driver: a guest's request to 169.254.169.254 reaches
 the upstream (a loopback server of the test) with the network id and the guest's fixed
-IP in the headers, whatever the guest claims. Runs as root only."""
+IP in the headers, signed as the metadata service checks, whatever the guest claims.
+Runs as root only."""
 from __future__ import annotations
 
 import threading
@@ -10,6 +11,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from onestack.compute.metadata import signing
 from onestack.network.drivers.base import (DhcpHost, DhcpSpec, DhcpSubnet, FixedIp,
                                            NetworkSpec, PortSpec, SecurityRule, Segment)
 from onestack.network.drivers.linux import LinuxNetworkDriver
@@ -18,6 +20,7 @@ from tests.dataplane import linux_harness
 from tests.dataplane.guests import Guests
 
 SUBNET = "10.0.0.0/24"
+SECRET = "proxy-secret"
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -26,7 +29,8 @@ class Recorder(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         self.seen.append({"path": self.path, **{
             name: self.headers.get_all(name) for name in ("X-Onestack-Network-ID",
-                                                          "X-Forwarded-For")}})
+                                                          "X-Forwarded-For",
+                                                          signing.SIGNATURE_HEADER)}})
         body = b"i-guest\n"
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -53,7 +57,7 @@ def upstream() -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
 @pytest.fixture()
 def driver(upstream: tuple[str, list[dict[str, Any]]]) -> Iterator[LinuxNetworkDriver]:
-    made = linux_harness.make(metadata_upstream=upstream[0])
+    made = linux_harness.make(metadata_upstream=upstream[0], metadata_secret=SECRET)
     try:
         yield made
     finally:
@@ -93,10 +97,13 @@ def test_a_guest_reaches_metadata_named_by_network_and_fixed_ip(
     guest.run("ip", "route", "add", "169.254.169.254/32", "via", "10.0.0.2")
     got = guest.run("busybox", "wget", "-q", "-O", "-", "--header",
                     "X-Forwarded-For: 10.0.0.99", "--header",
-                    "X-Onestack-Network-ID: someone-else",
+                    "X-Onestack-Network-ID: someone-else", "--header",
+                    f"{signing.SIGNATURE_HEADER}: {signing.sign(SECRET, net.id, '10.0.0.99')}",
                     "http://169.254.169.254/latest/meta-data/instance-id")
     assert got.stdout == "i-guest\n", got.stderr
     seen = upstream[1]
     assert seen[-1]["path"] == "/metadata/latest/meta-data/instance-id"
     assert seen[-1]["X-Onestack-Network-ID"] == [net.id]  # the guest's own are dropped
     assert seen[-1]["X-Forwarded-For"] == ["10.0.0.5"]
+    [signature] = seen[-1][signing.SIGNATURE_HEADER]
+    assert signing.verify(SECRET, net.id, "10.0.0.5", signature)

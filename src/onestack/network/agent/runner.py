@@ -60,7 +60,8 @@ def make_driver(name: str, host: str, settings: Settings | None = None) -> Netwo
             netns=s.dataplane_netns, physical_interfaces=interfaces,
             tunnel_local_ip=s.network_tunnel_ip or None,
             tunnel_dev=s.network_tunnel_dev or None,
-            metadata_upstream=s.metadata_proxy_upstream), host)
+            metadata_upstream=s.metadata_proxy_upstream or f"{s.base_url}/metadata",
+            metadata_secret=s.metadata_proxy_secret), host)
     if name != "fake":
         raise ValueError(f"unknown network driver {name!r}")
     from onestack.network.drivers.fake import FakeNetworkDriver

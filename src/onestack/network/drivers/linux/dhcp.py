@@ -163,13 +163,20 @@ def wire(driver: "LinuxNetworkDriver", spec: DhcpSpec, old: DhcpSpec | None) -> 
 def _ensure_proxy(driver: "LinuxNetworkDriver", spec: DhcpSpec, namespace: str,
                   where: Path) -> None:
     pid_file = where / "metadata.pid"
+    secret_file = where / "metadata.secret"
     argv = [sys.executable, "-m", "onestack.network.drivers.linux.metadata_proxy",
             "--netns", namespace, "--network-id", spec.network_id,
             "--upstream", driver.config.metadata_upstream, "--listen", METADATA_IP,
-            "--pid-file", str(pid_file)]
+            "--pid-file", str(pid_file), "--secret-file", str(secret_file)]
     line = "\n".join(argv)
     cmd_file = where / "metadata.command"
-    if processes.running(pid_file) is None or not cmd_file.exists() or \
+    new_secret = not secret_file.exists() or \
+        secret_file.read_text() != driver.config.metadata_secret
+    if new_secret:
+        secret_file.touch(mode=0o600)
+        secret_file.chmod(0o600)
+        secret_file.write_text(driver.config.metadata_secret)
+    if new_secret or processes.running(pid_file) is None or not cmd_file.exists() or \
             cmd_file.read_text() != line:
         processes.stop(pid_file)
         cmd_file.write_text(line)

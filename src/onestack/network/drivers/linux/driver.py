@@ -43,7 +43,8 @@ class LinuxDriverConfig:
     networks whose flat/VLAN networks get a leg into the external namespace;
     ``tunnel_local_ip``/``tunnel_dev``/``vxlan_group``: the VXLAN underlay (without a
     tunnel device a VXLAN network stays on this host); ``metadata_upstream``: where the
-    metadata proxies forward ("" : no proxy)."""
+    metadata proxies forward ("" : no proxy), ``metadata_secret``: the key they sign
+    the guest's network and address with."""
     netns: str = ""
     run_dir: Path | None = None
     physical_interfaces: dict[str, str] = field(default_factory=dict)
@@ -52,6 +53,7 @@ class LinuxDriverConfig:
     tunnel_dev: str | None = None
     vxlan_group: str | None = "239.1.1.1"
     metadata_upstream: str = ""
+    metadata_secret: str = ""
 
 
 class LinuxNetworkDriver:
