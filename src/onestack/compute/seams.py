@@ -69,6 +69,10 @@ class ImageSeam(Protocol):
 
     def open_bytes(self, image_id: str) -> Iterator[bytes] | None: ...
 
+    def describe(self, image_id: str) -> dict[str, Any] | None:
+        """The image's attributes (``disk_format``, ``checksum``, …), no visibility check:
+        a host fetching a base image acts for a server already allowed to use it."""
+
     def store_snapshot(self, image_id: str, chunks: Iterable[bytes]) -> bool: ...
 
     def delete(self, image_id: str) -> None: ...

@@ -14,4 +14,5 @@ def spec_of(inst: cm.Instance, flavor: dict | None = None) -> InstanceSpec:
         inst.image_ref or "", inst.user_data, dict(inst.metadata_ or {}),
         image=ImageRef(inst.image_ref) if inst.image_ref else None,
         key_name=inst.key_name, public_keys=[inst.key_data] if inst.key_data else [],
-        config_drive=(inst.config_drive or "").lower() in ("true", "1", "yes"))
+        config_drive=(inst.config_drive or "").lower() in ("true", "1", "yes"),
+        ephemeral_gb=int(f.get("ephemeral") or 0), swap_mb=int(f.get("swap") or 0))

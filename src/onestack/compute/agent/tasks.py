@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from onestack.compute import models as cm
 from onestack.compute import records
 from onestack.compute import states as st
+from onestack.compute.agent.filling import SpecFilling
 from onestack.compute.agent.plugging import NetworkSteps
 from onestack.compute.agent.spec import spec_of
 from onestack.compute.agent.volumes import VolumeSteps
@@ -53,7 +54,7 @@ SIMPLE_ACTIONS: dict[str, tuple[Callable[[object, str], None], str, int, str]] =
 RECREATING = frozenset({st.POWERING_ON, st.REBOOTING, st.REBOOTING_HARD})
 
 
-class TaskSteps(NetworkSteps, VolumeSteps):
+class TaskSteps(NetworkSteps, VolumeSteps, SpecFilling):
     """Mixed into ``HostAgent``: one method per kind of task on this host."""
 
     def _finish(self: HostAgent, instance_id: str, expect_task: str | None, event: str,
@@ -103,9 +104,9 @@ class TaskSteps(NetworkSteps, VolumeSteps):
         disks = self._volumes_ready(inst)
         if disks is None:
             return True  # waiting for the volume service (or failed: ERROR written)
-        spec = spec_of(inst)
-        spec.block_devices = disks
         try:
+            spec = self._filled(spec_of(inst), inst)
+            spec.block_devices = disks
             self.driver.spawn(spec)
         except DriverError as exc:
             self._reschedule(inst, exc)

@@ -161,7 +161,7 @@ class VolumeSteps:
     def _spec(self: HostAgent, inst: cm.Instance, flavor: dict | None = None) -> Any:
         """The guest's spec with its volumes connected to this host (a move's destination,
         a rebuild, a guest defined again): each attachment's connector names this host."""
-        spec = spec_of(inst, flavor)
+        spec = self._filled(spec_of(inst, flavor), inst)
         if self.volume is None:
             return spec
         disks = []

@@ -17,6 +17,7 @@ Contract, for every driver (checked by ``tests/contract/test_virt_driver.py``):
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Iterator, Protocol, TypeVar, runtime_checkable
 
 # Nova's power states, as the API reports them.
@@ -72,6 +73,9 @@ class InstanceSpec:
     config_drive: bool = False
     ephemeral_gb: int = 0  # the flavor's ephemeral and swap disks (drivers with disks)
     swap_mb: int = 0
+    # the config drive's files (path → content) when ``config_drive``; the agent fills it
+    # for drivers that ``UsesLocalFiles``
+    config_drive_files: dict[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,15 @@ class InterfaceAttaching(Protocol):
 
     def detach_interface(self, instance_id: str, port_id: str) -> None:
         """Succeeds when the interface is not attached."""
+
+
+@runtime_checkable
+class UsesLocalFiles(Protocol):
+    """A driver that builds guests from files on the host (QEMU): the agent fetches the
+    base image once into ``image_cache_dir()`` and names the cached file in
+    ``ImageRef.path``, and fills the spec's NICs and config drive files."""
+
+    def image_cache_dir(self) -> Path: ...
 
 
 Capability = TypeVar("Capability")

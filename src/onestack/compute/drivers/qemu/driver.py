@@ -324,6 +324,10 @@ class QemuDriver(Extras):
                 adopted.append(instance_id)
         return adopted
 
+    def image_cache_dir(self) -> Path:
+        """Base images are shared by the hosts of one state directory."""
+        return self.state_root / "images"
+
     def pid_of(self, instance_id: str) -> int | None:
         """The pid of the guest's QEMU (for tests and diagnostics)."""
         return self._pid(self._guest(instance_id))

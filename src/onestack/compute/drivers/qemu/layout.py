@@ -104,7 +104,9 @@ class GuestDir:
 
     def save(self, record: Record) -> None:
         """Atomically: a crash leaves the old record or the new one."""
-        data = {"spec": asdict(record.spec), "suspended": record.suspended,
+        spec = asdict(record.spec)
+        spec.pop("config_drive_files", None)  # written into the drive once, not kept
+        data = {"spec": spec, "suspended": record.suspended,
                 "volume_devices": record.volume_devices, "nic_devices": record.nic_devices,
                 "serial": record.serial}
         tmp = self.record_path.with_suffix(".tmp")
