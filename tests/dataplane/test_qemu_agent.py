@@ -6,8 +6,10 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import subprocess
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator
 
@@ -22,6 +24,8 @@ from onestack.compute.drivers.qemu.driver import QemuDriver
 from onestack.compute.drivers.qemu.layout import GuestDir
 from onestack.core.bus import InProcessBus
 from onestack.core.db import Database
+from onestack.core.dataplane import tap_name
+from onestack.network.seam import NetInfo, PortInfo
 from tests.contract.qemu_harness import missing_qemu, qemu_drivers
 from tests.dataplane.test_qemu_driver import image_info
 from tests.support.databases import configured_backends, migrated_database
@@ -47,6 +51,19 @@ class Images:
     def open_bytes(self, image_id: str) -> Iterator[bytes]:
         self.downloads += 1
         return iter([BASE])
+
+
+class Network:
+    """The network seam reads the agent makes for a guest's NICs, over ports in memory."""
+
+    def __init__(self) -> None:
+        self.ports: dict[str, list[PortInfo]] = {}
+
+    def ports_of(self, s: object, device_ids: list[str]) -> dict[str, list[PortInfo]]:
+        return {i: list(self.ports.get(i, [])) for i in device_ids}
+
+    def networks_by_id(self, s: object, ids: list[str]) -> dict[str, NetInfo]:
+        return {i: NetInfo(i, "net", "p", False, False, 1450) for i in ids}
 
 
 @pytest.fixture(scope="module")
@@ -100,3 +117,35 @@ def test_the_agent_runs_a_server_on_qemu(db: Database, tmp_path: Path) -> None:
         second.reconcile(ident)
         assert ident not in second.driver.list_instances()
         assert not (driver.root / ident).exists()
+
+
+def test_the_agent_hot_plugs_the_ports_of_a_running_server(db: Database,
+                                                          tmp_path: Path) -> None:
+    host = "qemu-" + uuid.uuid4().hex[:6]
+    with qemu_drivers(tmp_path) as (netns, make):
+        agent = HostAgent(db, InProcessBus(), host, make(host, tmp_path), host)
+        agent.start()
+        ident = add_instance(db, host, host=host, task_state=st.SPAWNING)
+        agent.reconcile(ident)
+        assert instance(db, ident).vm_state == st.ACTIVE
+        network = Network()
+        agent.network = network
+        port = PortInfo(str(uuid.uuid4()), "net-1", "p", "fa:16:3e:12:34:56", "DOWN", ident,
+                        "compute:nova", host, [{"ip_address": "10.0.0.5"}])
+        network.ports[ident] = [port]
+        assert ident not in agent.drifted()  # not wired yet: no tap to open
+        network.ports[ident] = [replace(port, status="ACTIVE")]
+        assert ident in agent.drifted()
+        agent.reconcile(ident)
+        assert agent.driver.attached_ports(ident) == [port.id]  # type: ignore[attr-defined]
+        links = subprocess.run(["ip", "netns", "exec", netns, "ip", "-o", "link"],
+                               check=True, capture_output=True, text=True).stdout
+        assert tap_name(port.id) in links
+        assert ident not in agent.drifted()
+        network.ports[ident] = []  # os-interface detach
+        agent.reconcile(ident)
+        assert agent.driver.attached_ports(ident) == []  # type: ignore[attr-defined]
+        agent.network = None
+        update(db, ident, task_state=st.DELETING)
+        agent.reconcile(ident)
+        assert ident not in agent.driver.list_instances()

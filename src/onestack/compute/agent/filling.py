@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from onestack.compute import models as cm
 from onestack.compute.agent.images import BaseImages
-from onestack.compute.drivers.base import InstanceSpec, Nic, UsesLocalFiles
+from onestack.compute.drivers.base import (InstanceSpec, InterfaceAttaching, Nic,
+                                           UsesLocalFiles)
 from onestack.compute.metadata.service import drive_documents
 from onestack.compute.service import networking
 
@@ -18,8 +19,13 @@ if TYPE_CHECKING:
     from onestack.compute.agent.host import HostAgent
 
 
-def nics_of(s: Session, network: object, instance_id: str) -> list[Nic]:
+def nics_of(s: Session, network: object, instance_id: str, wired_only: bool = False
+            ) -> list[Nic]:
+    """The server's ports as NICs (``wired_only``: those the network agent has wired,
+    whose tap therefore exists)."""
     ports = networking.ports(s, network, instance_id)  # type: ignore[arg-type]
+    if wired_only:
+        ports = [p for p in ports if p.status == "ACTIVE"]
     if not ports:
         return []
     nets = network.networks_by_id(s, list({p.network_id for p in ports}))  # type: ignore
@@ -46,3 +52,41 @@ class SpecFilling:
             spec.config_drive_files = self.db.read(
                 lambda s: drive_documents(s, self.network, inst.id)) or {}
         return spec
+
+    def _interface_changes(self: HostAgent, inst: cm.Instance) -> None:
+        """A running guest's NICs follow the server's ports (``os-interface``): a port
+        that went is unplugged, a wired port the guest lacks is hot-plugged."""
+        driver = self.driver
+        if self.network is None or not isinstance(driver, UsesLocalFiles) or \
+                not isinstance(driver, InterfaceAttaching):
+            return
+        have = driver.attached_ports(inst.id)
+        if not have and not self._present(inst.id):
+            return
+        every = {n.port_id for n in self.db.read(lambda s: nics_of(s, self.network, inst.id))}
+        wired = {n.port_id: n for n in self.db.read(
+            lambda s: nics_of(s, self.network, inst.id, wired_only=True))}
+        for port_id in have:
+            if port_id not in every:
+                driver.detach_interface(inst.id, port_id)
+        for port_id, nic in wired.items():
+            if port_id not in have:
+                driver.attach_interface(inst.id, nic)
+
+    def _nic_drift(self: HostAgent, candidates: list[str]) -> list[str]:
+        """Of the idle guests ``candidates``, those whose NICs differ from their ports (one
+        read for all): the full comparison's share of interface attach and detach."""
+        driver = self.driver
+        if self.network is None or not candidates or \
+                not isinstance(driver, UsesLocalFiles) or \
+                not isinstance(driver, InterfaceAttaching):
+            return []
+        ports = self.db.read(lambda s: self.network.ports_of(s, candidates))
+        drifted = []
+        for instance_id in candidates:
+            mine = ports.get(instance_id, [])
+            have = set(driver.attached_ports(instance_id))
+            wired = {p.id for p in mine if p.status == "ACTIVE"}
+            if have - {p.id for p in mine} or wired - have:
+                drifted.append(instance_id)
+        return drifted

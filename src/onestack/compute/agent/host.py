@@ -123,11 +123,13 @@ class HostAgent(TaskSteps, MoveSteps):
         ids = dict.fromkeys(self.pending())
         ids.update((i, None) for i in present if not observe.keeps_copy(
             rows.get(i), self.host, _move_hosts(rows.get(i))))
-        for row in rows.values():
-            if row.host == self.host and not row.deleted and row.task_state is None and \
-                    observe.power_verdict(row.vm_state, row.power_state,
-                                          present.get(row.id, NOSTATE)) is not None:
+        idle = [row for row in rows.values() if row.host == self.host and not row.deleted
+                and row.task_state is None]
+        for row in idle:
+            if observe.power_verdict(row.vm_state, row.power_state,
+                                     present.get(row.id, NOSTATE)) is not None:
                 ids[row.id] = None
+        ids.update((i, None) for i in self._nic_drift([r.id for r in idle if r.id in present]))
         return list(ids)
 
     def resync(self) -> list[str]:
@@ -149,6 +151,7 @@ class HostAgent(TaskSteps, MoveSteps):
         task = inst.task_state
         if task is None:
             self._volume_changes(inst)
+            self._interface_changes(inst)
             return self._sync_power(inst)
         try:
             return self._carry_out(inst, task)

@@ -328,6 +328,12 @@ class QemuDriver(Extras):
         """Base images are shared by the hosts of one state directory."""
         return self.state_root / "images"
 
+    def attached_ports(self, instance_id: str) -> list[str]:
+        try:
+            return list(self._guest(instance_id).load().nic_devices)
+        except (FileNotFoundError, InstanceNotFound):
+            return []
+
     def pid_of(self, instance_id: str) -> int | None:
         """The pid of the guest's QEMU (for tests and diagnostics)."""
         return self._pid(self._guest(instance_id))
