@@ -284,3 +284,25 @@ def test_the_accelerator_setting(tmp_path: Path) -> None:
         assert (probed.name, probed.cpu) == ("tcg", "max")
     else:
         assert probed.name == "kvm" and accel.kvm_runs(probed.cpu)
+
+
+def test_rescue_boots_a_fresh_disk_with_the_root_disk_second(env: tuple[str, Make],
+                                                             tmp_path: Path) -> None:
+    _, make = env
+    base = tmp_path / "base.raw"
+    base.write_bytes(b"\x00" * (1 << 20))
+    driver = make("h1", tmp_path)
+    s = spec(image=ImageRef("img-1", str(base), "raw"))
+    driver.spawn(s)
+    guest = GuestDir(driver.root, s.id)
+    driver.rescue(s)
+    driver.rescue(s)  # already rescued
+    argv = " ".join(cmdline(driver.pid_of(s.id)))
+    assert argv.index(str(guest.rescue_disk)) < argv.index(str(guest.disk))
+    assert "rescue-disk,bootindex=0" in argv and "root-disk,bootindex" not in argv
+    assert image_info(guest.rescue_disk)["backing-filename"] == str(base.resolve())
+    driver.unrescue(s.id)
+    argv = " ".join(cmdline(driver.pid_of(s.id)))
+    assert "rescue-disk" not in argv and "root-disk,bootindex=0" in argv
+    assert not guest.rescue_disk.exists()
+    assert driver.get_info(s.id).power_state == RUNNING

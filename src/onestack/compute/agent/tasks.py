@@ -18,7 +18,7 @@ from onestack.compute.agent.spec import spec_of
 from onestack.compute.agent.volumes import VolumeSteps
 from onestack.compute.drivers.base import (PAUSED, RUNNING, SHUTDOWN, SUSPENDED, DriverError,
                                            InstanceNotFound, Pausable, Rebuildable,
-                                           Snapshotting, Suspendable, require)
+                                           Rescuable, Snapshotting, Suspendable, require)
 from onestack.compute.scheduler import MAX_ATTEMPTS, NO_VALID_HOST
 from onestack.compute.service import networking
 from onestack.core.db import utcnow
@@ -153,7 +153,12 @@ class TaskSteps(NetworkSteps, VolumeSteps, SpecFilling):
         call, vm_state, power, event = SIMPLE_ACTIONS[task]
         if task in RECREATING and not self._present(inst.id):
             self.driver.spawn(self._spec(inst))
-        call(self.driver, inst.id)
+        if task == st.RESCUING and isinstance(self.driver, Rescuable):
+            self.driver.rescue(self._spec(inst))  # from the server's own image, as Nova's default
+        elif task == st.UNRESCUING and isinstance(self.driver, Rescuable):
+            self.driver.unrescue(inst.id)
+        else:
+            call(self.driver, inst.id)
         self._finish(inst.id, task, event, vm_state=vm_state, task_state=None,
                      power_state=power)
         return True

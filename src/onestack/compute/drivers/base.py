@@ -163,6 +163,18 @@ class Rebuildable(Protocol):
 
 
 @runtime_checkable
+class Rescuable(Protocol):
+    """Without this the agent's rescue is a hard reboot."""
+
+    def rescue(self, spec: InstanceSpec) -> None:
+        """Boot the guest from a fresh disk of the spec's image (the rescue image) with
+        its own root disk attached as the second disk; succeeds when already rescued."""
+
+    def unrescue(self, instance_id: str) -> None:
+        """Boot the guest from its own root disk again; the rescue disk goes."""
+
+
+@runtime_checkable
 class Snapshotting(Protocol):
     def snapshot(self, instance_id: str) -> Iterator[bytes] | None:
         """The guest's root disk as a byte stream, or None when the driver keeps no disk

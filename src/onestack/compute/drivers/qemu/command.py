@@ -105,9 +105,13 @@ def qemu_argv(guest: GuestDir, record: Record, accel: str, cpu: str,
     except ValueError:
         pass
     boot_volume = next((d for d in spec.block_devices if d.boot_index == 0), None)
+    if record.rescue:
+        argv += _disk(str(guest.rescue_disk), "rescue")
+        argv += ["-device", "virtio-blk-pci,drive=rescue,id=rescue-disk,bootindex=0"]
     if spec.image is not None or boot_volume is None:
         argv += _disk(str(guest.disk), "root")
-        argv += ["-device", "virtio-blk-pci,drive=root,id=root-disk,bootindex=0"]
+        argv += ["-device", "virtio-blk-pci,drive=root,id=root-disk" +
+                 ("" if record.rescue else ",bootindex=0")]
     for extra, node, size, fmt in ((guest.ephemeral, "ephemeral", spec.ephemeral_gb, "qcow2"),
                                    (guest.swap, "swap", spec.swap_mb, "raw")):
         if size:

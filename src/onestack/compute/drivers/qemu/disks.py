@@ -32,9 +32,11 @@ def virtual_size(path: Path) -> int:
     return int(json.loads(qemu_img("info", "-U", "--output=json", str(path)))["virtual-size"])
 
 
-def make_root(guest: GuestDir, spec: InstanceSpec) -> None:
-    """The root overlay: over the cached base image when there is one (at least as large
-    as the image, grown to the flavor's disk), else blank of the flavor's size."""
+def make_root(guest: GuestDir, spec: InstanceSpec, target: Path | None = None) -> None:
+    """The root overlay (or ``target``): over the cached base image when there is one (at
+    least as large as the image, grown to the flavor's disk), else blank of the flavor's
+    size."""
+    target = target or guest.disk
     size = max(spec.disk_gb, 1) * GIB
     if spec.image is not None and spec.image.path:
         base = Path(spec.image.path).resolve()
@@ -43,9 +45,9 @@ def make_root(guest: GuestDir, spec: InstanceSpec) -> None:
         fmt = spec.image.disk_format if spec.image.disk_format in ("raw", "qcow2") else "raw"
         size = max(size, virtual_size(base)) if spec.disk_gb else virtual_size(base)
         qemu_img("create", "-q", "-f", "qcow2", "-F", fmt, "-b", str(base),
-                 str(guest.disk), str(size))
+                 str(target), str(size))
     else:
-        qemu_img("create", "-q", "-f", "qcow2", str(guest.disk), str(size))
+        qemu_img("create", "-q", "-f", "qcow2", str(target), str(size))
 
 
 def make_all(guest: GuestDir, spec: InstanceSpec) -> None:

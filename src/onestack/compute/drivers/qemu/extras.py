@@ -175,6 +175,35 @@ class Extras(Hotplug):
             self._note(guest, f"rebuilt from image {fresh.image_ref or '(blank)'}")
             self._launch(guest, record)
 
+    # --- rescue -------------------------------------------------------------------------------
+    def rescue(self: QemuDriver, spec: InstanceSpec) -> None:
+        guest = self._guest(spec.id)
+        with self._lock(spec.id):
+            record = self._record(guest)
+            if record.rescue and self._pid(guest) is not None:
+                return
+            self._stop(guest, graceful=False)
+            guest.rescue_disk.unlink(missing_ok=True)
+            disks.make_root(guest, spec, guest.rescue_disk)
+            record.rescue, record.suspended = True, False
+            guest.saved_state.unlink(missing_ok=True)
+            guest.save(record)
+            self._note(guest, "rescue: booting the rescue disk, the root disk second")
+            self._launch(guest, record)
+
+    def unrescue(self: QemuDriver, instance_id: str) -> None:
+        guest = self._guest(instance_id)
+        with self._lock(instance_id):
+            record = self._record(guest)
+            if not record.rescue and self._pid(guest) is not None:
+                return
+            self._stop(guest, graceful=False)
+            record.rescue = False
+            guest.save(record)
+            guest.rescue_disk.unlink(missing_ok=True)
+            self._note(guest, "unrescue: booting the root disk")
+            self._launch(guest, record)
+
     # --- snapshot -----------------------------------------------------------------------------
     def snapshot(self: QemuDriver, instance_id: str) -> Iterator[bytes] | None:
         """The root disk (overlay and base flattened) as a qcow2 stream; the guest is

@@ -29,6 +29,7 @@ class Record:
     volume_devices: dict[str, str] = field(default_factory=dict)
     nic_devices: dict[str, str] = field(default_factory=dict)
     serial: int = 0  # a counter for device ids that must never repeat within one process
+    rescue: bool = False  # booting from the rescue disk, its own root disk second
 
 
 def spec_from_dict(data: dict[str, Any]) -> InstanceSpec:
@@ -55,6 +56,10 @@ class GuestDir:
     @property
     def disk(self) -> Path:
         return self.path / "disk.qcow2"
+
+    @property
+    def rescue_disk(self) -> Path:
+        return self.path / "rescue.qcow2"
 
     @property
     def ephemeral(self) -> Path:
@@ -100,7 +105,8 @@ class GuestDir:
         data = json.loads(self.record_path.read_text())
         return Record(spec=spec_from_dict(data["spec"]), suspended=data.get("suspended", False),
                       volume_devices=data.get("volume_devices", {}),
-                      nic_devices=data.get("nic_devices", {}), serial=data.get("serial", 0))
+                      nic_devices=data.get("nic_devices", {}), serial=data.get("serial", 0),
+                      rescue=data.get("rescue", False))
 
     def save(self, record: Record) -> None:
         """Atomically: a crash leaves the old record or the new one."""
@@ -108,7 +114,7 @@ class GuestDir:
         spec.pop("config_drive_files", None)  # written into the drive once, not kept
         data = {"spec": spec, "suspended": record.suspended,
                 "volume_devices": record.volume_devices, "nic_devices": record.nic_devices,
-                "serial": record.serial}
+                "serial": record.serial, "rescue": record.rescue}
         tmp = self.record_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=1))
         os.replace(tmp, self.record_path)
