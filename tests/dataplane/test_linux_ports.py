@@ -3,6 +3,7 @@ ports' taps) reach each other as the security rules allow, spoofed sources are d
 allowed address pairs let theirs through, and lost state heals. Runs as root only."""
 from __future__ import annotations
 
+import itertools
 import subprocess
 import uuid
 from dataclasses import replace
@@ -29,8 +30,12 @@ def ident() -> str:
     return str(uuid.uuid4())
 
 
+VNIS = itertools.count(1001)
+
+
 def network(**values: object) -> NetworkSpec:
-    return replace(NetworkSpec(ident(), Segment("vxlan", None, 1001), mtu=1450), **values)
+    return replace(NetworkSpec(ident(), Segment("vxlan", None, next(VNIS)), mtu=1450),
+                   **values)
 
 
 def port(net: NetworkSpec, ip: str, mac: str, *rules: SecurityRule,
@@ -109,8 +114,8 @@ def test_a_lost_rule_or_device_shows_and_heals(driver: LinuxNetworkDriver,
     assert b.id not in driver.ports() and a.id in driver.ports()
     driver.ensure_port(b)
     assert driver.ports()[b.id] == b
-    subprocess.run(["ip", "-n", driver.netns, "link", "set", driver.names.vxlan(1001),
-                    "nomaster"], check=True)
+    vxlan = driver.names.vxlan(int(net.segment.segmentation_id or 0))
+    subprocess.run(["ip", "-n", driver.netns, "link", "set", vxlan, "nomaster"], check=True)
     assert net.id not in driver.networks()
     driver.ensure_network(net)
     assert driver.networks() == {net.id: net}
@@ -141,3 +146,16 @@ def test_removing_everything_leaves_nothing_behind(driver: LinuxNetworkDriver) -
     for net in nets:
         driver.remove_network(net.id)
     assert linux_harness.leftovers(driver) == []
+
+
+def test_equal_addresses_on_two_networks_are_tracked_apart(driver: LinuxNetworkDriver,
+                                                           guests: Guests) -> None:
+    for _ in range(2):
+        net, a, b, guest_a, guest_b = two_guests(driver, guests)
+        assert guest_a.pings("10.0.0.6")
+    table = subprocess.run(["ip", "netns", "exec", driver.netns, "cat",
+                            "/proc/net/nf_conntrack"], capture_output=True, text=True).stdout
+    zones = {part for line in table.splitlines()
+             if "src=10.0.0.5 dst=10.0.0.6" in line
+             for part in line.split() if part.startswith("zone=")}
+    assert len(zones) == 2

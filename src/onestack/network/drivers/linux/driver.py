@@ -121,7 +121,9 @@ class LinuxNetworkDriver:
                 if old is not None:
                     self._try(lambda: self._wire_network(old, spec))
                 raise _wrap(exc, "ensure_network", spec.id) from exc
-            self.store.put("networks", spec.id, {"spec": encode(spec)})
+            zone = (self.store.get("networks", spec.id) or {}).get("zone") or \
+                self._free_zone()
+            self.store.put("networks", spec.id, {"spec": encode(spec), "zone": zone})
 
     def _wire_network(self, spec: NetworkSpec, old: NetworkSpec | None) -> None:
         bridge = self.names.bridge(spec.id)
@@ -229,6 +231,14 @@ class LinuxNetworkDriver:
                 raise _wrap(exc, "remove_network", network_id) from exc
             self.store.drop("networks", network_id)
 
+    def _free_zone(self) -> int:
+        """A conntrack zone no other network here uses."""
+        used = {r.get("zone") for r in self.store.all("networks").values()}
+        for zone in range(1, MAX_PORT_INDEX + 1):
+            if zone not in used:
+                return zone
+        raise NetworkDriverError("no conntrack zone left on this host")
+
     def _network_spec(self, network_id: str) -> NetworkSpec | None:
         record = self.store.get("networks", network_id)
         return decode(NetworkSpec, record["spec"]) if record else None
@@ -301,10 +311,14 @@ class LinuxNetworkDriver:
 
     def _apply_firewall(self, records: dict[str, dict[str, Any]]) -> dict[str, int]:
         filtered = []
+        networks = self.store.all("networks")
         for record in records.values():
             spec = decode(PortSpec, record["spec"])
             if spec.port_security:
-                filtered.append(firewall.FilteredPort(record["index"], tap_name(spec.id), spec))
+                zone = networks.get(spec.network_id, {}).get("zone", 0)
+                filtered.append(firewall.FilteredPort(
+                    record["index"], tap_name(spec.id), spec,
+                    self.names.bridge(spec.network_id), zone))
         script, counts = firewall.render(filtered)
         firewall.apply(self.netns, script)
         return counts

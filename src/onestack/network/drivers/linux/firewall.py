@@ -9,6 +9,9 @@ Two tables, because the kernel here has no bridge-family connection tracking:
   (high 16 bits);
 - ``inet onestack_ports``: the security groups, with connection tracking, seen by
   bridged IP traffic through br_netfilter; each port's chains are entered by its mark.
+  Each network's traffic is tracked in a conntrack zone of its own (br_netfilter shows
+  the bridge as the input device), so equal addresses on two networks never share a
+  connection.
 Ports with port security off get no rules at all.
 """
 from __future__ import annotations
@@ -35,6 +38,8 @@ class FilteredPort:
     index: int  # 1..65535, unique on the host: the port's mark
     device: str
     spec: PortSpec
+    bridge: str = ""  # its network's bridge
+    zone: int = 0  # its network's conntrack zone (0: the default zone)
 
 
 def link_local(mac: str) -> str:
@@ -166,8 +171,13 @@ def render(ports: list[FilteredPort]) -> tuple[str, dict[str, int]]:
     counts.update({f"bridge/prerouting": len(pre), "bridge/forward": len(fwd)})
     counts.update({f"bridge/{n}": len(r) for n, r in chains.items()})
     lines.append(f"table inet {PORTS_TABLE} {{")
+    zones = sorted({(p.bridge, p.zone) for p in ports if p.bridge and p.zone})
+    raw = [f'iifname "{bridge}" ct zone set {zone}' for bridge, zone in zones]
+    lines += _chain("zones", raw, "type filter hook prerouting priority raw; "
+                                  "policy accept;")
     lines += _chain("forward", inet_fwd, "type filter hook forward priority 0; "
                                          "policy accept;")
+    counts["inet/zones"] = len(raw)
     counts["inet/forward"] = len(inet_fwd)
     for port in sorted(ports, key=lambda p: p.index):
         for direction, name in (("egress", f"egress_{port.index}"),
