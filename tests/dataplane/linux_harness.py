@@ -15,7 +15,7 @@ from onestack.network.drivers.linux import links
 from tests.dataplane.conftest import missing_dataplane
 from tests.dataplane.guests import Guests
 
-TOOLS = ("nft", "dnsmasq")
+TOOLS = ("nft", "dnsmasq", "busybox")
 
 
 def new_namespace(prefix: str = "os-host-") -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -16,12 +17,15 @@ from typing import TYPE_CHECKING
 
 from onestack.network.drivers.base import DhcpSpec, DhcpSubnet
 from onestack.network.drivers.linux import links, processes
+from onestack.network.drivers.linux.firewall import MAC
 from onestack.network.drivers.linux.links import Links
 
 if TYPE_CHECKING:
     from onestack.network.drivers.linux.driver import LinuxNetworkDriver
 
 METADATA_IP = "169.254.169.254"
+LABEL = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+NAME = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
 LEASE_SECONDS = 86400
 
 
@@ -60,19 +64,27 @@ def _mac(spec: DhcpSpec) -> str:
     return "fa:16:3e:" + ":".join(f"{b:02x}" for b in digest[:3])
 
 
+def _domain(spec: DhcpSpec) -> str:
+    """The DNS domain, or ``openstacklocal`` when unset or not a plain domain name."""
+    domain = (spec.dns_domain or "").strip(".").lower()
+    return domain if domain and NAME.fullmatch(domain) else "openstacklocal"
+
+
 def render_files(spec: DhcpSpec, metadata: bool) -> dict[str, str]:
-    """The hosts, options and DNS names files."""
-    domain = (spec.dns_domain or "openstacklocal").strip(".")
+    """The hosts, options and DNS names files (host names that are not plain DNS labels
+    are left out: the files are comma and line separated)."""
+    domain = _domain(spec)
     hosts, names = [], []
     for h in spec.hosts:
-        entry = [h.mac.lower()]
-        if h.hostname:
-            entry.append(h.hostname)
-        ip = h.ip_address if ":" not in h.ip_address else f"[{h.ip_address}]"
-        entry.insert(1, ip)
-        hosts.append(",".join(entry))
-        if h.hostname:
-            names.append(f"{h.ip_address}\t{h.hostname}.{domain}\t{h.hostname}")
+        if not MAC.fullmatch(h.mac):
+            continue
+        mac = h.mac.lower()
+        address = str(ipaddress.ip_address(h.ip_address))
+        hostname = h.hostname.lower() if LABEL.fullmatch(h.hostname or "") else ""
+        ip = address if ":" not in address else f"[{address}]"
+        hosts.append(",".join([mac, ip] + ([hostname] if hostname else [])))
+        if hostname:
+            names.append(f"{address}\t{hostname}.{domain}\t{hostname}")
     opts = []
     for i, subnet in enumerate(spec.subnets):
         if subnet.ip_version != 4:
@@ -101,7 +113,7 @@ def render_files(spec: DhcpSpec, metadata: bool) -> dict[str, str]:
 
 
 def command(driver: "LinuxNetworkDriver", spec: DhcpSpec, where: Path) -> list[str]:
-    domain = (spec.dns_domain or "openstacklocal").strip(".")
+    domain = _domain(spec)
     argv = ["dnsmasq", "--no-hosts", "--no-resolv", "--conf-file=/dev/null",
             f"--pid-file={where / 'pid'}", f"--dhcp-hostsfile={where / 'hosts'}",
             f"--dhcp-optsfile={where / 'opts'}", f"--addn-hosts={where / 'names'}",

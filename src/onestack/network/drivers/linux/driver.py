@@ -91,7 +91,8 @@ class LinuxNetworkDriver:
         return {"bridge_mappings": {}, "interface_mappings": dict(self.config.physical_interfaces),
                 "tunnel_types": ["vxlan"], "driver": "linux",
                 "devices": len(self.store.all("ports")),
-                "tunneling_ip": self.config.tunnel_local_ip or ""}
+                "tunneling_ip": self.config.tunnel_local_ip or "",
+                "host_namespace": self.netns, "external_namespace": self.names.external_ns()}
 
     # --- networks ---------------------------------------------------------------------------
     def _uplink(self, spec: NetworkSpec) -> tuple[str, str] | None:

@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from dataclasses import dataclass
 
-from onestack.network.drivers.base import PortSpec, SecurityRule
+from onestack.network.drivers.base import NetworkDriverError, PortSpec, SecurityRule
 from onestack.network.drivers.linux.links import run
 
 L2_TABLE = "onestack_l2"
 PORTS_TABLE = "onestack_ports"
+MAC = re.compile(r"[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}")
+PROTOCOL = re.compile(r"[a-z][a-z0-9-]{0,15}|[0-9]{1,3}")
 PORTED = ("tcp", "udp", "sctp", "udplite", "dccp")
 PROTOCOL_NUMBERS = {"6": "tcp", "17": "udp", "132": "sctp", "136": "udplite", "33": "dccp",
                     "1": "icmp", "58": "icmpv6", "ipv6-icmp": "icmpv6"}
@@ -50,11 +53,26 @@ def link_local(mac: str) -> str:
     return str(ipaddress.IPv6Address(bytes([0xfe, 0x80] + [0] * 6 + eui)))
 
 
+def _mac(value: str) -> str:
+    """A MAC as nft reads it; anything else is refused (the script is text)."""
+    if not MAC.fullmatch(value):
+        raise NetworkDriverError(f"not a MAC address: {value!r}")
+    return value.lower()
+
+
+def _cidr(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value, strict=False))
+    except ValueError as exc:
+        raise NetworkDriverError(f"not an address or prefix: {value!r}") from exc
+
+
 def _allowed(spec: PortSpec) -> dict[str, list[str]]:
     """MAC → the addresses (CIDRs) it may send from."""
-    out: dict[str, list[str]] = {spec.mac.lower(): [f.ip_address for f in spec.fixed_ips]}
+    out: dict[str, list[str]] = {_mac(spec.mac): [_cidr(f.ip_address)
+                                                  for f in spec.fixed_ips]}
     for pair in spec.allowed_address_pairs:
-        out.setdefault((pair.mac_address or spec.mac).lower(), []).append(pair.ip_address)
+        out.setdefault(_mac(pair.mac_address or spec.mac), []).append(_cidr(pair.ip_address))
     return out
 
 
@@ -68,7 +86,7 @@ def l2_chain(port: FilteredPort) -> list[str]:
              "ip protocol udp udp sport 67 drop",
              "ip6 nexthdr udp udp sport 547 drop",
              "ip6 nexthdr icmpv6 icmpv6 type nd-router-advert drop",
-             f"ether saddr {port.spec.mac.lower()} ip protocol udp udp sport 68 "
+             f"ether saddr {_mac(port.spec.mac)} ip protocol udp udp sport 68 "
              "udp dport 67 return"]
     for mac, addresses in _allowed(port.spec).items():
         v4 = [a for a in addresses if ipaddress.ip_network(a, strict=False).version == 4]
@@ -92,29 +110,29 @@ def _match(rule: SecurityRule) -> list[str] | None:
     if not rule.remote_cidrs:
         return None
     parts = [f"meta nfproto {'ipv4' if family == 'ip' else 'ipv6'}"]
-    cidrs = [c for c in rule.remote_cidrs if c not in everyone]
+    cidrs = [_cidr(c) for c in rule.remote_cidrs if c not in everyone]
     if len(cidrs) == len(rule.remote_cidrs):
         parts.append(f"{family} {side} {_set(cidrs)}")
     proto = (rule.protocol or "").lower()
     proto = PROTOCOL_NUMBERS.get(proto, proto)
+    if proto and not PROTOCOL.fullmatch(proto):
+        raise NetworkDriverError(f"not a protocol: {rule.protocol!r}")
     if proto in ("", "any", "0"):
         pass
     elif proto in PORTED:
         parts.append(f"meta l4proto {proto}")
         if rule.port_range_min is not None:
-            high = rule.port_range_max or rule.port_range_min
-            span = (str(rule.port_range_min) if high == rule.port_range_min
-                    else f"{rule.port_range_min}-{high}")
+            low = int(rule.port_range_min)
+            high = int(rule.port_range_max or low)
+            span = str(low) if high == low else f"{low}-{high}"
             parts.append(f"th dport {span}")
     elif proto in ("icmp", "icmpv6"):
         name = "icmp" if family == "ip" else "icmpv6"
         parts.append(f"meta l4proto {'icmp' if family == 'ip' else 'ipv6-icmp'}")
         if rule.port_range_min is not None:
-            parts.append(f"{name} type {rule.port_range_min}")
+            parts.append(f"{name} type {int(rule.port_range_min)}")
             if rule.port_range_max is not None:
-                parts.append(f"{name} code {rule.port_range_max}")
-    elif proto.isdigit():
-        parts.append(f"meta l4proto {proto}")
+                parts.append(f"{name} code {int(rule.port_range_max)}")
     else:
         parts.append(f"meta l4proto {proto}")
     return [" ".join(parts)]

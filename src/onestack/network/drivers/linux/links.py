@@ -62,8 +62,12 @@ def delete_namespace(name: str) -> None:
 
 
 def sysctl(namespace: str, key: str, value: str) -> None:
-    """Set a sysctl inside ``namespace`` (network sysctls are per namespace)."""
-    run(namespace, ["sysctl", "-q", "-w", f"{key}={value}"])
+    """Set a sysctl inside ``namespace`` (network sysctls are per namespace; /proc/sys
+    shows those of the namespace the writer is in)."""
+    path = "/proc/sys/" + key.replace(".", "/")
+    if not all(part.replace("-", "").replace("_", "").isalnum() for part in key.split(".")):
+        raise NetworkDriverError(f"not a sysctl name: {key!r}")
+    run(namespace, ["sh", "-c", f'echo "$1" > {path}', "sysctl", value])
 
 
 def run(namespace: str, argv: list[str], stdin: str | None = None) -> str:
