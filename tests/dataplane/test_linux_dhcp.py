@@ -3,6 +3,7 @@ a guest namespace) its fixed address with the router, DNS server, host routes an
 answers DNS for the hosts, and picks up new hosts on SIGHUP. Runs as root only."""
 from __future__ import annotations
 
+import subprocess
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -104,3 +105,19 @@ def test_a_killed_server_is_reported_and_restarted(linux_driver: LinuxNetworkDri
     linux_driver.remove_dhcp(net.id)
     linux_driver.remove_network(net.id)
     assert linux_harness.leftovers(linux_driver) == []
+
+
+def test_a_namespace_deleted_by_hand_gets_a_new_server(linux_driver: LinuxNetworkDriver,
+                                                       guests: Guests, tmp_path: Path) -> None:
+    net = NetworkSpec(ident(), Segment("local"))
+    linux_driver.ensure_network(net)
+    port = guest_port(net, "10.0.0.5", "fa:16:3e:00:00:05")
+    linux_driver.ensure_port(port)
+    spec = server(net, DhcpHost(port.mac, "10.0.0.5", "vm"))
+    linux_driver.ensure_dhcp(spec)
+    before = processes.running(folder(linux_driver, net.id) / "pid")
+    subprocess.run(["ip", "netns", "delete", linux_driver.names.dhcp_ns(net.id)], check=True)
+    assert linux_driver.dhcp() == {}
+    linux_driver.ensure_dhcp(spec)
+    assert processes.running(folder(linux_driver, net.id) / "pid") not in (None, before)
+    assert lease(guests.plug(port, addresses=[]), tmp_path).get("ip") == "10.0.0.5"

@@ -111,3 +111,10 @@ def test_the_proxy_names_the_guest_and_drops_what_it_claims() -> None:
     assert f"X-Onestack-Metadata-Signature: {sign('s3cret', 'net-1', '10.0.0.5')}" in text
     with pytest.raises(ValueError):
         rewrite_head(b"GET http://evil/ HTTP/1.1", "n", "10.0.0.5", "h", "/m")
+
+
+def test_a_bandwidth_limit_polices_what_the_port_sends() -> None:
+    script, _ = firewall.render([], {"tapp1": (1000, 100)})
+    assert ('iifname "tapp1" limit rate over 125000 bytes/second burst 12500 bytes drop'
+            in script)
+    assert "burst 100000 bytes" in firewall.limit_rule("t", 1000, None)

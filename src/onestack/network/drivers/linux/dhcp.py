@@ -135,6 +135,8 @@ def command(driver: "LinuxNetworkDriver", spec: DhcpSpec, where: Path) -> list[s
 def wire(driver: "LinuxNetworkDriver", spec: DhcpSpec, old: DhcpSpec | None) -> None:
     names = driver.names
     namespace = names.dhcp_ns(spec.network_id)
+    if namespace not in links.namespaces():
+        stop_server(driver, spec.network_id)  # a server left in a namespace deleted by hand
     links.ensure_namespace(namespace)
     host_end, inside = names.dhcp_leg(spec.network_id), names.dhcp_interface(spec.network_id)
     driver.links.ensure_veth(host_end, inside, namespace)

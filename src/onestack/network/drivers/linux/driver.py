@@ -305,6 +305,8 @@ class LinuxNetworkDriver:
         self._fault_point("ensure_port", spec.id)
         wanted = dict(records)
         wanted[spec.id] = {"spec": encode(spec), "index": index}
+        if spec.id in records and records[spec.id].get("limit"):
+            wanted[spec.id]["limit"] = records[spec.id]["limit"]
         counts = self._apply_firewall(wanted)
         wanted[spec.id]["rules"] = {k: v for k, v in counts.items()
                                     if k.endswith(f"_{index}")}
@@ -313,6 +315,8 @@ class LinuxNetworkDriver:
     def _apply_firewall(self, records: dict[str, dict[str, Any]]) -> dict[str, int]:
         filtered = []
         networks = self.store.all("networks")
+        limits = {tap_name(ident): (int(r["limit"][0]), r["limit"][1])
+                  for ident, r in records.items() if r.get("limit")}
         for record in records.values():
             spec = decode(PortSpec, record["spec"])
             if spec.port_security:
@@ -320,7 +324,7 @@ class LinuxNetworkDriver:
                 filtered.append(firewall.FilteredPort(
                     record["index"], tap_name(spec.id), spec,
                     self.names.bridge(spec.network_id), zone))
-        script, counts = firewall.render(filtered)
+        script, counts = firewall.render(filtered, limits)
         firewall.apply(self.netns, script)
         return counts
 
@@ -363,6 +367,36 @@ class LinuxNetworkDriver:
             return False
         expected = record.get("rules", {}) if spec.port_security else {}
         return all(counts.get(chain) == n for chain, n in expected.items())
+
+    # --- bandwidth limits (the optional BandwidthLimiting capability) ----------------------
+    def set_bandwidth_limit(self, port_id: str, max_kbps: int | None,
+                            max_burst_kbps: int | None = None) -> None:
+        """Police what the guest sends (its upload) with an nft rate limit on its tap."""
+        with self._lock:
+            records = self._port_records()
+            record = records.get(port_id)
+            if record is None:
+                return
+            limit = None if max_kbps is None else [int(max_kbps), max_burst_kbps]
+            if record.get("limit") == limit:
+                return
+            changed = {k: dict(v) for k, v in records.items()}
+            changed[port_id].pop("limit", None)
+            if limit is not None:
+                changed[port_id]["limit"] = limit
+            try:
+                self._apply_firewall(changed)
+            except Exception as exc:
+                self._try(lambda: self._apply_firewall(records))
+                raise _wrap(exc, "set_bandwidth_limit", port_id) from exc
+            self.store.put("ports", port_id, changed[port_id])
+
+    def bandwidth_limits(self) -> dict[str, tuple[int, int | None]]:
+        with self._lock:
+            wired = self.ports()
+            return {ident: (int(r["limit"][0]), r["limit"][1])
+                    for ident, r in self._port_records().items()
+                    if r.get("limit") and ident in wired}
 
     # --- routers and DHCP -----------------------------------------------------------------
     def _router_specs(self) -> dict[str, RouterSpec]:

@@ -160,16 +160,28 @@ def group_chain(port: FilteredPort, direction: str) -> list[str]:
     return rules
 
 
-def render(ports: list[FilteredPort]) -> tuple[str, dict[str, int]]:
+def limit_rule(device: str, max_kbps: int, max_burst_kbps: int | None) -> str:
+    """Drop what a port sends beyond its rate (kilobits per second, as the API gives
+    them; the burst defaults to 80% of the rate, as Neutron's Linux bridge agent's)."""
+    rate = int(max_kbps) * 125
+    burst = int(max_burst_kbps) * 125 if max_burst_kbps else rate * 4 // 5
+    return (f'iifname "{device}" limit rate over {rate} bytes/second burst {max(burst, 1)} '
+            "bytes drop")
+
+
+def render(ports: list[FilteredPort], limits: dict[str, tuple[int, int | None]] | None = None
+           ) -> tuple[str, dict[str, int]]:
     """The nft script replacing both tables, and the rule count expected per chain (to
-    notice a lost rule). No ports: a script deleting both tables."""
+    notice a lost rule); ``limits``: device → (kbps, burst kbps) of bandwidth-limited
+    ports. Nothing to filter or limit: a script deleting both tables."""
     lines = [f"add table bridge {L2_TABLE}", f"delete table bridge {L2_TABLE}",
              f"add table inet {PORTS_TABLE}", f"delete table inet {PORTS_TABLE}"]
     counts: dict[str, int] = {}
-    if not ports:
+    if not ports and not limits:
         return "\n".join(lines) + "\n", counts
     chains: dict[str, list[str]] = {}
     pre = ["meta mark set 0x0"]
+    pre += [limit_rule(device, *limit) for device, limit in sorted((limits or {}).items())]
     fwd = ["meta mark set meta mark & 0x0000ffff"]
     inet_fwd = []
     for port in sorted(ports, key=lambda p: p.index):
