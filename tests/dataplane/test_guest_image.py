@@ -179,8 +179,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _start_guest(image: Path, tmp_path: Path, accel: str,
-                 config_drive: Path | None = None) -> Guest:
+def _start_guest(image: Path, tmp_path: Path, accel: str, config_drive: Path | None = None,
+                 network: str = "") -> Guest:
+    """QEMU on a throwaway overlay of `image`; `network`: more `-netdev user` options."""
     disk = tmp_path / f"disk-{accel}.qcow2"
     disk.unlink(missing_ok=True)
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(image), "-F",
@@ -193,7 +194,7 @@ def _start_guest(image: Path, tmp_path: Path, accel: str,
             "-nodefaults", "-no-user-config", "-nographic",
             "-serial", f"file:{console}", "-monitor", "none",
             "-drive", f"file={disk},if=virtio,format=qcow2",
-            "-netdev", f"user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:22",
+            "-netdev", f"user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:22{network}",
             "-device", "virtio-net-pci,netdev=net0"]
     if config_drive is not None:
         argv += ["-drive", f"file={config_drive},if=virtio,format=raw,readonly=on"]
@@ -307,5 +308,56 @@ def test_guest_without_metadata_still_boots_to_ready(
         assert "onestack-guest: metadata: no config drive" in console
         assert "onestack-guest: hostname onestack-guest" in console
         assert "onestack-guest: dropbear listening on port 22" in console
+    finally:
+        _stop(guest)
+
+
+# A metadata service for one guest connection: QEMU runs it with the connection on
+# stdin/stdout (a `guestfwd` to a command), so no socket is opened anywhere.
+METADATA_RESPONDER = """
+import sys
+from pathlib import Path
+root, log = Path(sys.argv[1]), Path(sys.argv[2])
+request = sys.stdin.buffer.readline().decode().split()
+while sys.stdin.buffer.readline() not in (b"\\r\\n", b"\\n", b""):
+    pass
+path = request[1] if len(request) > 1 else "/"
+with log.open("a") as seen:
+    seen.write(path + "\\n")
+target = root / path.lstrip("/")
+if target.resolve().is_relative_to(root.resolve()) and target.is_file():
+    body, status = target.read_bytes(), "200 OK"
+else:
+    body, status = b"not found", "404 Not Found"
+sys.stdout.buffer.write(f"HTTP/1.0 {status}\\r\\nContent-Length: {len(body)}\\r\\n"
+                        "Connection: close\\r\\n\\r\\n".encode() + body)
+sys.stdout.buffer.flush()
+"""
+
+
+def test_guest_reads_the_metadata_service_when_there_is_no_config_drive(
+        guest_image: Path, accelerator: str, ssh_key: Path, tmp_path: Path) -> None:
+    served = tmp_path / "metadata"
+    latest = served / "openstack" / "latest"
+    latest.mkdir(parents=True)
+    (latest / "meta_data.json").write_text(json.dumps(configdrive.meta_data(
+        "from-service", public_keys={"k": ssh_key.with_suffix(".pub").read_text().strip()})))
+    (latest / "user_data").write_bytes(USER_DATA)
+    responder = tmp_path / "responder.py"
+    responder.write_text(METADATA_RESPONDER)
+    requests = tmp_path / "requests.log"
+    # the user network is 169.254.169.0/24 so that 169.254.169.254 is on-link
+    network = (f",net=169.254.169.0/24,guestfwd=tcp:169.254.169.254:80-cmd:"
+               f"{sys.executable} {responder} {served} {requests}")
+    guest = _start_guest(guest_image, tmp_path, accelerator, network=network)
+    try:
+        guest.wait_for_console(READY, BOOT_TIMEOUT[accelerator])
+        _wait_for_ssh(guest, ssh_key, timeout=60)
+        assert "metadata from http://169.254.169.254/openstack/latest" in guest.console_text()
+        assert requests.read_text().split() == ["/openstack/latest/meta_data.json",
+                                                "/openstack/latest/user_data"]
+        assert _ssh(guest, ssh_key, "hostname").stdout.strip() == "from-service"
+        marker = _ssh(guest, ssh_key, "cat /root/user-data-marker").stdout.strip()
+        assert marker == "user-data ran as 0"
     finally:
         _stop(guest)
