@@ -4,6 +4,7 @@ allowed address pairs let theirs through, and lost state heals. Runs as root onl
 from __future__ import annotations
 
 import itertools
+import shutil
 import subprocess
 import uuid
 from dataclasses import replace
@@ -159,3 +160,13 @@ def test_equal_addresses_on_two_networks_are_tracked_apart(driver: LinuxNetworkD
              if "src=10.0.0.5 dst=10.0.0.6" in line
              for part in line.split() if part.startswith("zone=")}
     assert len(zones) == 2
+
+
+def test_a_driver_that_lost_its_specs_removes_what_it_cannot_name(
+        driver: LinuxNetworkDriver, guests: Guests) -> None:
+    net, a, b, guest_a, guest_b = two_guests(driver, guests)
+    guests.close()
+    shutil.rmtree(driver.run_dir)
+    again = LinuxNetworkDriver(LinuxDriverConfig(netns=driver.netns), "test-host")
+    assert again.ports() == {} and again.networks() == {}
+    assert linux_harness.leftovers(again) == []

@@ -3,6 +3,7 @@ with the gateway's address (SNAT), a guest with a floating IP leaves with it and
 reached through it (DNAT), a port forwarding reaches a guest's port. Runs as root."""
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import uuid
@@ -12,10 +13,12 @@ from typing import Iterator
 
 import pytest
 
-from onestack.network.drivers.base import (FixedIp, FloatingIp, NetworkSpec, PortForwarding,
-                                           PortSpec, RouterGateway, RouterInterface,
-                                           RouterSpec, SecurityRule, Segment)
-from onestack.network.drivers.linux import LinuxNetworkDriver
+from onestack.network.drivers.base import (DhcpSpec, DhcpSubnet, FixedIp, FloatingIp,
+                                           NetworkSpec, PortForwarding, PortSpec,
+                                           RouterGateway, RouterInterface, RouterSpec,
+                                           SecurityRule, Segment)
+from onestack.network.drivers.linux import LinuxDriverConfig, LinuxNetworkDriver, processes
+from onestack.network.drivers.linux.dhcp import folder
 from tests.dataplane import linux_harness
 from tests.dataplane.guests import Guests
 from tests.dataplane.linux_harness import guests, linux_driver  # noqa: F401 - fixtures
@@ -142,3 +145,19 @@ def test_removing_a_router_and_its_networks_leaves_nothing(
     for net in list(linux_driver.networks()):
         linux_driver.remove_network(net)
     assert linux_harness.leftovers(linux_driver) == []
+
+
+def test_routers_and_dhcp_whose_specs_are_lost_are_removed(
+        linux_driver: LinuxNetworkDriver) -> None:
+    router, with_fip, plain = topology(linux_driver)
+    dhcp_port = replace(plain, id=ident(), mac="fa:16:3e:00:00:02", device_owner="network:dhcp")
+    linux_driver.ensure_dhcp(DhcpSpec(with_fip.network_id, dhcp_port, (DhcpSubnet(
+        ident(), SUBNET, 4, (), "10.0.0.1"),)))
+    pid = processes.running(folder(linux_driver, with_fip.network_id) / "pid")
+    assert pid is not None
+    shutil.rmtree(linux_driver.run_dir)
+    again = LinuxNetworkDriver(LinuxDriverConfig(netns=linux_driver.netns), "test-host")
+    assert again.routers() == {} and again.dhcp() == {}
+    assert linux_harness.leftovers(again) == []
+    assert not Path(f"/proc/{pid}").exists() or b"dnsmasq" not in Path(
+        f"/proc/{pid}/cmdline").read_bytes()

@@ -19,6 +19,7 @@ from onestack.network.drivers.base import DhcpSpec, DhcpSubnet
 from onestack.network.drivers.linux import links, processes
 from onestack.network.drivers.linux.firewall import MAC
 from onestack.network.drivers.linux.links import Links
+from onestack.network.drivers.linux.names import ALIAS
 
 if TYPE_CHECKING:
     from onestack.network.drivers.linux.driver import LinuxNetworkDriver
@@ -141,7 +142,7 @@ def wire(driver: "LinuxNetworkDriver", spec: DhcpSpec, old: DhcpSpec | None) -> 
     host_end, inside = names.dhcp_leg(spec.network_id), names.dhcp_interface(spec.network_id)
     driver.links.ensure_veth(host_end, inside, namespace)
     driver.links.configure(host_end, master=names.bridge(spec.network_id), mtu=spec.mtu,
-                           up=True, alias=f"onestack dhcp {spec.network_id}")
+                           up=True, alias=f"{ALIAS} dhcp {spec.network_id}")
     metadata = bool(driver.config.metadata_upstream)
     addresses = set(_port_addresses(spec)) | ({f"{METADATA_IP}/32"} if metadata else set())
     ns_links = Links(namespace)

@@ -28,7 +28,7 @@ from onestack.network.drivers.base import (DhcpSpec, NetworkBusy, NetworkDriverE
 from onestack.network.drivers.linux import firewall, links
 from onestack.network.drivers.linux.codec import SpecStore, decode, encode
 from onestack.network.drivers.linux.links import Link, Links
-from onestack.network.drivers.linux.names import Names, tap_name
+from onestack.network.drivers.linux.names import ALIAS, Names, tap_name
 
 log = logging.getLogger(__name__)
 MAX_PORT_INDEX = 0xFFFF
@@ -81,11 +81,39 @@ class LinuxNetworkDriver:
             raise NetworkDriverError(f"injected failure of {op} {ident}")
 
     def _prepare(self) -> None:
+        """Once per driver: the host namespace, its settings, and whatever an earlier
+        driver made that no kept spec names (its specs lost) removed."""
         if not self._prepared:
             if self.netns:
                 links.ensure_namespace(self.netns)
             firewall.host_settings(self.netns)
+            self._collect_garbage()
             self._prepared = True
+
+    def _collect_garbage(self) -> None:
+        kinds = {"network": "networks", "port": "ports", "router": "routers", "dhcp": "dhcp"}
+        known = {kind: set(self.store.all(folder)) for kind, folder in kinds.items()}
+        for link in self.links.all().values():
+            parts = link.alias.split(" ")
+            if len(parts) == 3 and parts[0] == ALIAS and parts[1] in known and \
+                    parts[2] not in known[parts[1]]:
+                log.info("removing %s, left by a driver whose spec is gone", link.name)
+                self.links.delete(link.name)
+        for namespace in links.namespaces():
+            if not self.names.owns(namespace):
+                continue
+            ident = namespace.split("-", 2)[2] if namespace.count("-") >= 2 else ""
+            kind = namespace.split("-", 1)[0]
+            stale = (kind == "qrouter" and ident not in known["router"]) or \
+                (kind == "qdhcp" and ident not in known["dhcp"]) or \
+                (kind == "qext" and not any(self._is_external(spec) for spec in
+                                            map(self._network_spec, known["network"]) if spec))
+            if stale:
+                log.info("removing namespace %s, left by a driver whose spec is gone", namespace)
+                links.stop_processes(namespace)
+                links.delete_namespace(namespace)
+        if not known["port"]:
+            firewall.apply(self.netns, firewall.render([])[0])
 
     def configuration(self) -> dict[str, Any]:
         return {"bridge_mappings": {}, "interface_mappings": dict(self.config.physical_interfaces),
@@ -145,14 +173,15 @@ class LinuxNetworkDriver:
                 else:
                     physical = self.config.physical_interfaces[seg.physical_network or ""]
                     self.links.ensure_vlan(device, physical, int(seg.segmentation_id or 0))
-            self.links.configure(device, master=bridge, mtu=spec.mtu, up=True)
+            self.links.configure(device, master=bridge, mtu=spec.mtu, up=True,
+                                 alias=f"{ALIAS} network {spec.id}" if how == "made" else None)
         if self._is_external(spec):
             self._wire_external_leg(spec)
         elif old is not None and self._is_external(old):
             self._drop_external_leg(spec.id)
         self._replug_legs(spec.id, bridge)
         self.links.configure(bridge, mtu=spec.mtu, up=spec.admin_state_up,
-                             alias=f"onestack network {spec.id}")
+                             alias=f"{ALIAS} network {spec.id}")
 
     def _drop_uplink(self, uplink: tuple[str, str]) -> None:
         device, how = uplink
@@ -167,7 +196,8 @@ class LinuxNetworkDriver:
         host_end = self.names.external_leg(spec.id)
         inside = self.names.external_interface(spec.id)
         self.links.ensure_veth(host_end, inside, namespace)
-        self.links.configure(host_end, master=self.names.bridge(spec.id), mtu=spec.mtu, up=True)
+        self.links.configure(host_end, master=self.names.bridge(spec.id), mtu=spec.mtu, up=True,
+                             alias=f"{ALIAS} network {spec.id}")
         Links(namespace).configure(inside, mtu=spec.mtu, up=True)
         self._external_addresses(spec.id)
 
@@ -246,6 +276,7 @@ class LinuxNetworkDriver:
 
     def networks(self) -> dict[str, NetworkSpec]:
         with self._lock:
+            self._prepare()
             present = self.links.all()
             out = {}
             for ident, record in self.store.all("networks").items():
@@ -301,7 +332,7 @@ class LinuxNetworkDriver:
         self.links.ensure_tap(device)
         self.links.configure(device, mac=_host_mac(spec.mac), mtu=spec.mtu,
                              master=self.names.bridge(spec.network_id),
-                             alias=f"onestack port {spec.id}", up=spec.admin_state_up)
+                             alias=f"{ALIAS} port {spec.id}", up=spec.admin_state_up)
         self._fault_point("ensure_port", spec.id)
         wanted = dict(records)
         wanted[spec.id] = {"spec": encode(spec), "index": index}
@@ -344,6 +375,7 @@ class LinuxNetworkDriver:
 
     def ports(self) -> dict[str, PortSpec]:
         with self._lock:
+            self._prepare()
             records = self._port_records()
             if not records:
                 return {}
@@ -441,6 +473,7 @@ class LinuxNetworkDriver:
         from onestack.network.drivers.linux import routers as r
 
         with self._lock:
+            self._prepare()
             specs = self._router_specs()
             if not specs:
                 return {}
@@ -481,6 +514,7 @@ class LinuxNetworkDriver:
         from onestack.network.drivers.linux import dhcp as d
 
         with self._lock:
+            self._prepare()
             out = {}
             for ident, record in self.store.all("dhcp").items():
                 spec = decode(DhcpSpec, record["spec"])

@@ -61,6 +61,19 @@ def delete_namespace(name: str) -> None:
             raise NetworkDriverError(f"cannot remove namespace {name}: {exc}") from exc
 
 
+def stop_processes(namespace: str) -> None:
+    """Kill what still runs inside one of the driver's namespaces (its dnsmasq or
+    proxy, when their pid files are gone)."""
+    import os
+    import signal
+
+    for pid in run("", ["ip", "netns", "pids", namespace]).split():
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except (ProcessLookupError, ValueError):
+            pass
+
+
 def sysctl(namespace: str, key: str, value: str) -> None:
     """Set a sysctl inside ``namespace`` (network sysctls are per namespace; /proc/sys
     shows those of the namespace the writer is in)."""

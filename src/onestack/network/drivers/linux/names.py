@@ -11,7 +11,10 @@ import hashlib
 
 from onestack.core.dataplane import IFNAMSIZ, tap_name
 
-__all__ = ["Names", "tap_name"]
+__all__ = ["ALIAS", "Names", "tap_name"]
+# the start of the ifalias of every device the driver makes in the host namespace
+# ("onestack-net <kind> <id>"): how a driver that lost its specs finds its leftovers
+ALIAS = "onestack-net"
 
 
 class Names:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from onestack.network.drivers.base import RouterSpec
 from onestack.network.drivers.linux import links
 from onestack.network.drivers.linux.links import Links, run
-from onestack.network.drivers.linux.names import Names
+from onestack.network.drivers.linux.names import ALIAS, Names
 
 if TYPE_CHECKING:
     from onestack.network.drivers.linux.driver import LinuxNetworkDriver
@@ -111,7 +111,7 @@ def wire(driver: "LinuxNetworkDriver", spec: RouterSpec, old: RouterSpec | None)
         driver.links.ensure_veth(leg.host_device, leg.inside, namespace)
         bridge = names.bridge(leg.network_id)
         driver.links.configure(leg.host_device, master=bridge if bridge in present else None,
-                               mtu=leg.mtu, up=True, alias=f"onestack router {spec.id}")
+                               mtu=leg.mtu, up=True, alias=f"{ALIAS} router {spec.id}")
         inside.configure(leg.inside, mac=leg.mac, mtu=leg.mtu, up=spec.admin_state_up)
         inside.set_addresses(leg.inside, set(leg.cidrs))
     inside.set_gateway_routes(_routes(spec) if spec.admin_state_up else set())
