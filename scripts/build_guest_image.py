@@ -39,8 +39,8 @@ PACKAGES = ("busybox-static", "dropbear-bin", "libtomcrypt1", "libtommath1", "li
 # The cloud kernel builds virtio and the filesystems as modules; these are the
 # ones a guest needs (their dependencies are added from each module's modinfo).
 MODULES = ("virtio_pci", "virtio_net", "virtio_blk", "virtio_scsi", "virtio_rng",
-           "virtio_balloon", "virtio_console", "ata_piix", "sd_mod", "sr_mod",
-           "isofs", "vfat", "nls_cp437", "nls_iso8859_1", "nls_utf8", "nls_ascii", "button", "evdev")
+           "virtio_balloon", "virtio_console", "ata_piix", "sd_mod", "sr_mod", "isofs",
+           "vfat", "nls_cp437", "nls_iso8859_1", "nls_utf8", "nls_ascii", "button", "evdev")
 KERNEL_ARGS = "console=tty0 console=ttyS0,115200n8 quiet scsi_mod.scan=sync"
 SECTOR = 512
 PARTITION_START = 2048  # sectors: the usual 1 MiB alignment
@@ -52,6 +52,7 @@ GUEST_LAYOUT = {
     "inittab": ("etc/inittab", 0o644),
     "udhcpc.script": ("usr/share/udhcpc/default.script", 0o755),
     "json.awk": ("lib/onestack/json.awk", 0o644),
+    "hotplug": ("lib/onestack/hotplug", 0o755),
     "passwd": ("etc/passwd", 0o644),
     "shadow": ("etc/shadow", 0o600),
     "group": ("etc/group", 0o644),
@@ -97,32 +98,38 @@ class Package:
         return f"{self.name}_{self.version.replace(':', '%3a')}_{self.arch}.deb"
 
 
-def candidate(name: str) -> Package:
-    """The version apt would install, from the local package lists."""
-    text = output("apt-cache", "show", "--no-all-versions", name)
-    fields = dict(re.findall(r"^(Package|Version|Architecture): (\S+)$", text, re.M))
-    return Package(fields["Package"], fields["Version"], fields["Architecture"])
+def candidates(names: list[str]) -> list[Package]:
+    """The versions apt would install, from the local package lists (one apt-cache)."""
+    text = output("apt-cache", "show", "--no-all-versions", *names)
+    found = []
+    for stanza in text.split("\n\n"):
+        fields = dict(re.findall(r"^(Package|Version|Architecture): (\S+)$", stanza, re.M))
+        if fields:
+            found.append(Package(fields["Package"], fields["Version"], fields["Architecture"]))
+    if sorted(p.name for p in found) != sorted(names):
+        raise KeyError(f"apt-cache knows {[p.name for p in found]}, not all of {names}")
+    return found
 
 
-def kernel_package() -> Package:
+def kernel_package_name() -> str:
     """The real linux-image-*-cloud-amd64 package the metapackage points at."""
     text = output("apt-cache", "depends", "--no-recommends", "--no-suggests",
                   KERNEL_METAPACKAGE)
     found = re.search(r"Depends: (linux-image-\S+-cloud-amd64)\b", text)
     if not found:
-        raise SystemExit(f"{KERNEL_METAPACKAGE} names no linux-image-*-cloud-amd64")
-    return candidate(found.group(1))
+        raise KeyError(f"{KERNEL_METAPACKAGE} names no linux-image-*-cloud-amd64")
+    return found.group(1)
 
 
 def resolve_packages() -> list[Package]:
     try:
-        return [kernel_package(), *(candidate(name) for name in PACKAGES)]
+        return candidates([kernel_package_name(), *PACKAGES])
     except (subprocess.CalledProcessError, KeyError):
         if os.geteuid() != 0:
             raise SystemExit("apt-cache does not know the packages: run apt-get update")
         log("apt-cache does not know the packages; running apt-get update")
         run("apt-get", "update", "-qq")
-        return [kernel_package(), *(candidate(name) for name in PACKAGES)]
+        return candidates([kernel_package_name(), *PACKAGES])
 
 
 def download(packages: list[Package], debs: Path) -> None:

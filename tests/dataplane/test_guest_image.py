@@ -93,6 +93,63 @@ def test_json_awk_prints_nothing_for_absent_keys(tmp_path: Path) -> None:
     assert _json_get("hostname", '{"uuid": "u", "keys": [{"hostname": "x"}]}', tmp_path) == []
 
 
+# --- the DHCP lease script, run by busybox on a veth NIC in a throwaway namespace -------
+
+def _lease(netns: str, tmp_path: Path, event: str, **lease: str) -> None:
+    applets = tmp_path / "busybox-bin"
+    if not applets.exists():
+        applets.mkdir()
+        subprocess.run(["busybox", "--install", "-s", str(applets)], check=True)
+    env = {"PATH": str(applets), "ONESTACK_CONSOLE": str(tmp_path / "console"),
+           "ONESTACK_RUN": str(tmp_path / "run"),
+           "ONESTACK_RESOLV_CONF": str(tmp_path / "resolv.conf"), **lease}
+    # the host's ip enters the namespace; inside, PATH finds only busybox applets
+    host_ip, busybox = shutil.which("ip"), shutil.which("busybox")
+    assert host_ip and busybox
+    subprocess.run([host_ip, "netns", "exec", netns, busybox, "sh",
+                    str(GUEST_FILES / "udhcpc.script"), event],
+                   check=True, env=env, timeout=30)
+
+
+def _in_netns(netns: str, *command: str) -> str:
+    return subprocess.run(["ip", "netns", "exec", netns, *command], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def test_dhcp_lease_sets_address_mtu_routes_dns_and_hostname(
+        host_netns: str, tmp_path: Path) -> None:
+    reason = _missing("busybox")
+    if reason:
+        pytest.skip(reason)
+    _in_netns(host_netns, "ip", "link", "add", "eth0", "type", "veth", "peer", "name", "peer0")
+    _in_netns(host_netns, "ip", "link", "set", "peer0", "up")
+    lease = {"interface": "eth0", "ip": "10.20.0.5", "mask": "24", "router": "10.20.0.1",
+             "mtu": "1400", "dns": "10.20.0.3 10.20.0.4", "domain": "example.org",
+             "hostname": "from-dhcp",
+             # classless static routes (RFC 3442): they win over the router option
+             "staticroutes": "0.0.0.0/0 10.20.0.1 169.254.169.254/32 10.20.0.2"}
+    _lease(host_netns, tmp_path, "deconfig", interface="eth0")
+    _lease(host_netns, tmp_path, "bound", **lease)
+
+    link = _in_netns(host_netns, "ip", "-4", "addr", "show", "dev", "eth0")
+    assert "inet 10.20.0.5/24" in link and "mtu 1400" in link
+    routes = _in_netns(host_netns, "ip", "-4", "route", "show", "dev", "eth0")
+    assert "default via 10.20.0.1" in routes
+    assert "169.254.169.254 via 10.20.0.2" in routes
+    assert (tmp_path / "resolv.conf").read_text() == (
+        "search example.org\nnameserver 10.20.0.3\nnameserver 10.20.0.4\n")
+    assert (tmp_path / "run/dhcp/eth0.hostname").read_text() == "from-dhcp\n"
+    assert (tmp_path / "console").read_text() == (
+        "onestack-guest: eth0: address 10.20.0.5/24 gateway 10.20.0.1 mtu 1400\n")
+
+    # a renewal with the same address keeps it; without static routes the router is used
+    renewal = {k: v for k, v in lease.items() if k != "staticroutes"}
+    _lease(host_netns, tmp_path, "renew", **renewal)
+    routes = _in_netns(host_netns, "ip", "-4", "route", "show", "dev", "eth0")
+    assert "default via 10.20.0.1" in routes
+    assert "inet 10.20.0.5/24" in _in_netns(host_netns, "ip", "-4", "addr", "show", "eth0")
+
+
 # --- the image -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -156,6 +213,12 @@ class Guest:
     ssh_port: int
     started: float
 
+    def monitor(self, command: str) -> None:
+        """One human-monitor command on QEMU's stdin (its answers are not read)."""
+        assert self.process.stdin is not None
+        self.process.stdin.write(command.encode() + b"\n")
+        self.process.stdin.flush()
+
     def console_text(self) -> str:
         return self.console.read_text(errors="replace") if self.console.exists() else ""
 
@@ -192,14 +255,16 @@ def _start_guest(image: Path, tmp_path: Path, accel: str, config_drive: Path | N
     argv = ["qemu-system-x86_64", "-machine", f"q35,accel={accel}",
             "-cpu", "host" if accel == "kvm" else "max", "-m", "256",
             "-nodefaults", "-no-user-config", "-nographic",
-            "-serial", f"file:{console}", "-monitor", "none",
+            "-serial", f"file:{console}", "-monitor", "stdio",
             "-drive", f"file={disk},if=virtio,format=qcow2",
             "-netdev", f"user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:22{network}",
-            "-device", "virtio-net-pci,netdev=net0"]
+            "-device", "virtio-net-pci,netdev=net0",
+            # a free PCIe slot, as the compute driver leaves, for NIC hot-plug
+            "-device", "pcie-root-port,id=hotplug0,chassis=1,slot=1"]
     if config_drive is not None:
         argv += ["-drive", f"file={config_drive},if=virtio,format=raw,readonly=on"]
     started = time.monotonic()
-    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+    process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     return Guest(process, console, port, started)
 
@@ -208,6 +273,8 @@ def _stop(guest: Guest) -> None:
     if guest.process.poll() is None:
         guest.process.kill()
     guest.process.wait(timeout=30)
+    if guest.process.stdin is not None:
+        guest.process.stdin.close()
 
 
 @pytest.fixture(scope="module")
@@ -294,6 +361,11 @@ def test_guest_boots_with_config_drive_and_answers_ssh(
         refused = _ssh(guest, ssh_key, "true", "-o", "PreferredAuthentications=password",
                        "-o", "PubkeyAuthentication=no")
         assert refused.returncode == 255
+        # a NIC plugged in after boot gets its DHCP address too
+        guest.monitor("netdev_add user,id=net1,restrict=on,net=10.0.3.0/24")
+        guest.monitor("device_add virtio-net-pci,netdev=net1,id=nic1,bus=hotplug0")
+        guest.wait_for_console("onestack-guest: eth1: address 10.0.3.15/24", timeout=60)
+        assert "inet 10.0.3.15/24" in _ssh(guest, ssh_key, "ip -4 addr show dev eth1").stdout
     finally:
         _stop(guest)
 
@@ -308,6 +380,10 @@ def test_guest_without_metadata_still_boots_to_ready(
         assert "onestack-guest: metadata: no config drive" in console
         assert "onestack-guest: hostname onestack-guest" in console
         assert "onestack-guest: dropbear listening on port 22" in console
+        # the ACPI power button (a graceful stop) powers the guest off
+        guest.monitor("system_powerdown")
+        assert guest.process.wait(timeout=60) == 0
+        assert "onestack-guest: power button, powering off" in guest.console_text()
     finally:
         _stop(guest)
 
