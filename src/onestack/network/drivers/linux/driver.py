@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from onestack.network.drivers.base import (DhcpSpec, NetworkBusy, NetworkDriverError,
                                            NetworkMissing, NetworkSpec, PortSpec, RouterSpec)
-from onestack.network.drivers.linux import firewall, links
+from onestack.network.drivers.linux import dhcp as dhcp_servers
+from onestack.network.drivers.linux import firewall, garbage, links, networks
+from onestack.network.drivers.linux import routers as router_namespaces
 from onestack.network.drivers.linux.codec import SpecStore, decode, encode
 from onestack.network.drivers.linux.links import Link, Links
 from onestack.network.drivers.linux.names import ALIAS, Names, tap_name
@@ -43,7 +45,7 @@ class LinuxDriverConfig:
     networks whose flat/VLAN networks get a leg into the external namespace;
     ``tunnel_local_ip``/``tunnel_dev``/``vxlan_group``: the VXLAN underlay (without a
     tunnel device a VXLAN network stays on this host); ``metadata_upstream``: where the
-    metadata proxies forward ("" : no proxy), ``metadata_secret``: the key they sign
+    metadata proxies forward ("": no proxy), ``metadata_secret``: the key they sign
     the guest's network and address with."""
     netns: str = ""
     run_dir: Path | None = None
@@ -87,33 +89,8 @@ class LinuxNetworkDriver:
             if self.netns:
                 links.ensure_namespace(self.netns)
             firewall.host_settings(self.netns)
-            self._collect_garbage()
+            garbage.collect(self)
             self._prepared = True
-
-    def _collect_garbage(self) -> None:
-        kinds = {"network": "networks", "port": "ports", "router": "routers", "dhcp": "dhcp"}
-        known = {kind: set(self.store.all(folder)) for kind, folder in kinds.items()}
-        for link in self.links.all().values():
-            parts = link.alias.split(" ")
-            if len(parts) == 3 and parts[0] == ALIAS and parts[1] in known and \
-                    parts[2] not in known[parts[1]]:
-                log.info("removing %s, left by a driver whose spec is gone", link.name)
-                self.links.delete(link.name)
-        for namespace in links.namespaces():
-            if not self.names.owns(namespace):
-                continue
-            ident = namespace.split("-", 2)[2] if namespace.count("-") >= 2 else ""
-            kind = namespace.split("-", 1)[0]
-            stale = (kind == "qrouter" and ident not in known["router"]) or \
-                (kind == "qdhcp" and ident not in known["dhcp"]) or \
-                (kind == "qext" and not any(self._is_external(spec) for spec in
-                                            map(self._network_spec, known["network"]) if spec))
-            if stale:
-                log.info("removing namespace %s, left by a driver whose spec is gone", namespace)
-                links.stop_processes(namespace)
-                links.delete_namespace(namespace)
-        if not known["port"]:
-            firewall.apply(self.netns, firewall.render([])[0])
 
     def configuration(self) -> dict[str, Any]:
         return {"bridge_mappings": {}, "interface_mappings": dict(self.config.physical_interfaces),
@@ -123,125 +100,19 @@ class LinuxNetworkDriver:
                 "host_namespace": self.netns, "external_namespace": self.names.external_ns()}
 
     # --- networks ---------------------------------------------------------------------------
-    def _uplink(self, spec: NetworkSpec) -> tuple[str, str] | None:
-        """(device, how) carrying the network off this host: how is ``made`` for a
-        device the driver creates, ``physical`` for an operator's interface."""
-        seg = spec.segment
-        if seg.network_type == "vxlan" and seg.segmentation_id is not None:
-            return self.names.vxlan(seg.segmentation_id), "made"
-        physical = self.config.physical_interfaces.get(seg.physical_network or "")
-        if physical and seg.network_type == "vlan" and seg.segmentation_id is not None:
-            return self.names.vlan(physical, seg.segmentation_id), "made"
-        if physical and seg.network_type == "flat":
-            return physical, "physical"
-        return None
-
-    def _is_external(self, spec: NetworkSpec) -> bool:
-        return spec.segment.network_type in ("flat", "vlan") and \
-            spec.segment.physical_network in self.config.external_physnets
-
     def ensure_network(self, spec: NetworkSpec) -> None:
         with self._lock:
             self._prepare()
-            old = self._network_spec(spec.id)
+            old = self.network_spec(spec.id)
             try:
-                self._wire_network(spec, old)
+                networks.wire(self, spec, old)
             except Exception as exc:
                 if old is not None:
-                    self._try(lambda: self._wire_network(old, spec))
+                    self._try(lambda: networks.wire(self, old, spec))
                 raise _wrap(exc, "ensure_network", spec.id) from exc
             zone = (self.store.get("networks", spec.id) or {}).get("zone") or \
                 self._free_zone()
             self.store.put("networks", spec.id, {"spec": encode(spec), "zone": zone})
-
-    def _wire_network(self, spec: NetworkSpec, old: NetworkSpec | None) -> None:
-        bridge = self.names.bridge(spec.id)
-        self.links.ensure_bridge(bridge)
-        uplink = self._uplink(spec)
-        previous = self._uplink(old) if old else None
-        if previous and previous != uplink:
-            self._drop_uplink(previous)
-        if uplink:
-            device, how = uplink
-            if how == "made":
-                seg = spec.segment
-                if seg.network_type == "vxlan":
-                    self.links.ensure_vxlan(device, int(seg.segmentation_id or 0),
-                                            self.config.tunnel_local_ip,
-                                            self.config.vxlan_group if self.config.tunnel_dev
-                                            else None, self.config.tunnel_dev)
-                else:
-                    physical = self.config.physical_interfaces[seg.physical_network or ""]
-                    self.links.ensure_vlan(device, physical, int(seg.segmentation_id or 0))
-            self.links.configure(device, master=bridge, mtu=spec.mtu, up=True,
-                                 alias=f"{ALIAS} network {spec.id}" if how == "made" else None)
-        if self._is_external(spec):
-            self._wire_external_leg(spec)
-        elif old is not None and self._is_external(old):
-            self._drop_external_leg(spec.id)
-        self._replug_legs(spec.id, bridge)
-        self.links.configure(bridge, mtu=spec.mtu, up=spec.admin_state_up,
-                             alias=f"{ALIAS} network {spec.id}")
-
-    def _drop_uplink(self, uplink: tuple[str, str]) -> None:
-        device, how = uplink
-        if how == "made":
-            self.links.delete(device)
-        elif self.links.get(device) is not None:
-            self.links.configure(device, nomaster=True)
-
-    def _wire_external_leg(self, spec: NetworkSpec) -> None:
-        namespace = self.names.external_ns()
-        links.ensure_namespace(namespace)
-        host_end = self.names.external_leg(spec.id)
-        inside = self.names.external_interface(spec.id)
-        self.links.ensure_veth(host_end, inside, namespace)
-        self.links.configure(host_end, master=self.names.bridge(spec.id), mtu=spec.mtu, up=True,
-                             alias=f"{ALIAS} network {spec.id}")
-        Links(namespace).configure(inside, mtu=spec.mtu, up=True)
-        self._external_addresses(spec.id)
-
-    def _external_addresses(self, network_id: str) -> None:
-        """The external namespace holds the gateway (next hop) of every router whose
-        gateway is on this network, with the gateway subnet's prefix."""
-        inside = Links(self.names.external_ns())
-        device = self.names.external_interface(network_id)
-        if inside.get(device) is None:
-            return
-        wanted: set[str] = set()
-        for router in self._router_specs().values():
-            gw = router.gateway
-            if gw is None or gw.network_id != network_id:
-                continue
-            for hop in gw.default_routes:
-                for cidr in gw.ip_cidrs:
-                    prefix = cidr.split("/")[1]
-                    if (":" in hop) == (":" in cidr):
-                        wanted.add(f"{hop}/{prefix}")
-        inside.set_addresses(device, wanted)
-
-    def _drop_external_leg(self, network_id: str) -> None:
-        self.links.delete(self.names.external_leg(network_id))
-        namespace = self.names.external_ns()
-        if namespace in links.namespaces() and not any(
-                link.name.startswith("ex-") for link in Links(namespace).all().values()):
-            links.delete_namespace(namespace)
-
-    def _replug_legs(self, network_id: str, bridge: str) -> None:
-        """Router and DHCP legs made while the network was not wired join its bridge."""
-        present = self.links.all()
-        for device in self._legs_on(network_id):
-            if device in present:
-                self.links.configure(device, master=bridge, up=True)
-
-    def _legs_on(self, network_id: str) -> list[str]:
-        from onestack.network.drivers.linux import routers as r
-
-        devices = [leg.host_device for spec in self._router_specs().values()
-                   for leg in r.legs(spec, self.names) if leg.network_id == network_id]
-        if self.store.get("dhcp", network_id) is not None:
-            devices.append(self.names.dhcp_leg(network_id))
-        return devices
 
     def remove_network(self, network_id: str) -> None:
         with self._lock:
@@ -250,14 +121,8 @@ class LinuxNetworkDriver:
             if busy or self.store.get("dhcp", network_id) is not None:
                 raise NetworkBusy(f"network {network_id} still has ports or DHCP on "
                                   f"{self.host or 'this host'}")
-            spec = self._network_spec(network_id)
             try:
-                if spec is not None:
-                    uplink = self._uplink(spec)
-                    if uplink:
-                        self._drop_uplink(uplink)
-                self._drop_external_leg(network_id)
-                self.links.delete(self.names.bridge(network_id))
+                networks.unwire(self, network_id, self.network_spec(network_id))
             except Exception as exc:
                 raise _wrap(exc, "remove_network", network_id) from exc
             self.store.drop("networks", network_id)
@@ -270,7 +135,7 @@ class LinuxNetworkDriver:
                 return zone
         raise NetworkDriverError("no conntrack zone left on this host")
 
-    def _network_spec(self, network_id: str) -> NetworkSpec | None:
+    def network_spec(self, network_id: str) -> NetworkSpec | None:
         record = self.store.get("networks", network_id)
         return decode(NetworkSpec, record["spec"]) if record else None
 
@@ -281,20 +146,9 @@ class LinuxNetworkDriver:
             out = {}
             for ident, record in self.store.all("networks").items():
                 spec = decode(NetworkSpec, record["spec"])
-                if self._network_wired(spec, present):
+                if networks.is_wired(self, spec, present):
                     out[ident] = spec
             return out
-
-    def _network_wired(self, spec: NetworkSpec, present: dict[str, Link]) -> bool:
-        bridge = present.get(self.names.bridge(spec.id))
-        if bridge is None or bridge.mtu != spec.mtu or bridge.up != spec.admin_state_up:
-            return False
-        uplink = self._uplink(spec)
-        if uplink:
-            device = present.get(uplink[0])
-            if device is None or device.master != bridge.index:
-                return False
-        return True
 
     # --- ports ------------------------------------------------------------------------------
     def _port_records(self) -> dict[str, dict[str, Any]]:
@@ -431,21 +285,20 @@ class LinuxNetworkDriver:
                     if r.get("limit") and ident in wired}
 
     # --- routers and DHCP -----------------------------------------------------------------
-    def _router_specs(self) -> dict[str, RouterSpec]:
+    def router_specs(self) -> dict[str, RouterSpec]:
         return {ident: decode(RouterSpec, record["spec"])
                 for ident, record in self.store.all("routers").items()}
 
     def ensure_router(self, spec: RouterSpec) -> None:
-        from onestack.network.drivers.linux import routers as r
-
         with self._lock:
             self._prepare()
-            old = self._router_specs().get(spec.id)
+            old = self.router_specs().get(spec.id)
             try:
-                r.wire(self, spec, old)
+                router_namespaces.wire(self, spec, old)
                 self._fault_point("ensure_router", spec.id)
             except Exception as exc:
-                self._try(lambda: r.wire(self, old, spec) if old else r.unwire(self, spec))
+                self._try(lambda: router_namespaces.wire(self, old, spec) if old
+                          else router_namespaces.unwire(self, spec))
                 raise _wrap(exc, "ensure_router", spec.id) from exc
             self.store.put("routers", spec.id, {"spec": encode(spec)})
             self._refresh_external({leg.network_id for leg in
@@ -454,15 +307,13 @@ class LinuxNetworkDriver:
 
     def _refresh_external(self, network_ids: set[str]) -> None:
         for network_id in network_ids:
-            self._external_addresses(network_id)
+            networks.external_addresses(self, network_id)
 
     def remove_router(self, router_id: str) -> None:
-        from onestack.network.drivers.linux import routers as r
-
         with self._lock:
-            old = self._router_specs().get(router_id)
+            old = self.router_specs().get(router_id)
             try:
-                r.unwire(self, old or RouterSpec(router_id))
+                router_namespaces.unwire(self, old or RouterSpec(router_id))
             except Exception as exc:
                 raise _wrap(exc, "remove_router", router_id) from exc
             self.store.drop("routers", router_id)
@@ -470,20 +321,17 @@ class LinuxNetworkDriver:
                 self._try(lambda: self._refresh_external({old.gateway.network_id}))
 
     def routers(self) -> dict[str, RouterSpec]:
-        from onestack.network.drivers.linux import routers as r
-
         with self._lock:
             self._prepare()
-            specs = self._router_specs()
+            specs = self.router_specs()
             if not specs:
                 return {}
             present = links.namespaces()
             return {ident: spec for ident, spec in specs.items()
-                    if self.names.router_ns(ident) in present and r.is_wired(self, spec)}
+                    if self.names.router_ns(ident) in present
+                    and router_namespaces.is_wired(self, spec)}
 
     def ensure_dhcp(self, spec: DhcpSpec) -> None:
-        from onestack.network.drivers.linux import dhcp as d
-
         with self._lock:
             self._prepare()
             if spec.network_id not in self.networks():
@@ -492,33 +340,29 @@ class LinuxNetworkDriver:
             record = self.store.get("dhcp", spec.network_id)
             old = decode(DhcpSpec, record["spec"]) if record else None
             try:
-                d.wire(self, spec, old)
+                dhcp_servers.wire(self, spec, old)
                 self._fault_point("ensure_dhcp", spec.network_id)
             except Exception as exc:
-                self._try(lambda: d.wire(self, old, spec) if old
-                          else d.unwire(self, spec.network_id))
+                self._try(lambda: dhcp_servers.wire(self, old, spec) if old
+                          else dhcp_servers.unwire(self, spec.network_id))
                 raise _wrap(exc, "ensure_dhcp", spec.network_id) from exc
             self.store.put("dhcp", spec.network_id, {"spec": encode(spec)})
 
     def remove_dhcp(self, network_id: str) -> None:
-        from onestack.network.drivers.linux import dhcp as d
-
         with self._lock:
             try:
-                d.unwire(self, network_id)
+                dhcp_servers.unwire(self, network_id)
             except Exception as exc:
                 raise _wrap(exc, "remove_dhcp", network_id) from exc
             self.store.drop("dhcp", network_id)
 
     def dhcp(self) -> dict[str, DhcpSpec]:
-        from onestack.network.drivers.linux import dhcp as d
-
         with self._lock:
             self._prepare()
             out = {}
             for ident, record in self.store.all("dhcp").items():
                 spec = decode(DhcpSpec, record["spec"])
-                if d.is_serving(self, spec):
+                if dhcp_servers.is_serving(self, spec):
                     out[ident] = spec
             return out
 
@@ -539,9 +383,7 @@ class LinuxNetworkDriver:
         elif kind == "router":
             links.delete_namespace(self.names.router_ns(ident))
         elif kind == "dhcp":
-            from onestack.network.drivers.linux import dhcp as d
-
-            d.stop_server(self, ident)
+            dhcp_servers.stop_server(self, ident)
 
 
 def _host_mac(mac: str) -> str:

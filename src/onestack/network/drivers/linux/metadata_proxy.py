@@ -1,9 +1,10 @@
 """The per-network metadata proxy: listens on 169.254.169.254:80 inside a DHCP namespace
 and forwards each HTTP request to onestack's metadata endpoint, naming the network
 (``X-Onestack-Network-ID``) and the guest's fixed IP (``X-Forwarded-For``, the source
-address the request came from) so the server can tell which instance asks, and signs the two with the secret it shares
-with the metadata service (``X-Onestack-Metadata-Signature``: hex HMAC-SHA256 of the
-network id followed by the address, as ``onestack.compute.metadata.signing`` checks).
+address the request came from) so the server can tell which instance asks, and signs
+the two with the secret it shares with the metadata service
+(``X-Onestack-Metadata-Signature``: hex HMAC-SHA256 of the network id followed by the
+address, as ``onestack.compute.metadata.signing`` checks).
 Whatever the guest sent under those names is dropped.
 
 It starts in the agent's namespace, enters the DHCP namespace only to open its listening
