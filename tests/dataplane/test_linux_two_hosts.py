@@ -10,7 +10,7 @@ from typing import Iterator
 import pytest
 
 from onestack.network.drivers.base import FixedIp, NetworkSpec, PortSpec, SecurityRule, Segment
-from onestack.network.drivers.linux import LinuxNetworkDriver
+from onestack.network.drivers.linux import LinuxDriverConfig, LinuxNetworkDriver
 from tests.dataplane import linux_harness
 from tests.dataplane.guests import Guest, Guests
 
@@ -137,3 +137,17 @@ def test_a_flat_network_crosses_the_physical_link(
     one.remove_port(next(iter(one.ports())))
     one.remove_network(flat.id)
     assert one.links.get("phys") is not None  # the operator's interface stays
+
+
+def test_a_changed_underlay_remakes_the_vxlan_device(
+        hosts: tuple[LinuxNetworkDriver, LinuxNetworkDriver]) -> None:
+    one, _ = hosts
+    alone = LinuxNetworkDriver(LinuxDriverConfig(
+        netns=one.netns), "host1")  # the same host, restarted without underlay settings
+    net = NetworkSpec(ident(), Segment("vxlan", None, 1006), mtu=1450)
+    alone.ensure_network(net)
+    one.ensure_network(net)
+    shown = subprocess.run(["ip", "-n", one.netns, "-d", "link", "show", "vxlan-1006"],
+                           capture_output=True, text=True, check=True).stdout
+    assert "local 192.168.100.1" in shown and "dev underlay" in shown
+    assert one.networks() == {net.id: net}

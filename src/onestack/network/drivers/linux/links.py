@@ -157,14 +157,28 @@ class Links:
 
     def ensure_vxlan(self, name: str, vni: int, local: str | None, group: str | None,
                      dev: str | None, port: int = 4789) -> None:
+        """A VXLAN device; one made with other parameters (the underlay settings changed)
+        is made again."""
         attrs: dict[str, Any] = {"vxlan_id": vni, "vxlan_port": port, "vxlan_learning": 1}
         if local:
             attrs["vxlan_local"] = local
         if group:
             attrs["vxlan_group"] = group
-        if dev:
-            with self._ipr() as ipr:
+        with self._ipr() as ipr:
+            if dev:
                 attrs["vxlan_link"] = self._index(ipr, dev)
+            found = ipr.link_lookup(ifname=name)
+            if found:
+                info = ipr.get_links(found[0])[0].get_attr("IFLA_LINKINFO")
+                data = info.get_attr("IFLA_INFO_DATA") if info is not None else None
+                now = {} if data is None else {
+                    "vxlan_id": data.get_attr("IFLA_VXLAN_ID"),
+                    "vxlan_port": data.get_attr("IFLA_VXLAN_PORT"),
+                    "vxlan_local": data.get_attr("IFLA_VXLAN_LOCAL"),
+                    "vxlan_group": data.get_attr("IFLA_VXLAN_GROUP"),
+                    "vxlan_link": data.get_attr("IFLA_VXLAN_LINK") or None}
+                if any(now.get(k) != attrs.get(k) for k in now):
+                    ipr.link("del", index=found[0])
         self._add(name, "vxlan", **attrs)
 
     def ensure_vlan(self, name: str, parent: str, vlan_id: int) -> None:
