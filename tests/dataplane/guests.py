@@ -65,7 +65,8 @@ class Guests:
         if addresses is None:
             addresses = [f"{f.ip_address}/{f.cidr.split('/')[1]}" for f in port.fixed_ips]
         for cidr in addresses:
-            subprocess.run(inside + ["addr", "add", cidr, "dev", "eth0"], check=True)
+            nodad = ["nodad"] if ":" in cidr else []  # usable at once
+            subprocess.run(inside + ["addr", "add", cidr, "dev", "eth0", *nodad], check=True)
         if gateway:
             subprocess.run(inside + ["route", "add", "default", "via", gateway], check=True)
         relay = subprocess.Popen(["ip", "netns", "exec", self.host_netns, sys.executable,

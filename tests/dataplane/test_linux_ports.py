@@ -170,3 +170,27 @@ def test_a_driver_that_lost_its_specs_removes_what_it_cannot_name(
     again = LinuxNetworkDriver(LinuxDriverConfig(netns=driver.netns), "test-host")
     assert again.ports() == {} and again.networks() == {}
     assert linux_harness.leftovers(again) == []
+
+
+def test_ipv6_passes_with_a_rule_and_spoofing_is_dropped(driver: LinuxNetworkDriver,
+                                                        guests: Guests) -> None:
+    net = network()
+    driver.ensure_network(net)
+    v6_rules = (SecurityRule("egress", "IPv6", remote_cidrs=("::/0",)),
+                SecurityRule("ingress", "IPv6", "ipv6-icmp", remote_cidrs=("::/0",)))
+
+    def v6_port(ip: str, mac: str) -> PortSpec:
+        return port(net, "10.0.0.9", mac, *v6_rules,
+                    fixed_ips=(FixedIp(ident(), ip, "2001:db8::/64"),))
+    a = v6_port("2001:db8::5", "fa:16:3e:00:00:05")
+    b = v6_port("2001:db8::6", "fa:16:3e:00:00:06")
+    for p in (a, b):
+        driver.ensure_port(p)
+    guest_a = guests.plug(a, addresses=["2001:db8::5/64"])
+    guests.plug(b, addresses=["2001:db8::6/64"])
+    assert any(guest_a.run("busybox", "ping", "-6", "-c", "1", "-W", "1",
+                           "2001:db8::6").returncode == 0 for _ in range(5))
+    guest_a.run("ip", "-6", "addr", "add", "2001:db8::99/64", "dev", "eth0", "nodad")
+    spoofed = guest_a.run("busybox", "ping", "-6", "-c", "1", "-W", "1", "-I", "2001:db8::99",
+                          "2001:db8::6")
+    assert spoofed.returncode != 0
