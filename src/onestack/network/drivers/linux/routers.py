@@ -100,6 +100,7 @@ def wire(driver: "LinuxNetworkDriver", spec: RouterSpec, old: RouterSpec | None)
     namespace = names.router_ns(spec.id)
     links.ensure_namespace(namespace)
     links.sysctl(namespace, "net.ipv4.ip_forward", "1")
+    links.sysctl(namespace, "net.ipv6.conf.all.forwarding", "1")
     inside = Links(namespace)
     wanted = legs(spec, names)
     keep = {leg.host_device for leg in wanted}
