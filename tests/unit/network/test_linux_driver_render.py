@@ -118,3 +118,20 @@ def test_a_bandwidth_limit_polices_what_the_port_sends() -> None:
     assert ('iifname "tapp1" limit rate over 125000 bytes/second burst 12500 bytes drop'
             in script)
     assert "burst 100000 bytes" in firewall.limit_rule("t", 1000, None)
+
+
+def test_the_agent_builds_the_linux_driver_from_settings() -> None:
+    from onestack.core.config import Settings
+    from onestack.network.agent.runner import make_driver
+    from onestack.network.drivers.linux import LinuxNetworkDriver
+
+    driver = make_driver("linux", "h1", Settings(
+        dataplane_netns="os-host-x", network_physical_interfaces="public:eth1,physnet1:eth2",
+        network_tunnel_ip="192.0.2.1", network_tunnel_dev="eth3",
+        metadata_proxy_secret="s", port=8080))
+    assert isinstance(driver, LinuxNetworkDriver)
+    config = driver.config
+    assert config.netns == "os-host-x" and config.tunnel_dev == "eth3"
+    assert config.physical_interfaces == {"public": "eth1", "physnet1": "eth2"}
+    assert config.tunnel_local_ip == "192.0.2.1" and config.metadata_secret == "s"
+    assert config.metadata_upstream == "http://127.0.0.1:8080/metadata"
