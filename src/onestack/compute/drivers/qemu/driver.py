@@ -59,7 +59,7 @@ class QemuDriver(Extras):
         self.state_root = Path(state_dir).resolve()
         self.root = self.state_root / f"qemu-{host}"
         self.root.mkdir(parents=True, exist_ok=True)
-        self.accel = Accelerator(accel, binary)
+        self.accel = Accelerator(accel, binary, cache=self.state_root / "qemu-accel.json")
         self.netns = netns
         self.shutdown_timeout = shutdown_timeout
         self.binary = binary
