@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
@@ -212,6 +213,8 @@ class Guest:
     console: Path
     ssh_port: int
     started: float
+    ssh_host: str = "127.0.0.1"
+    netns: str | None = None  # where the guest's SSH is reached from
 
     def monitor(self, command: str) -> None:
         """One human-monitor command on QEMU's stdin (its answers are not read)."""
@@ -243,8 +246,11 @@ def _free_port() -> int:
 
 
 def _start_guest(image: Path, tmp_path: Path, accel: str, config_drive: Path | None = None,
-                 network: str = "") -> Guest:
-    """QEMU on a throwaway overlay of `image`; `network`: more `-netdev user` options."""
+                 network: str = "", nics: list[str] | None = None,
+                 netns: str | None = None) -> Guest:
+    """QEMU on a throwaway overlay of `image`. By default one user-network NIC whose SSH
+    is forwarded from 127.0.0.1 (`network`: more `-netdev user` options); `nics`:
+    other NIC arguments instead; `netns`: run QEMU inside that namespace."""
     disk = tmp_path / f"disk-{accel}.qcow2"
     disk.unlink(missing_ok=True)
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(image), "-F",
@@ -252,15 +258,18 @@ def _start_guest(image: Path, tmp_path: Path, accel: str, config_drive: Path | N
     console = tmp_path / f"console-{accel}.log"
     console.unlink(missing_ok=True)
     port = _free_port()
-    argv = ["qemu-system-x86_64", "-machine", f"q35,accel={accel}",
-            "-cpu", "host" if accel == "kvm" else "max", "-m", "256",
-            "-nodefaults", "-no-user-config", "-nographic",
-            "-serial", f"file:{console}", "-monitor", "stdio",
-            "-drive", f"file={disk},if=virtio,format=qcow2",
-            "-netdev", f"user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:22{network}",
-            "-device", "virtio-net-pci,netdev=net0",
-            # a free PCIe slot, as the compute driver leaves, for NIC hot-plug
-            "-device", "pcie-root-port,id=hotplug0,chassis=1,slot=1"]
+    if nics is None:
+        nics = ["-netdev",
+                f"user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:22{network}",
+                "-device", "virtio-net-pci,netdev=net0"]
+    argv = ["ip", "netns", "exec", netns] if netns else []
+    argv += ["qemu-system-x86_64", "-machine", f"q35,accel={accel}",
+             "-cpu", "host" if accel == "kvm" else "max", "-m", "256",
+             "-nodefaults", "-no-user-config", "-nographic",
+             "-serial", f"file:{console}", "-monitor", "stdio",
+             "-drive", f"file={disk},if=virtio,format=qcow2", *nics,
+             # a free PCIe slot, as the compute driver leaves, for NIC hot-plug
+             "-device", "pcie-root-port,id=hotplug0,chassis=1,slot=1"]
     if config_drive is not None:
         argv += ["-drive", f"file={config_drive},if=virtio,format=raw,readonly=on"]
     started = time.monotonic()
@@ -309,10 +318,12 @@ def ssh_key(tmp_path: Path) -> Path:
 
 def _ssh(guest: Guest, key: Path, command: str, *options: str,
          timeout: float = 30) -> subprocess.CompletedProcess:
+    prefix = ["ip", "netns", "exec", guest.netns] if guest.netns else []
     return subprocess.run(
-        ["ssh", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+        [*prefix, "ssh", "-o", "StrictHostKeyChecking=no",
+         "-o", "UserKnownHostsFile=/dev/null",
          "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
-         *options, "-i", str(key), "-p", str(guest.ssh_port), "onestack@127.0.0.1",
+         *options, "-i", str(key), "-p", str(guest.ssh_port), f"onestack@{guest.ssh_host}",
          command], stdin=subprocess.DEVNULL, capture_output=True, text=True,
         timeout=timeout)
 
@@ -437,3 +448,58 @@ def test_guest_reads_the_metadata_service_when_there_is_no_config_drive(
         assert marker == "user-data ran as 0"
     finally:
         _stop(guest)
+
+
+def test_guest_on_a_tap_takes_the_dhcp_mtu_and_routes_and_answers_ping(
+        guest_image: Path, accelerator: str, ssh_key: Path, host_netns: str,
+        tmp_path: Path) -> None:
+    """The real dataplane's shape: a tap in a namespace playing the host, a DHCP server
+    (busybox udhcpd) on it; the host pings the guest and reaches its SSH."""
+    reason = _missing("busybox")
+    if reason:
+        pytest.skip(reason)
+    tap = "os-tap-" + secrets.token_hex(3)
+    for command in (["ip", "tuntap", "add", "dev", tap, "mode", "tap"],
+                    ["ip", "addr", "add", "192.0.2.1/24", "dev", tap],
+                    ["ip", "link", "set", tap, "up"]):
+        _in_netns(host_netns, *command)
+    config = tmp_path / "udhcpd.conf"
+    config.write_text(f"""interface {tap}
+start 192.0.2.10
+end 192.0.2.10
+lease_file {tmp_path / "leases"}
+option subnet 255.255.255.0
+option router 192.0.2.1
+option mtu 1400
+option staticroutes 0.0.0.0/0 192.0.2.1 169.254.169.254/32 192.0.2.2
+""")
+    dhcp_server = subprocess.Popen(["ip", "netns", "exec", host_netns, "busybox", "udhcpd",
+                                    "-f", str(config)], stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        metadata = configdrive.meta_data(
+            "on-a-tap", public_keys={"k": ssh_key.with_suffix(".pub").read_text().strip()})
+        drive = configdrive.write_config_drive(tmp_path / "config-2.img", metadata)
+        nic = ["-netdev", f"tap,id=net0,ifname={tap},script=no,downscript=no",
+               "-device", "virtio-net-pci,netdev=net0"]
+        guest = _start_guest(guest_image, tmp_path, accelerator, drive, nics=nic,
+                             netns=host_netns)
+        guest.ssh_host, guest.ssh_port, guest.netns = "192.0.2.10", 22, host_netns
+        try:
+            guest.wait_for_console(READY, BOOT_TIMEOUT[accelerator])
+            assert ("onestack-guest: eth0: address 192.0.2.10/24 gateway 192.0.2.1 mtu 1400"
+                    in guest.console_text())
+            ping = subprocess.run(["ip", "netns", "exec", host_netns, "busybox", "ping",
+                                   "-c", "3", "-W", "2", "192.0.2.10"],
+                                  capture_output=True, text=True)
+            assert ping.returncode == 0, ping.stdout + ping.stderr
+            _wait_for_ssh(guest, ssh_key, timeout=60)
+            assert "mtu 1400" in _ssh(guest, ssh_key, "ip link show dev eth0").stdout
+            routes = _ssh(guest, ssh_key, "ip -4 route").stdout
+            assert "default via 192.0.2.1 dev eth0" in routes
+            assert "169.254.169.254 via 192.0.2.2 dev eth0" in routes
+        finally:
+            _stop(guest)
+    finally:
+        dhcp_server.kill()
+        dhcp_server.wait()
