@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from onestack.core.db import Database, utcnow
+from onestack.volume.agent.host import empty_creates_key
 from onestack.volume.drivers import convert
 from onestack.volume.drivers.base import VolumeDriverError
 from onestack.volume.drivers.memory import Disk, MemoryDriver
@@ -72,11 +73,84 @@ def test_an_operators_disable_survives_a_restart(world: World) -> None:
 
 def test_pending_lists_only_this_backends_busy_rows(world: World) -> None:
     mine = world.volume()
+    copy = world.volume(image_id=str(uuid.uuid4()))  # bytes to copy: a key of its own
     world.volume(host="elsewhere@file#file")
     world.volume(status="available")
     world.volume(host="")  # not placed yet (the scheduler's)
     snap = world.snapshot(mine, status="deleting")
-    assert world.agent.pending() == [f"volume:{mine}", f"snapshot:{snap}"]
+    assert world.agent.pending() == [empty_creates_key([mine]), f"volume:{copy}",
+                                     f"snapshot:{snap}"]
+
+
+class Transactions:
+    """Counts the read and write transactions made through ``db`` while installed."""
+
+    def __init__(self, db: Database, monkeypatch: pytest.MonkeyPatch):
+        self.reads = self.writes = 0
+        real_read, real_write = db.read, db.write
+
+        def read(fn, *a, **kw):  # type: ignore[no-untyped-def]
+            self.reads += 1
+            return real_read(fn, *a, **kw)
+
+        def write(fn, *a, **kw):  # type: ignore[no-untyped-def]
+            self.writes += 1
+            return real_write(fn, *a, **kw)
+        monkeypatch.setattr(db, "read", read)
+        monkeypatch.setattr(db, "write", write)
+
+
+def test_one_pass_makes_every_waiting_empty_volume_in_one_write(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    sizes = {world.volume(size=1 + i % 3): 1 + i % 3 for i in range(12)}
+    elsewhere = world.volume(host="elsewhere@file#file")
+    (key,) = world.agent.pending()
+    assert key == empty_creates_key(list(sizes))
+    counted = Transactions(world.db, monkeypatch)
+    assert world.agent.reconcile(key)
+    assert (counted.reads, counted.writes) == (1, 1)  # not one read and one write each
+    for vid, size in sizes.items():
+        row = world.row(vid)
+        assert row.status == "available" and row.launched_at is not None
+        assert row.provider_location == world.driver.location(vid)
+        assert world.driver.volume_size_gb(vid) == size and not row.bootable
+    assert world.row(elsewhere).status == "creating"
+    assert world.agent.pending() == []
+
+
+def test_an_empty_create_asked_during_a_pass_gets_one_more_pass(world: World) -> None:
+    first = world.volume()
+    release = world.driver.hold("create_volume")
+    t = threading.Thread(target=world.agent.reconcile, args=world.agent.pending())
+    t.start()
+    try:
+        assert world.driver.entered["create_volume"].wait(10)
+        late = world.volume()  # committed after the running pass read its rows
+        (key,) = world.agent.pending()
+        assert world.agent.reconcile(key)  # another worker thread: asks, does not wait
+        assert world.row(late).status == "creating"
+    finally:
+        release.set()
+        t.join(10)
+    assert world.row(first).status == "available"
+    assert world.row(late).status == "available"
+    assert world.agent.pending() == []
+
+
+def test_an_empty_create_pass_leaves_a_row_that_moved_meanwhile(world: World) -> None:
+    first, second = world.volume(), world.volume()
+    release = world.driver.hold("create_volume")
+    t = threading.Thread(target=world.agent.reconcile, args=world.agent.pending())
+    t.start()
+    try:
+        assert world.driver.entered["create_volume"].wait(10)
+        world.db.write(lambda s: s.execute(sa.update(Volume).where(
+            Volume.id == second).values(status="deleting")))  # a delete won the race
+    finally:
+        release.set()
+        t.join(10)
+    assert world.row(first).status == "available"
+    assert world.row(second).status == "deleting"
 
 
 # --- creates -------------------------------------------------------------------------------

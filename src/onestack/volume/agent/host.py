@@ -2,11 +2,13 @@
 beats, and moves the volumes and snapshots placed on that backend out of their busy
 statuses, level-triggered.
 
-Work is named by keys, ``volume:<id>`` and ``snapshot:<id>``. ``pending()`` is the cheap
-list (ids of rows of this backend in a status the agent acts on); ``reconcile(key)``
-re-reads that one row, takes the idempotent driver step its status asks for and writes
-the outcome with a conditional UPDATE (only while the row is still in the status the step
-started from, so an operator's reset or a concurrent delete is never overwritten). A
+Work is named by keys, ``volume:<id>`` and ``snapshot:<id>``, and one key for every empty
+volume waiting in ``creating`` (``EMPTY_CREATES``: a burst of creates is one pass with one
+write, not one each). ``pending()`` is the cheap list (ids of rows of this backend in a
+status the agent acts on); ``reconcile(key)`` re-reads that one row (those rows), takes
+the idempotent driver step its status asks for and writes the outcome with a conditional
+UPDATE (only while the row is still in the status the step started from, so an
+operator's reset or a concurrent delete is never overwritten). A
 killed agent leaves rows in their busy status; the next pass (this agent restarted, or
 the next resync) repeats the step — every driver operation is idempotent — so a row ends
 ``available``, in an ``error*`` status with a user message, or gone, never stuck.
@@ -19,6 +21,7 @@ or a failure frees.
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, Callable
@@ -30,13 +33,21 @@ from onestack.core.bus import Bus
 from onestack.core.db import Database, utcnow
 from onestack.volume import states as st
 from onestack.volume.agent.snapshot_steps import SNAPSHOT_STATUSES, SnapshotSteps
-from onestack.volume.agent.volume_steps import VOLUME_STEPS, VolumeSteps
+from onestack.volume.agent.volume_steps import (EMPTY_BATCH, VOLUME_STEPS, VolumeSteps,
+                                                is_empty_create)
 from onestack.volume.drivers.base import VolumeDriver
 from onestack.volume.models.backends import Backend
 from onestack.volume.models.snapshots import Snapshot
 from onestack.volume.models.volumes import Volume
 
 log = logging.getLogger(__name__)
+EMPTY_CREATES = "volumes:create-empty"  # the work key of every empty create, one pass
+
+
+def empty_creates_key(volume_ids: list[str]) -> str:
+    """The key of the empty creates waiting: it changes whenever another one comes, so
+    the worker never takes new work for the work it has just done."""
+    return f"{EMPTY_CREATES}:{len(volume_ids)}:{volume_ids[-1]}"
 
 
 def plain(row: Any) -> SimpleNamespace:
@@ -59,6 +70,8 @@ class VolumeAgent(VolumeSteps, SnapshotSteps):
         self.images, self.backups = images, backups
         self.ratio = ratio
         self.scratch = scratch
+        self._empty_lock = threading.Lock()
+        self._empty_running = self._empty_asked = False
 
     # --- registration and heartbeat ----------------------------------------------------
     def register(self) -> str:
@@ -100,21 +113,30 @@ class VolumeAgent(VolumeSteps, SnapshotSteps):
 
     # --- what to look at ---------------------------------------------------------------
     def pending(self) -> list[str]:
+        """The work keys: ``EMPTY_CREATES`` first when empty volumes wait in
+        ``creating`` (all of them are one pass), then ``volume:<id>`` for every other
+        busy volume and ``snapshot:<id>`` for every busy snapshot."""
         def work(s: Session) -> list[str]:
-            volumes = s.scalars(sa.select(Volume.id).where(
+            volumes = s.execute(sa.select(Volume.id, is_empty_create()).where(
                 Volume.host == self.name, Volume.status.in_(list(VOLUME_STEPS)))
-                .order_by(Volume.updated_at, Volume.id))
+                .order_by(Volume.updated_at, Volume.id)).all()
             snaps = s.scalars(sa.select(Snapshot.id).where(
                 Snapshot.host == self.name, Snapshot.status.in_(SNAPSHOT_STATUSES),
                 Snapshot.status_reset.is_(False))  # an admin's reset labels, asks nothing
                 .order_by(Snapshot.created_at, Snapshot.id))
-            return [f"volume:{v}" for v in volumes] + [f"snapshot:{i}" for i in snaps]
+            empty = [v for v, e in volumes if e]
+            return ([empty_creates_key(empty)] if empty else []) + \
+                [f"volume:{v}" for v, e in volumes if not e] + \
+                [f"snapshot:{i}" for i in snaps]
         return self.db.read(work)
 
     def reconcile(self, key: str) -> bool:
         """One idempotent step for ``key``; True when nothing is left to retry (failures
         that end in an error status are done too); a database error propagates and the
         worker retries with backoff."""
+        if key.startswith(EMPTY_CREATES + ":"):
+            self.drain_empty_creates()
+            return True
         kind, _, ident = key.partition(":")
         if kind == "volume":
             return self.reconcile_volume(ident)
@@ -122,6 +144,31 @@ class VolumeAgent(VolumeSteps, SnapshotSteps):
             return self.reconcile_snapshot(ident)
         log.warning("volume agent %s: unknown work key %r", self.host, key)
         return True
+
+    def drain_empty_creates(self) -> None:
+        """Passes of ``create_empty_volumes`` until one began after the last ask. A call
+        while another thread runs them only asks for one more pass: the worker's threads
+        never make the same volumes twice, and a create committed while a pass runs is
+        never left for the resync."""
+        with self._empty_lock:
+            self._empty_asked = True
+            if self._empty_running:
+                return
+            self._empty_running = True
+        try:
+            while True:
+                with self._empty_lock:
+                    if not self._empty_asked:
+                        self._empty_running = False
+                        return
+                    self._empty_asked = False
+                if self.create_empty_volumes() >= EMPTY_BATCH:
+                    with self._empty_lock:
+                        self._empty_asked = True  # more wait than one pass takes
+        except BaseException:
+            with self._empty_lock:
+                self._empty_running = False
+            raise
 
     def reconcile_volume(self, volume_id: str) -> bool:
         vol = self._load(Volume, volume_id)
