@@ -1,0 +1,61 @@
+"""The QEMU driver with a real guest OS (onestack's own guest image, built by
+``scripts/build_guest_image.py``): the guest boots, a soft reboot goes through the guest's
+ACPI power button, and a suspended guest resumes where it was (no second boot). Skipped
+when no image was built (``ONESTACK_GUEST_IMAGE`` or the builder's cache)."""
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from onestack.compute.drivers.base import RUNNING, SHUTDOWN, ImageRef, InstanceSpec
+from onestack.compute.drivers.qemu.driver import QemuDriver
+from tests.contract.qemu_harness import missing_qemu, qemu_drivers
+
+IMAGE = Path(os.environ.get("ONESTACK_GUEST_IMAGE") or
+             Path.home() / ".cache" / "onestack-guest" / "onestack-guest.qcow2")
+REASON = missing_qemu() or (None if IMAGE.is_file() else
+                            f"no guest image at {IMAGE} (scripts/build_guest_image.py)")
+pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
+READY = "onestack-guest: ready after"
+BOOT = "onestack-guest: starting"
+GRACE = 60.0  # seconds the guest gets for an ACPI shutdown (TCG is slow on a busy host)
+
+
+def wait_for(driver: QemuDriver, ident: str, text: str, count: int,
+             timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    while driver.console_output(ident).count(text) < count:
+        assert time.monotonic() < deadline, driver.console_output(ident)[-2000:]
+        time.sleep(0.2)
+
+
+def test_a_real_guest_boots_reboots_softly_and_resumes_where_it_was(tmp_path: Path) -> None:
+    with qemu_drivers(tmp_path, shutdown_timeout=GRACE) as (_, make):
+        driver = make("h1", tmp_path)
+        s = InstanceSpec(str(uuid.uuid4()), "guest-vm", 1, 256, 1,
+                         image=ImageRef("guest", str(IMAGE), "qcow2"))
+        driver.spawn(s)
+        wait_for(driver, s.id, READY, 1)
+        first = driver.pid_of(s.id)
+
+        started = time.monotonic()
+        driver.reboot(s.id, hard=False)
+        assert time.monotonic() - started < GRACE  # the guest shut down, not a reset
+        assert "power button" in driver.console_output(s.id)
+        assert driver.pid_of(s.id) not in (None, first)
+        wait_for(driver, s.id, READY, 2)
+
+        driver.suspend(s.id)
+        driver.resume(s.id)
+        assert driver.get_info(s.id).power_state == RUNNING
+        started = time.monotonic()
+        driver.power_off(s.id)  # the resumed guest answers the power button itself
+        assert time.monotonic() - started < GRACE
+        log = driver.console_output(s.id)
+        assert log.count(BOOT) == 2  # resumed, not booted again
+        assert log.count("reboot: Power down") == 2
+        assert driver.get_info(s.id).power_state == SHUTDOWN
