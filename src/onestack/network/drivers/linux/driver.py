@@ -326,10 +326,10 @@ class LinuxNetworkDriver:
             specs = self.router_specs()
             if not specs:
                 return {}
-            present = links.namespaces()
+            present, host = links.namespaces(), self.links.all()
             return {ident: spec for ident, spec in specs.items()
                     if self.names.router_ns(ident) in present
-                    and router_namespaces.is_wired(self, spec)}
+                    and router_namespaces.is_wired(self, spec, host)}
 
     def ensure_dhcp(self, spec: DhcpSpec) -> None:
         with self._lock:

@@ -232,17 +232,14 @@ def apply(namespace: str, script: str) -> None:
 def rule_counts(namespace: str) -> dict[str, int]:
     """family/chain → rules, for the chains of both tables as the kernel has them now."""
     counts: dict[str, int] = {}
-    for family, table in (("bridge", L2_TABLE), ("inet", PORTS_TABLE)):
-        try:
-            listing = run(namespace, ["nft", "-j", "list", "table", family, table])
-        except Exception:  # noqa: BLE001 - an absent table has no chains
+    ours = {("bridge", L2_TABLE), ("inet", PORTS_TABLE)}
+    listing = run(namespace, ["nft", "-j", "list", "ruleset"])  # one call for both tables
+    for item in json.loads(listing or "{}").get("nftables", []):
+        entry = item.get("chain") or item.get("rule")
+        if entry is None or (entry["family"], entry["table"]) not in ours:
             continue
-        for item in json.loads(listing).get("nftables", []):
-            if "chain" in item:
-                counts.setdefault(f"{family}/{item['chain']['name']}", 0)
-            elif "rule" in item:
-                key = f"{family}/{item['rule']['chain']}"
-                counts[key] = counts.get(key, 0) + 1
+        key = f"{entry['family']}/{entry.get('chain') or entry['name']}"
+        counts[key] = counts.get(key, 0) + (1 if "rule" in item else 0)
     return counts
 
 

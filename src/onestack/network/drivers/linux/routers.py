@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from onestack.network.drivers.base import RouterSpec
 from onestack.network.drivers.linux import links
-from onestack.network.drivers.linux.links import Links, run
+from onestack.network.drivers.linux.links import Link, Links, run
 from onestack.network.drivers.linux.names import ALIAS, Names
 
 if TYPE_CHECKING:
@@ -126,11 +126,12 @@ def unwire(driver: "LinuxNetworkDriver", spec: RouterSpec) -> None:
     links.delete_namespace(driver.names.router_ns(spec.id))
 
 
-def is_wired(driver: "LinuxNetworkDriver", spec: RouterSpec) -> bool:
+def is_wired(driver: "LinuxNetworkDriver", spec: RouterSpec, host: dict[str, Link]) -> bool:
+    """Every leg present on both sides with its MAC, and the NAT table as rendered
+    (``host``: the host namespace's links, read once for all routers)."""
     names = driver.names
     namespace = names.router_ns(spec.id)
     inside = Links(namespace).all()
-    host = driver.links.all()
     for leg in legs(spec, names):
         if leg.host_device not in host or leg.inside not in inside:
             return False
