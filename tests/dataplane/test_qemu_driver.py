@@ -215,19 +215,22 @@ def test_suspend_saves_the_state_and_resume_loads_it(env: tuple[str, Make],
     assert not guest.saved_state.exists()
 
 
-def test_snapshot_is_a_standalone_qcow2_image(env: tuple[str, Make], tmp_path: Path) -> None:
+@pytest.mark.parametrize("fmt", ["qcow2", "raw"])
+def test_snapshot_is_a_standalone_image_in_the_source_format(
+        env: tuple[str, Make], tmp_path: Path, fmt: str) -> None:
     _, make = env
-    base = tmp_path / "base.raw"
-    base.write_bytes(b"\x5a" * (1 << 20))
+    base = tmp_path / f"base.{fmt}"
+    subprocess.run(["qemu-img", "create", "-q", "-f", fmt, str(base), "64M"], check=True)
     driver = make("h1", tmp_path)
-    s = spec(image=ImageRef("img-1", str(base), "raw"))
+    s = spec(image=ImageRef("img-1", str(base), fmt))
     driver.spawn(s)
-    out = tmp_path / "snap.qcow2"
+    out = tmp_path / "snap.img"
     stream = driver.snapshot(s.id)
     assert stream is not None
     out.write_bytes(b"".join(stream))
     info = image_info(out)
-    assert info["format"] == "qcow2" and "backing-filename" not in info
+    assert info["format"] == fmt and "backing-filename" not in info
+    assert info["virtual-size"] == 1 << 30  # the flavor's disk, not the image's
     assert driver.get_info(s.id).power_state == RUNNING
     assert not list(GuestDir(driver.root, s.id).path.glob("snapshot-*"))
 

@@ -206,21 +206,24 @@ class Extras(Hotplug):
 
     # --- snapshot -----------------------------------------------------------------------------
     def snapshot(self: QemuDriver, instance_id: str) -> Iterator[bytes] | None:
-        """The root disk (overlay and base flattened) as a qcow2 stream; the guest is
-        paused while it is copied, so the image is consistent. None for a guest that boots
-        from a volume (no local root disk)."""
+        """The root disk (overlay and base flattened) as a byte stream in the format of
+        the image the guest came from — the format the image service gives the snapshot
+        (qcow2 stays qcow2; raw, or no image at all, is raw). The guest is paused while
+        it is copied, so the image is consistent. None for a guest that boots from a
+        volume (no local root disk)."""
         guest = self._guest(instance_id)
         with self._lock(instance_id):
-            self._record(guest)
+            image = self._record(guest).spec.image
             if not guest.disk.exists():
                 return None
-            target = guest.path / f"snapshot-{secrets.token_hex(4)}.qcow2"
+            fmt = "qcow2" if image is not None and image.disk_format == "qcow2" else "raw"
+            target = guest.path / f"snapshot-{secrets.token_hex(4)}.{fmt}"
             paused = self._status(guest) == "running"
             if paused:
                 with self._qmp(guest) as qmp:
                     qmp.execute("stop")
             try:
-                disks.qemu_img("convert", "-U", "-O", "qcow2", str(guest.disk), str(target))
+                disks.qemu_img("convert", "-U", "-O", fmt, str(guest.disk), str(target))
             finally:
                 if paused:
                     with self._qmp(guest) as qmp:
