@@ -4,8 +4,10 @@ allowed address pairs let theirs through, and lost state heals. Runs as root onl
 from __future__ import annotations
 
 import itertools
+import re
 import shutil
 import subprocess
+import time
 import uuid
 from dataclasses import replace
 import pytest
@@ -194,3 +196,18 @@ def test_ipv6_passes_with_a_rule_and_spoofing_is_dropped(driver: LinuxNetworkDri
     spoofed = guest_a.run("busybox", "ping", "-6", "-c", "1", "-W", "1", "-I", "2001:db8::99",
                           "2001:db8::6")
     assert spoofed.returncode != 0
+
+
+def test_a_removed_rule_stops_a_flow_already_under_way(driver: LinuxNetworkDriver,
+                                                       guests: Guests) -> None:
+    net, a, b, guest_a, guest_b = two_guests(driver, guests)
+    assert guest_a.pings("10.0.0.6")
+    pinging = subprocess.Popen(["ip", "netns", "exec", guest_a.netns, "busybox", "ping",
+                                "-c", "6", "10.0.0.6"], stdout=subprocess.PIPE, text=True)
+    time.sleep(2.5)  # one flow (one ICMP id), established by now
+    driver.ensure_port(replace(b, security_rules=(EGRESS_ALL,)))
+    out, _ = pinging.communicate(timeout=20)
+    counted = re.search(r"(\d+) packets transmitted, (\d+) packets received", out)
+    assert counted, out
+    sent, received = int(counted[1]), int(counted[2])
+    assert 1 <= received <= 4 < sent  # the replies stop once the rule is gone

@@ -25,6 +25,7 @@ from typing import Any
 
 from onestack.network.drivers.base import (DhcpSpec, NetworkBusy, NetworkDriverError,
                                            NetworkMissing, NetworkSpec, PortSpec, RouterSpec)
+from onestack.network.drivers.linux import conntrack
 from onestack.network.drivers.linux import dhcp as dhcp_servers
 from onestack.network.drivers.linux import firewall, garbage, links, networks
 from onestack.network.drivers.linux import routers as router_namespaces
@@ -196,6 +197,16 @@ class LinuxNetworkDriver:
         wanted[spec.id]["rules"] = {k: v for k, v in counts.items()
                                     if k.endswith(f"_{index}")}
         self.store.put("ports", spec.id, wanted[spec.id])
+        old = records.get(spec.id)
+        if old is not None and _filtering(decode(PortSpec, old["spec"])) != _filtering(spec):
+            self._forget_flows(decode(PortSpec, old["spec"]))
+            self._forget_flows(spec)
+
+    def _forget_flows(self, spec: PortSpec) -> None:
+        zone = (self.store.get("networks", spec.network_id) or {}).get("zone", 0)
+        addresses = [f.ip_address for f in spec.fixed_ips] + \
+            [p.ip_address for p in spec.allowed_address_pairs]
+        conntrack.forget(self.netns, zone, addresses)
 
     def _apply_firewall(self, records: dict[str, dict[str, Any]]) -> dict[str, int]:
         filtered = []
@@ -216,9 +227,11 @@ class LinuxNetworkDriver:
     def _unwire_port(self, port_id: str) -> None:
         self.links.delete(tap_name(port_id))
         records = self._port_records()
-        records.pop(port_id, None)
+        gone = records.pop(port_id, None)
         self._apply_firewall(records)
         self.store.drop("ports", port_id)
+        if gone is not None:
+            self._forget_flows(decode(PortSpec, gone["spec"]))
 
     def remove_port(self, port_id: str) -> None:
         with self._lock:
@@ -384,6 +397,12 @@ class LinuxNetworkDriver:
             links.delete_namespace(self.names.router_ns(ident))
         elif kind == "dhcp":
             dhcp_servers.stop_server(self, ident)
+
+
+def _filtering(spec: PortSpec) -> tuple[object, ...]:
+    """What decides which flows a port's rules let through."""
+    return (spec.port_security, spec.stateful, spec.security_rules, spec.fixed_ips,
+            spec.allowed_address_pairs, spec.network_id)
 
 
 def _host_mac(mac: str) -> str:
