@@ -383,12 +383,19 @@ def test_guest_boots_with_config_drive_and_answers_ssh(
 
 def test_guest_without_metadata_still_boots_to_ready(
         guest_image: Path, accelerator: str, tmp_path: Path) -> None:
-    guest = _start_guest(guest_image, tmp_path, accelerator)
+    # two NICs at boot, each with its DHCP; the second's network holds 169.254.169.254,
+    # where nothing answers (QEMU refuses the guest's connections)
+    nics = ["-netdev", "user,id=net0,restrict=on", "-device", "virtio-net-pci,netdev=net0",
+            "-netdev", "user,id=net1,restrict=on,net=169.254.169.0/24",
+            "-device", "virtio-net-pci,netdev=net1"]
+    guest = _start_guest(guest_image, tmp_path, accelerator, nics=nics)
     try:
         ready = guest.wait_for_console(READY, BOOT_TIMEOUT[accelerator])
         print(f"\n{accelerator}: ready without metadata {ready:.1f}s after QEMU started")
         console = guest.console_text()
-        assert "onestack-guest: metadata: no config drive" in console
+        assert "onestack-guest: address eth0=10.0.2.15/24" in console
+        assert "onestack-guest: address eth1=169.254.169.15/24" in console
+        assert "metadata: no config drive, the metadata service did not answer" in console
         assert "onestack-guest: hostname onestack-guest" in console
         assert "onestack-guest: dropbear listening on port 22" in console
         # the ACPI power button (a graceful stop) powers the guest off
