@@ -253,6 +253,28 @@ def test_live_migration_moves_the_process_to_the_other_host(env: tuple[str, Make
     assert GuestDir(dest.root, s.id).disk.stat().st_nlink == 1  # the source's link went
 
 
+def test_a_cold_move_to_another_host_carries_the_disk(env: tuple[str, Make],
+                                                    tmp_path: Path) -> None:
+    _, make = env
+    base = tmp_path / "base.raw"
+    base.write_bytes(b"\x00" * (1 << 20))
+    source, dest = make("src", tmp_path), make("dst", tmp_path)
+    s = spec(image=ImageRef("img-1", str(base), "raw"))
+    source.spawn(s)
+    source.power_off(s.id)
+    written = GuestDir(source.root, s.id).disk
+    subprocess.run(["qemu-io", "-c", "write -P 0x5a 4M 64k", str(written)], check=True,
+                   capture_output=True)
+    dest.spawn(replace(s, disk_gb=2))  # the resize's new flavor, on the other host
+    moved = GuestDir(dest.root, s.id).disk
+    check = subprocess.run(["qemu-io", "-r", "-U", "-c", "read -P 0x5a 4M 64k", str(moved)],
+                           capture_output=True, text=True)
+    assert check.returncode == 0 and "Pattern verification failed" not in check.stdout
+    assert image_info(moved)["virtual-size"] == 2 << 30
+    assert image_info(moved)["backing-filename"] == str(base.resolve())
+    assert source.list_instances() == {s.id: SHUTDOWN}  # until the source host drops it
+
+
 def test_config_drive_carries_metadata_and_user_data(env: tuple[str, Make],
                                                      tmp_path: Path) -> None:
     _, make = env

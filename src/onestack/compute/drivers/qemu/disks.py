@@ -50,13 +50,17 @@ def make_root(guest: GuestDir, spec: InstanceSpec, target: Path | None = None) -
         qemu_img("create", "-q", "-f", "qcow2", str(target), str(size))
 
 
-def make_all(guest: GuestDir, spec: InstanceSpec) -> None:
-    """Every local disk the spec asks for (the root disk unless it boots from a volume)."""
+def make_all(guest: GuestDir, spec: InstanceSpec, carried: bool = False) -> None:
+    """Every local disk the spec asks for (the root disk unless it boots from a volume).
+    ``carried``: the root and ephemeral disks were copied from the guest's previous host;
+    they are only grown to the spec's sizes."""
     boots_from_volume = spec.image is None and any(
         d.boot_index == 0 for d in spec.block_devices)
-    if not boots_from_volume:
+    if carried:
+        grow_root(guest, spec.disk_gb)
+    elif not boots_from_volume:
         make_root(guest, spec)
-    if spec.ephemeral_gb:
+    if spec.ephemeral_gb and not guest.ephemeral.exists():
         qemu_img("create", "-q", "-f", "qcow2", str(guest.ephemeral),
                  str(spec.ephemeral_gb * GIB))
     if spec.swap_mb:

@@ -22,11 +22,12 @@ from pathlib import Path
 from onestack.compute.drivers.base import (CRASHED, NOSTATE, PAUSED, RUNNING, SHUTDOWN,
                                            SUSPENDED, DriverError, HostResources,
                                            InstanceInfo, InstanceNotFound, InstanceSpec)
-from onestack.compute.drivers.qemu import disks
+from onestack.compute.drivers.qemu import disks, peers
 from onestack.compute.drivers.qemu.accel import Accelerator
 from onestack.compute.drivers.qemu.command import qemu_argv
 from onestack.compute.drivers.qemu.extras import Extras
 from onestack.compute.drivers.qemu.layout import GuestDir, Record, guest_ids
+from onestack.compute.drivers.qemu.peers import peer_guest
 from onestack.compute.drivers.qemu.process import EXIT_WAIT, is_our_qemu, kill_hard, wait_gone
 from onestack.compute.drivers.qemu.qmp import QMP, QMPError
 from onestack.core.dataplane import netns_command
@@ -219,6 +220,8 @@ class QemuDriver(Extras):
         return InstanceInfo(self._power(guest, self._record(guest)))
 
     def spawn(self, spec: InstanceSpec) -> None:
+        """A guest another host of this machine still has (the source of a cold move)
+        starts from a copy of that guest's disks; any other from the spec's image."""
         guest = self._guest(spec.id)
         with self._lock(spec.id):
             if guest.exists():
@@ -228,7 +231,9 @@ class QemuDriver(Extras):
             try:
                 record = Record(spec=copy.deepcopy(spec))
                 self._assign_ids(record)
-                disks.make_all(guest, record.spec)
+                peer = peer_guest(self.state_root, self.root, spec.id)
+                carried = peer is not None and peers.copy_disks(peer, guest)
+                disks.make_all(guest, record.spec, carried)
                 self._launch(guest, record)
                 guest.save(record)
             except BaseException as exc:

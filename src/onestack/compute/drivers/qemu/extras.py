@@ -18,9 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from onestack.compute.drivers.base import DriverError, InstanceSpec
-from onestack.compute.drivers.qemu import disks
+from onestack.compute.drivers.qemu import configdrive, disks
 from onestack.compute.drivers.qemu.hotplug import Hotplug
 from onestack.compute.drivers.qemu.layout import GuestDir, Record
+from onestack.compute.drivers.qemu.peers import peer_guest
 from onestack.compute.drivers.qemu.process import EXIT_WAIT, kill_hard, wait_gone
 from onestack.compute.drivers.qemu.qmp import QMP, QMPError, connect_unix
 
@@ -169,7 +170,6 @@ class Extras(Hotplug):
                 old.unlink(missing_ok=True)
             disks.make_root(guest, fresh)
             if fresh.config_drive:
-                from onestack.compute.drivers.qemu import configdrive
                 configdrive.build(guest.config_drive, fresh)
             guest.save(record)
             self._note(guest, f"rebuilt from image {fresh.image_ref or '(blank)'}")
@@ -231,23 +231,15 @@ class Extras(Hotplug):
         return _stream_and_remove(target)
 
     # --- live migration -----------------------------------------------------------------------
-    def _source_dir(self: QemuDriver, instance_id: str) -> GuestDir:
-        """The guest's directory on the other host of this machine that runs it."""
-        for root in sorted(self.state_root.glob("qemu-*")):
-            if root == self.root:
-                continue
-            guest = GuestDir(root, instance_id)
-            if guest.exists():
-                return guest
-        raise DriverError(f"no host under {self.state_root} runs {instance_id}: live "
-                          "migration moves guests between hosts of one machine")
-
     def prepare_live_migration(self: QemuDriver, spec: InstanceSpec) -> None:
         guest = self._guest(spec.id)
         with self._lock(spec.id):
             if guest.exists() and self._pid(guest) is not None:
                 return
-            source = self._source_dir(spec.id)
+            source = peer_guest(self.state_root, self.root, spec.id)
+            if source is None:
+                raise DriverError(f"no host under {self.state_root} runs {spec.id}: live "
+                                  "migration moves guests between hosts of one machine")
             self._discard(guest)
             guest.path.mkdir(parents=True)
             try:
