@@ -3,9 +3,11 @@ with the gateway's address (SNAT), a guest with a floating IP leaves with it and
 reached through it (DNAT), a port forwarding reaches a guest's port. Runs as root."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
+import time
 import uuid
 from dataclasses import replace
 from pathlib import Path
@@ -161,3 +163,20 @@ def test_routers_and_dhcp_whose_specs_are_lost_are_removed(
     assert linux_harness.leftovers(again) == []
     assert not Path(f"/proc/{pid}").exists() or b"dnsmasq" not in Path(
         f"/proc/{pid}/cmdline").read_bytes()
+
+
+def test_a_removed_floating_ip_stops_a_flow_already_under_way(
+        linux_driver: LinuxNetworkDriver, guests: Guests) -> None:
+    router, with_fip, plain = topology(linux_driver)
+    guests.plug(with_fip, gateway="10.0.0.1")
+    outside = linux_driver.names.external_ns()
+    assert any(subprocess.run(["ip", "netns", "exec", outside, "busybox", "ping", "-c", "1",
+                               "-W", "1", "203.0.113.20"]).returncode == 0 for _ in range(3))
+    pinging = subprocess.Popen(["ip", "netns", "exec", outside, "busybox", "ping", "-c", "6",
+                                "203.0.113.20"], stdout=subprocess.PIPE, text=True)
+    time.sleep(2.5)
+    linux_driver.ensure_router(replace(router, floating_ips=()))
+    out, _ = pinging.communicate(timeout=20)
+    counted = re.search(r"(\d+) packets transmitted, (\d+) packets received", out)
+    assert counted, out
+    assert 1 <= int(counted[2]) <= 4 < int(counted[1])

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from onestack.network.drivers.base import RouterSpec
-from onestack.network.drivers.linux import links
+from onestack.network.drivers.linux import conntrack, links
 from onestack.network.drivers.linux.links import Link, Links, run
 from onestack.network.drivers.linux.names import ALIAS, Names
 
@@ -118,6 +118,18 @@ def wire(driver: "LinuxNetworkDriver", spec: RouterSpec, old: RouterSpec | None)
     inside.set_gateway_routes(_routes(spec) if spec.admin_state_up else set())
     script, _ = render_nat(spec, names)
     run(namespace, ["nft", "-f", "-"], stdin=script)
+    if old is not None:
+        dropped = _translations(old) - _translations(spec)
+        conntrack.forget(namespace, 0, {address for pair in dropped for address in pair})
+
+
+def _translations(spec: RouterSpec) -> set[tuple[str, str]]:
+    """(outside, inside) address pairs the router translates."""
+    pairs = {(f.floating_ip, f.fixed_ip) for f in spec.floating_ips}
+    pairs |= {(p.floating_ip, p.internal_ip) for p in spec.port_forwardings}
+    if spec.gateway is None:
+        return set()
+    return pairs
 
 
 def unwire(driver: "LinuxNetworkDriver", spec: RouterSpec) -> None:
