@@ -39,8 +39,9 @@ PACKAGES = ("busybox-static", "dropbear-bin", "libtomcrypt1", "libtommath1", "li
 # The cloud kernel builds virtio and the filesystems as modules; these are the
 # ones a guest needs (their dependencies are added from each module's modinfo).
 MODULES = ("virtio_pci", "virtio_net", "virtio_blk", "virtio_scsi", "virtio_rng",
-           "virtio_balloon", "virtio_console", "ata_piix", "sd_mod", "sr_mod", "isofs",
-           "vfat", "nls_cp437", "nls_iso8859_1", "nls_utf8", "nls_ascii", "button", "evdev")
+           "virtio_balloon", "virtio_console", "ata_piix", "sd_mod", "sr_mod",
+           "isofs", "vfat", "nls_cp437", "nls_iso8859_1", "nls_utf8", "nls_ascii",
+           "button", "evdev")
 KERNEL_ARGS = "console=tty0 console=ttyS0,115200n8 quiet scsi_mod.scan=sync"
 SECTOR = 512
 PARTITION_START = 2048  # sectors: the usual 1 MiB alignment
