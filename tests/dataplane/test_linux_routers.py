@@ -113,6 +113,7 @@ def test_snat_floating_ips_and_port_forwarding(linux_driver: LinuxNetworkDriver,
     assert seen_as(outside, "203.0.113.20", 22) == "203.0.113.1"  # DNAT, source kept
     servers.start(b.netns, 22)
     assert seen_as(outside, "203.0.113.21", 2222) == "203.0.113.1"  # port forwarding
+    assert seen_as(b.netns, "203.0.113.20", 22) == "10.0.0.1"  # hairpin, via the router
 
     moved = replace(router, floating_ips=(), port_forwardings=())
     linux_driver.ensure_router(moved)

@@ -72,7 +72,8 @@ def test_router_nat() -> None:
     assert 'ip saddr 10.0.0.5 oifname "qg-g" snat to 203.0.113.20' in script
     assert "ip daddr 203.0.113.21 tcp dport 2222-2230 dnat to 10.0.0.6:22-30" in script
     assert 'oifname "qg-g" ip saddr { 10.0.0.0/24 } snat to 203.0.113.10' in script
-    assert count == 2 * 2 + 2
+    assert 'oifname != "qg-g" ct status dnat ip saddr { 10.0.0.0/24 } masquerade' in script
+    assert count == 2 * 2 + 3
     script, count = render_nat(RouterSpec("r1"), Names("os-host-x"))
     assert count == 0 and "{" not in script
 

@@ -79,12 +79,14 @@ def render_nat(spec: RouterSpec, names: Names) -> tuple[str, int]:
             f"{pf.internal_port}-{pf.internal_port_end}"
         pre.append(f"ip daddr {pf.floating_ip} {pf.protocol} dport {outside} "
                    f"dnat to {pf.internal_ip}:{inside}")
-    if gw.snat and v4:
-        inner = sorted({str(ipaddress.ip_interface(c).network) for i in spec.interfaces
-                        for c in i.ip_cidrs if ipaddress.ip_interface(c).version == 4})
-        if inner:
-            post.append(f'oifname "{out_dev}" ip saddr {{ {", ".join(inner)} }} '
-                        f"snat to {ipaddress.ip_interface(v4[0]).ip}")
+    inner = sorted({str(ipaddress.ip_interface(c).network) for i in spec.interfaces
+                    for c in i.ip_cidrs if ipaddress.ip_interface(c).version == 4})
+    if gw.snat and v4 and inner:
+        post.append(f'oifname "{out_dev}" ip saddr {{ {", ".join(inner)} }} '
+                    f"snat to {ipaddress.ip_interface(v4[0]).ip}")
+    if pre and inner:  # hairpin: a guest reaching another's floating IP gets answers back
+        post.append(f'oifname != "{out_dev}" ct status dnat ip saddr {{ {", ".join(inner)} }} '
+                    "masquerade")
     lines.append(f"table ip {NAT_TABLE} {{")
     lines += ["  chain prerouting {", "    type nat hook prerouting priority dstnat; "
               "policy accept;"] + [f"    {r}" for r in pre] + ["  }"]
