@@ -28,6 +28,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 GUEST_FILES = HERE / "guest"
@@ -76,8 +77,16 @@ def log(message: str) -> None:
     print(f"build_guest_image: {message}", file=sys.stderr, flush=True)
 
 
-def run(*args: str | Path, **kwargs) -> subprocess.CompletedProcess:
+def run(*args: str | Path, **kwargs: Any) -> subprocess.CompletedProcess:
     return subprocess.run([str(a) for a in args], check=True, **kwargs)
+
+
+def tool(name: str) -> str:
+    """A host tool's path; mkfs.vfat lives in /usr/sbin, off a normal user's PATH."""
+    found = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
+    if found is None:
+        raise SystemExit(f"{name} is missing (Debian: dosfstools, mtools, qemu-utils)")
+    return found
 
 
 def output(*args: str | Path, env: dict | None = None) -> str:
@@ -126,11 +135,15 @@ def resolve_packages() -> list[Package]:
     try:
         return candidates([kernel_package_name(), *PACKAGES])
     except (subprocess.CalledProcessError, KeyError):
-        if os.geteuid() != 0:
-            raise SystemExit("apt-cache does not know the packages: run apt-get update")
-        log("apt-cache does not know the packages; running apt-get update")
-        run("apt-get", "update", "-qq")
+        update_package_lists("apt-cache does not know the packages")
         return candidates([kernel_package_name(), *PACKAGES])
+
+
+def update_package_lists(why: str) -> None:
+    if os.geteuid() != 0:
+        raise SystemExit(f"{why}: run apt-get update")
+    log(f"{why}; running apt-get update")
+    run("apt-get", "update", "-qq")
 
 
 def download(packages: list[Package], debs: Path) -> None:
@@ -145,6 +158,18 @@ def download(packages: list[Package], debs: Path) -> None:
     for package in missing:
         if not (debs / package.deb_name).exists():
             raise SystemExit(f"apt-get download left no {package.deb_name}")
+
+
+def fetch_packages(packages: list[Package], debs: Path) -> list[Package]:
+    """The packages downloaded; stale package lists (a version the mirror no longer
+    has) are refreshed once, which may change the versions."""
+    try:
+        download(packages, debs)
+    except subprocess.CalledProcessError:
+        update_package_lists("apt-get download failed")
+        packages = resolve_packages()
+        download(packages, debs)
+    return packages
 
 
 def extract(packages: list[Package], debs: Path, staging: Path) -> None:
@@ -224,7 +249,7 @@ def module_load_order(modules_dir: Path, wanted: tuple[str, ...]) -> list[Path]:
         seen.add(name)
         path = by_name.get(name)
         if path is None:
-            raise SystemExit(f"kernel module {name} is not in the package (built in?)")
+            raise SystemExit(f"{name} is not a module of this kernel (built in, or not built)")
         found = re.search(rb"(?:^|\0)depends=([^\0]*)", path.read_bytes())
         for dependency in filter(None, (found.group(1).decode() if found else "").split(",")):
             visit(dependency.replace("-", "_"))
@@ -237,7 +262,8 @@ def module_load_order(modules_dir: Path, wanted: tuple[str, ...]) -> list[Path]:
 
 def shared_libraries(binary: Path, staging: Path) -> list[Path]:
     """The host paths of a dynamically linked binary's libraries, the staging
-    dir's (the .debs') first: ldd reads them, it does not run the binary."""
+    dir's (the .debs') first; ldd asks the dynamic loader, which maps them
+    without running the program."""
     lib_dirs = [staging / "usr/lib/x86_64-linux-gnu", staging / "lib/x86_64-linux-gnu"]
     env = dict(os.environ, LD_LIBRARY_PATH=":".join(str(d) for d in lib_dirs))
     libraries = []
@@ -297,13 +323,13 @@ def fat_partition(path: Path, kernel: Path, initrd: Path, staging: Path) -> None
     """A FAT filesystem with the kernel, initramfs and syslinux installed in it,
     written with mtools into a plain file (no mount)."""
     path.unlink(missing_ok=True)
-    run("mkfs.vfat", "-C", "-n", "ONESTACK", "-h", str(PARTITION_START), "-i", "05ac0000",
-        path, str(PARTITION_MIB * 1024), stdout=subprocess.DEVNULL)
+    run(tool("mkfs.vfat"), "-C", "-n", "ONESTACK", "-h", str(PARTITION_START),
+        "-i", "05ac0000", path, str(PARTITION_MIB * 1024), stdout=subprocess.DEVNULL)
     config = path.parent / "syslinux.cfg"
     config.write_text(SYSLINUX_CFG)
     env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
     for source, name in ((kernel, "vmlinuz"), (initrd, "initrd.gz"), (config, "syslinux.cfg")):
-        run("mcopy", "-i", path, source, f"::/{name}", env=env)
+        run(tool("mcopy"), "-i", path, source, f"::/{name}", env=env)
     run(staging / "usr/bin/syslinux", "--install", path, env=env)
 
 
@@ -340,12 +366,13 @@ def build(out: Path, cache: Path, force: bool = False) -> Path:
     packages = resolve_packages()
     image = out / IMAGE_NAME
     stamp = out / (IMAGE_NAME + ".inputs")
-    digest = inputs_digest(packages)
-    if not force and image.exists() and stamp.exists() and stamp.read_text().strip() == digest:
+    if (not force and image.exists() and stamp.exists()
+            and stamp.read_text().strip() == inputs_digest(packages)):
         log(f"{image} is up to date")
         return image
     debs = cache / "debs"
-    download(packages, debs)
+    packages = fetch_packages(packages, debs)
+    digest = inputs_digest(packages)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="build-", dir=out) as tmp:
         work = Path(tmp)
@@ -359,7 +386,7 @@ def build(out: Path, cache: Path, force: bool = False) -> Path:
         raw = work / "disk.raw"
         write_disk(raw, partition, staging / "usr/lib/syslinux/mbr/mbr.bin")
         partial = work / IMAGE_NAME
-        run("qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", "-c", raw, partial)
+        run(tool("qemu-img"), "convert", "-q", "-f", "raw", "-O", "qcow2", "-c", raw, partial)
         stamp.unlink(missing_ok=True)
         os.replace(partial, image)
     stamp.write_text(digest + "\n")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import uuid as uuidlib
@@ -37,7 +38,11 @@ def meta_data(name: str, hostname: str | None = None,
 def write_config_drive(path: Path, metadata: dict, user_data: bytes | None = None) -> Path:
     """Write a vfat config drive image to `path` (replaced if it exists)."""
     path.unlink(missing_ok=True)
-    subprocess.run(["mkfs.vfat", "-C", "-n", LABEL, str(path), str(SIZE_KIB)],
+    # mkfs.vfat lives in /usr/sbin, off a normal user's PATH
+    mkfs = shutil.which("mkfs.vfat") or shutil.which("mkfs.vfat", path="/usr/sbin:/sbin")
+    if mkfs is None:
+        raise FileNotFoundError("mkfs.vfat (Debian: dosfstools)")
+    subprocess.run([mkfs, "-C", "-n", LABEL, str(path), str(SIZE_KIB)],
                    check=True, capture_output=True)
     env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
     with tempfile.TemporaryDirectory() as tmp:
