@@ -95,6 +95,14 @@ def test_the_agent_runs_a_server_on_qemu(db: Database, tmp_path: Path) -> None:
         assert info["backing-filename"] == str(driver.image_cache_dir() / image_id)
         pid = driver.pid_of(ident)
 
+        first.drifted()
+        with open(GuestDir(driver.root, ident).console, "a") as log:
+            log.write("guest: a line printed after the spawn step\n")  # as the boot goes on
+        assert ident in first.drifted()
+        first.reconcile(ident)
+        assert "after the spawn step" in instance(db, ident).console_log
+        assert ident not in first.drifted()
+
         second = agent()  # an agent restarted: the same QEMU, no second one
         assert second.driver.pid_of(ident) == pid  # type: ignore[attr-defined]
         second.reconcile(ident)
@@ -133,15 +141,16 @@ def test_the_agent_hot_plugs_the_ports_of_a_running_server(db: Database,
         port = PortInfo(str(uuid.uuid4()), "net-1", "p", "fa:16:3e:12:34:56", "DOWN", ident,
                         "compute:nova", host, [{"ip_address": "10.0.0.5"}])
         network.ports[ident] = [port]
-        assert ident not in agent.drifted()  # not wired yet: no tap to open
+        assert agent._nic_drift([ident]) == []  # not wired yet: no tap to open
         network.ports[ident] = [replace(port, status="ACTIVE")]
+        assert agent._nic_drift([ident]) == [ident]
         assert ident in agent.drifted()
         agent.reconcile(ident)
         assert agent.driver.attached_ports(ident) == [port.id]  # type: ignore[attr-defined]
         links = subprocess.run(["ip", "netns", "exec", netns, "ip", "-o", "link"],
                                check=True, capture_output=True, text=True).stdout
         assert tap_name(port.id) in links
-        assert ident not in agent.drifted()
+        assert agent._nic_drift([ident]) == []
         network.ports[ident] = []  # os-interface detach
         agent.reconcile(ident)
         assert agent.driver.attached_ports(ident) == []  # type: ignore[attr-defined]

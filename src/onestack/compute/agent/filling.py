@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from onestack.compute import models as cm
@@ -38,6 +39,7 @@ class SpecFilling:
     """Mixed into the host agent."""
 
     _base_images: BaseImages | None = None
+    _console_seen: dict[str, int] | None = None  # instance id → serial log size recorded
 
     def _filled(self: HostAgent, spec: InstanceSpec, inst: cm.Instance) -> InstanceSpec:
         if not isinstance(self.driver, UsesLocalFiles):
@@ -90,3 +92,34 @@ class SpecFilling:
             if have - {p.id for p in mine} or wired - have:
                 drifted.append(instance_id)
         return drifted
+
+    def _console_drift(self: HostAgent, candidates: list[str]) -> list[str]:
+        """Of the idle guests ``candidates``, those whose serial log grew since the agent
+        last recorded it (a file size each, no read)."""
+        driver = self.driver
+        if not isinstance(driver, UsesLocalFiles):
+            return []
+        if self._console_seen:  # forget guests that are gone or busy
+            self._console_seen = {i: n for i, n in self._console_seen.items()
+                                  if i in set(candidates)}
+        seen = self._console_seen or {}
+        return [i for i in candidates if driver.console_size(i) != seen.get(i)]
+
+    def _console_changes(self: HostAgent, inst: cm.Instance) -> None:
+        """Record the serial log of an idle guest when it grew (a boot goes on after the
+        spawn step ended); only the log column is written, so no other writer races."""
+        driver = self.driver
+        if not isinstance(driver, UsesLocalFiles):
+            return
+        if self._console_seen is None:
+            self._console_seen = {}
+        size = driver.console_size(inst.id)
+        if size == self._console_seen.get(inst.id):
+            return
+        text = driver.console_output(inst.id)
+        if text != inst.console_log:
+            self.db.write(lambda s: s.execute(
+                sa.update(cm.Instance).where(cm.Instance.id == inst.id,
+                                             cm.Instance.deleted.is_(False))
+                .values(console_log=text)))
+        self._console_seen[inst.id] = size

@@ -129,7 +129,9 @@ class HostAgent(TaskSteps, MoveSteps):
             if observe.power_verdict(row.vm_state, row.power_state,
                                      present.get(row.id, NOSTATE)) is not None:
                 ids[row.id] = None
-        ids.update((i, None) for i in self._nic_drift([r.id for r in idle if r.id in present]))
+        running = [r.id for r in idle if r.id in present]
+        ids.update((i, None) for i in self._nic_drift(running))
+        ids.update((i, None) for i in self._console_drift(running))
         return list(ids)
 
     def resync(self) -> list[str]:
@@ -152,6 +154,7 @@ class HostAgent(TaskSteps, MoveSteps):
         if task is None:
             self._volume_changes(inst)
             self._interface_changes(inst)
+            self._console_changes(inst)
             return self._sync_power(inst)
         try:
             return self._carry_out(inst, task)

@@ -218,14 +218,18 @@ class InterfaceAttaching(Protocol):
 class UsesLocalFiles(Protocol):
     """A driver that builds guests from files on the host (QEMU): the agent fetches the
     base image once into ``image_cache_dir()`` and names the cached file in
-    ``ImageRef.path``, fills the spec's NICs and config drive files, and keeps a running
-    guest's NICs equal to the server's ports."""
+    ``ImageRef.path``, fills the spec's NICs and config drive files, keeps a running
+    guest's NICs equal to the server's ports, and records its serial log as it grows."""
 
     def image_cache_dir(self) -> Path: ...
 
     def attached_ports(self, instance_id: str) -> list[str]:
         """The ports the guest has a NIC for (the agent hot-plugs the difference with
         the server's ports); [] when there is no guest."""
+
+    def console_size(self, instance_id: str) -> int:
+        """How far the guest's serial log has grown (the agent records the log again
+        when it changes; 0 when there is none)."""
 
 
 Capability = TypeVar("Capability")

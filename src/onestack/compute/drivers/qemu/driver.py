@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 BINARY = "qemu-system-x86_64"
 LAUNCH_TIMEOUT = 60.0  # seconds QEMU takes to daemonize (it opens every disk first)
 SHUTDOWN_TIMEOUT = 60.0  # seconds a guest gets to shut down on ACPI before it is stopped
-CONSOLE_TAIL = 1 << 20  # bytes of serial log returned
+CONSOLE_TAIL = 60000  # bytes of serial log returned (the database keeps it in a TEXT column)
 # QMP run states → Nova power states
 POWER_OF_STATUS = {
     "running": RUNNING, "paused": PAUSED, "inmigrate": PAUSED, "prelaunch": PAUSED,
@@ -308,9 +308,19 @@ class QemuDriver(Extras):
             guest = self._guest(instance_id)
             with open(guest.console, "rb") as f:
                 f.seek(max(f.seek(0, os.SEEK_END) - CONSOLE_TAIL, 0))
-                return f.read().decode("utf-8", errors="replace")
+                tail = f.read()
         except (OSError, InstanceNotFound):
             return ""
+        text = tail.decode("utf-8", errors="replace")
+        while len(text.encode()) > CONSOLE_TAIL:  # replacement characters take 3 bytes
+            text = text[len(text) // 10:]
+        return text
+
+    def console_size(self, instance_id: str) -> int:
+        try:
+            return self._guest(instance_id).console.stat().st_size
+        except (OSError, InstanceNotFound):
+            return 0
 
     def recover(self) -> list[str]:
         """Re-adopt every guest with a record; clean what an unfinished spawn left and
