@@ -3,6 +3,8 @@ a guest namespace) its fixed address with the router, DNS server, host routes an
 answers DNS for the hosts, and picks up new hosts on SIGHUP. Runs as root only."""
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import uuid
 from dataclasses import replace
@@ -121,3 +123,30 @@ def test_a_namespace_deleted_by_hand_gets_a_new_server(linux_driver: LinuxNetwor
     linux_driver.ensure_dhcp(spec)
     assert processes.running(folder(linux_driver, net.id) / "pid") not in (None, before)
     assert lease(guests.plug(port, addresses=[]), tmp_path).get("ip") == "10.0.0.5"
+
+
+def test_dnsmasq_rereads_its_files_under_the_agents_umask(tmp_path: Path) -> None:
+    """`onestack agent` runs with umask 077; dnsmasq, which drops root, must still read
+    its files after a SIGHUP."""
+    base = Path("/run") / f"os-umask-{uuid.uuid4().hex[:6]}"
+    driver = linux_harness.make(run_dir=base / "network" / "host")
+    guests = Guests(driver.netns)
+    previous = os.umask(0o077)
+    try:
+        net = NetworkSpec(ident(), Segment("local"))
+        driver.ensure_network(net)
+        first = guest_port(net, "10.0.0.5", "fa:16:3e:00:00:05")
+        second = guest_port(net, "10.0.0.6", "fa:16:3e:00:00:06")
+        for port in (first, second):
+            driver.ensure_port(port)
+        spec = server(net, DhcpHost(first.mac, "10.0.0.5", "a"))
+        driver.ensure_dhcp(spec)
+        driver.ensure_dhcp(replace(spec, hosts=spec.hosts + (
+            DhcpHost(second.mac, "10.0.0.6", "b"),)))  # a SIGHUP, files re-read as nobody
+        os.umask(previous)
+        assert lease(guests.plug(second, addresses=[]), tmp_path).get("ip") == "10.0.0.6"
+    finally:
+        os.umask(previous)
+        guests.close()
+        linux_harness.cleanup(driver)
+        shutil.rmtree(base, ignore_errors=True)

@@ -34,16 +34,6 @@ def folder(driver: "LinuxNetworkDriver", network_id: str) -> Path:
     return driver.run_dir / "dhcp" / network_id
 
 
-def _mkdirs(driver: "LinuxNetworkDriver", path: Path) -> None:
-    """dnsmasq drops root and re-reads its files as nobody: the folders on the way from
-    the run directory down are traversable, the files readable."""
-    path.mkdir(parents=True, exist_ok=True)
-    for part in [path, *path.parents]:
-        part.chmod(0o755)
-        if part == driver.run_dir.parent or part == Path("/"):
-            break
-
-
 def _port_addresses(spec: DhcpSpec) -> list[str]:
     if spec.port is None:
         return []
@@ -149,7 +139,7 @@ def wire(driver: "LinuxNetworkDriver", spec: DhcpSpec, old: DhcpSpec | None) -> 
     ns_links.configure(inside, mac=_mac(spec), mtu=spec.mtu, up=True)
     ns_links.set_addresses(inside, addresses)
     where = folder(driver, spec.network_id)
-    _mkdirs(driver, where)
+    processes.make_dirs(where, driver.run_dir)
     changed = False
     for name, text in render_files(spec, metadata).items():
         path = where / name

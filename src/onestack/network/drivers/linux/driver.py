@@ -27,7 +27,7 @@ from onestack.network.drivers.base import (DhcpSpec, NetworkBusy, NetworkDriverE
                                            NetworkMissing, NetworkSpec, PortSpec, RouterSpec)
 from onestack.network.drivers.linux import conntrack
 from onestack.network.drivers.linux import dhcp as dhcp_servers
-from onestack.network.drivers.linux import firewall, garbage, links, networks
+from onestack.network.drivers.linux import firewall, garbage, links, networks, processes
 from onestack.network.drivers.linux import routers as router_namespaces
 from onestack.network.drivers.linux.codec import SpecStore, decode, encode
 from onestack.network.drivers.linux.links import Link, Links
@@ -89,6 +89,7 @@ class LinuxNetworkDriver:
         if not self._prepared:
             if self.netns:
                 links.ensure_namespace(self.netns)
+            processes.make_dirs(self.run_dir, self.run_dir)
             firewall.host_settings(self.netns)
             garbage.collect(self)
             self._prepared = True

@@ -11,6 +11,21 @@ from pathlib import Path
 from onestack.network.drivers.base import NetworkDriverError
 
 
+def make_dirs(path: Path, own_from: Path) -> None:
+    """Folders a daemon that drops root (dnsmasq runs as nobody) can traverse: those
+    missing on the way to ``path`` are made 0755 whatever the umask, and those from
+    ``own_from`` (the driver's run directory) down are set so; folders that existed above
+    it are left as they are."""
+    missing = [p for p in [path, *path.parents] if not p.exists()]
+    for part in reversed(missing):
+        part.mkdir(exist_ok=True)
+        part.chmod(0o755)
+    for part in [path, *path.parents]:
+        part.chmod(0o755)
+        if part == own_from:
+            break
+
+
 def running(pid_file: Path) -> int | None:
     """The pid of the daemon that owns ``pid_file``, or None."""
     try:
