@@ -61,6 +61,9 @@ GUEST_LAYOUT = {
     "shells": ("etc/shells", 0o644),
     "profile": ("etc/profile", 0o644),
     "sudo": ("bin/sudo", 0o755),
+    "lsblk": ("bin/lsblk", 0o755),
+    "blkid": ("bin/blkid", 0o755),
+    "mkfs": ("bin/mkfs", 0o755),
     "power-button": ("etc/acpi/PWRF/00000080", 0o755),
 }
 SYSLINUX_CFG = f"""DEFAULT onestack
@@ -290,6 +293,7 @@ def build_tree(staging: Path) -> Tree:
     # one bin for everything: PATH is short and every applet is found
     for alias in ("sbin", "usr/bin", "usr/sbin"):
         tree.symlink(alias, "/bin")
+    tree.symlink("var/run", "/run")  # Tempest reads /var/run/udhcpc.<nic>.pid
     busybox = staging / "bin/busybox"
     tree.file("bin/busybox", busybox.read_bytes(), 0o755)
     for applet in output(busybox, "--list").split():

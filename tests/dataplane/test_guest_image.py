@@ -247,10 +247,11 @@ def _free_port() -> int:
 
 def _start_guest(image: Path, tmp_path: Path, accel: str, config_drive: Path | None = None,
                  network: str = "", nics: list[str] | None = None,
-                 netns: str | None = None) -> Guest:
+                 netns: str | None = None, extra: tuple[str, ...] = ()) -> Guest:
     """QEMU on a throwaway overlay of `image`. By default one user-network NIC whose SSH
     is forwarded from 127.0.0.1 (`network`: more `-netdev user` options); `nics`:
-    other NIC arguments instead; `netns`: run QEMU inside that namespace."""
+    other NIC arguments instead; `netns`: run QEMU inside that namespace; `extra`:
+    more QEMU arguments."""
     disk = tmp_path / f"disk-{accel}.qcow2"
     disk.unlink(missing_ok=True)
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(image), "-F",
@@ -267,7 +268,8 @@ def _start_guest(image: Path, tmp_path: Path, accel: str, config_drive: Path | N
              "-cpu", "host" if accel == "kvm" else "max", "-m", "256",
              "-nodefaults", "-no-user-config", "-nographic",
              "-serial", f"file:{console}", "-monitor", "stdio",
-             "-drive", f"file={disk},if=virtio,format=qcow2", *nics,
+             "-drive", f"file={disk},if=none,id=root,format=qcow2",
+             "-device", "virtio-blk-pci,drive=root,bootindex=0", *nics, *extra,
              # a free PCIe slot, as the compute driver leaves, for NIC hot-plug
              "-device", "pcie-root-port,id=hotplug0,chassis=1,slot=1"]
     if config_drive is not None:
@@ -351,7 +353,11 @@ def test_guest_boots_with_config_drive_and_answers_ssh(
         "guest test", hostname="guest-test.example.org",
         public_keys={"test": ssh_key.with_suffix(".pub").read_text().strip()})
     drive = configdrive.write_config_drive(tmp_path / "config-2.img", metadata, USER_DATA)
-    guest = _start_guest(guest_image, tmp_path, accelerator, drive)
+    blank = tmp_path / "blank.img"  # a volume-like empty disk
+    subprocess.run(["qemu-img", "create", "-q", "-f", "raw", str(blank), "16M"], check=True)
+    extra = ("-drive", f"file={blank},if=none,id=blank,format=raw",
+             "-device", "virtio-blk-pci,drive=blank,serial=blank")
+    guest = _start_guest(guest_image, tmp_path, accelerator, drive, extra=extra)
     try:
         ready = guest.wait_for_console(READY, BOOT_TIMEOUT[accelerator])
         to_ssh = _wait_for_ssh(guest, ssh_key, timeout=60)
@@ -372,6 +378,7 @@ def test_guest_boots_with_config_drive_and_answers_ssh(
         refused = _ssh(guest, ssh_key, "true", "-o", "PreferredAuthentications=password",
                        "-o", "PubkeyAuthentication=no")
         assert refused.returncode == 255
+        _check_tempest_commands(guest, ssh_key)
         # a NIC plugged in after boot gets its DHCP address too
         guest.monitor("netdev_add user,id=net1,restrict=on,net=10.0.3.0/24")
         guest.monitor("device_add virtio-net-pci,netdev=net1,id=nic1,bus=hotplug0")
@@ -379,6 +386,33 @@ def test_guest_boots_with_config_drive_and_answers_ssh(
         assert "inet 10.0.3.15/24" in _ssh(guest, ssh_key, "ip -4 addr show dev eth1").stdout
     finally:
         _stop(guest)
+
+
+# what Tempest's remote client puts before every command it runs in a guest
+TEMPEST_PROLOGUE = "set -eu -o pipefail; PATH=$PATH:/sbin:/usr/sbin;"
+
+
+def _check_tempest_commands(guest: Guest, key: Path) -> None:
+    """The commands Tempest's remote client runs, as it runs them: disks from
+    `lsblk -lb --nodeps` (TYPE column), the config drive by label, the DHCP client's
+    pid file, a file system made, mounted and written on an empty disk."""
+    def run(command: str) -> str:
+        done = _ssh(guest, key, f"{TEMPEST_PROLOGUE} {command}")
+        assert done.returncode == 0, f"{command}: {done.stderr}"
+        return done.stdout
+
+    lines = run("lsblk -lb --nodeps").splitlines()
+    column = lines[0].find("TYPE")
+    disks = [line.split()[0] for line in lines[1:] if line[column:column + 4] == "disk"]
+    assert sorted(disks) == ["vda", "vdb", "vdc"]
+    assert run("blkid -L config-2 -o device").strip() in ("/dev/vdb", "/dev/vdc")
+    assert run("cat /var/run/udhcpc.eth0.pid").strip().isdigit()
+    assert run("grep -c ^processor /proc/cpuinfo").strip() == "1"
+    blank = run("for d in /sys/block/vd*; do "
+                "[ \"$(cat $d/serial)\" = blank ] && echo ${d##*/}; done; true").strip()
+    run(f"sudo mkfs -t ext4 /dev/{blank} && sudo mount /dev/{blank} /mnt && "
+        "sudo sh -c 'echo written > /mnt/marker' && sync")
+    assert run("cat /mnt/marker && sudo umount /mnt").strip() == "written"
 
 
 def test_guest_without_metadata_still_boots_to_ready(
