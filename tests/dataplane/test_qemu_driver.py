@@ -249,6 +249,7 @@ def test_live_migration_moves_the_process_to_the_other_host(env: tuple[str, Make
     assert source.pid_of(s.id) is None and not (source.root / s.id).exists()
     dest.finish_live_migration(s.id)
     assert dest.get_info(s.id).power_state == RUNNING
+    assert "dp-vm" in dest.console_output(s.id)  # the log so far came along
     assert dest.pid_of(s.id) == new
     assert GuestDir(dest.root, s.id).disk.stat().st_nlink == 1  # the source's link went
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import os
 import secrets
+import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -252,6 +253,8 @@ class Extras(Hotplug):
                 for name in (source.disk, source.ephemeral, source.swap, source.config_drive):
                     if name.exists():
                         os.link(name, guest.path / name.name)
+                if source.console.exists():  # the guest's log so far goes with it
+                    shutil.copyfile(source.console, guest.console)
                 self._launch(guest, record, incoming=f"unix:{GuestDir.INCOMING}", paused=True)
                 guest.save(record)
             except BaseException as exc:

@@ -58,11 +58,12 @@ def held_still(peer: GuestDir) -> Iterator[None]:
 
 def copy_disks(peer: GuestDir, guest: GuestDir) -> bool:
     """Copy the peer's root and ephemeral disks (an overlay keeps its backing file, the
-    shared base image); False when the peer has no root disk to carry."""
+    shared base image) and its serial log; False when the peer has no root disk."""
     if not peer.disk.exists():
         return False
     with held_still(peer):
-        for source, target in ((peer.disk, guest.disk), (peer.ephemeral, guest.ephemeral)):
+        for source, target in ((peer.disk, guest.disk), (peer.ephemeral, guest.ephemeral),
+                               (peer.console, guest.console)):
             if source.exists():
                 shutil.copyfile(source, target)
     return True
