@@ -6,7 +6,7 @@ initramfs with busybox, dropbear and the init in scripts/guest/, and syslinux on
 FAT partition, written as DIR/onestack-guest.qcow2. Packages come from Debian with
 `apt-get download` into ~/.cache/onestack-guest/debs and are only unpacked, never
 installed on the host. No step mounts anything or needs a loop device, so a build
-runs unprivileged except for `apt-get download` on a cold cache.
+runs unprivileged (only refreshing missing or stale package lists needs root).
 
 A build is skipped when DIR already holds an image made from the same inputs (this
 script, scripts/guest/ and the package versions), which makes reruns instant.
