@@ -211,13 +211,13 @@ class LinuxNetworkDriver:
 
     def _apply_firewall(self, records: dict[str, dict[str, Any]]) -> dict[str, int]:
         filtered = []
-        networks = self.store.all("networks")
+        network_records = self.store.all("networks")
         limits = {tap_name(ident): (int(r["limit"][0]), r["limit"][1])
                   for ident, r in records.items() if r.get("limit")}
         for record in records.values():
             spec = decode(PortSpec, record["spec"])
             if spec.port_security:
-                zone = networks.get(spec.network_id, {}).get("zone", 0)
+                zone = network_records.get(spec.network_id, {}).get("zone", 0)
                 filtered.append(firewall.FilteredPort(
                     record["index"], tap_name(spec.id), spec,
                     self.names.bridge(spec.network_id), zone))
