@@ -82,8 +82,8 @@ class Names:
 
     def owns(self, namespace: str) -> bool:
         """Whether a namespace is one this host's driver made."""
-        return any(namespace.startswith(f"{kind}-{self.tag}")
-                   for kind in ("qrouter", "qdhcp", "qext"))
+        return namespace == self.external_ns() or any(
+            namespace.startswith(f"{kind}-{self.tag}-") for kind in ("qrouter", "qdhcp"))
 
 
 def _fit(name: str) -> str:
