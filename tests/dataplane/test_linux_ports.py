@@ -7,6 +7,7 @@ import itertools
 import re
 import shutil
 import subprocess
+import sys
 import time
 import uuid
 from dataclasses import replace
@@ -16,7 +17,7 @@ from onestack.network.drivers.base import (AddressPair, FixedIp, NetworkSpec, Po
                                            SecurityRule, Segment)
 from onestack.network.drivers.linux import LinuxDriverConfig, LinuxNetworkDriver
 from tests.dataplane import linux_harness
-from tests.dataplane.guests import Guests
+from tests.dataplane.guests import Guest, Guests
 from tests.dataplane.linux_harness import guests, linux_driver  # noqa: F401 - fixtures
 
 SUBNET = "10.0.0.0/24"
@@ -211,3 +212,33 @@ def test_a_removed_rule_stops_a_flow_already_under_way(driver: LinuxNetworkDrive
     assert counted, out
     sent, received = int(counted[1]), int(counted[2])
     assert 1 <= received <= 4 < sent  # the replies stop once the rule is gone
+
+
+SEND = ("import socket,sys,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+        "for _ in range(1000):\n    s.sendto(b'x'*1000,(sys.argv[1],9999))\n    "
+        "time.sleep(0.0005)\n")
+RECEIVE = ("import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+           "s.bind(('0.0.0.0',9999))\ns.settimeout(1.5)\nn=0\nprint('ready',flush=True)\n"
+           "try:\n    while True:\n        n+=len(s.recv(2000))\nexcept OSError:\n    pass\n"
+           "print(n,flush=True)\n")
+
+
+def received_bytes(sender: Guest, receiver: Guest, address: str) -> int:
+    """How much of a 1 MB UDP burst from ``sender`` arrives."""
+    listening = subprocess.Popen(["ip", "netns", "exec", receiver.netns, sys.executable, "-c",
+                                  RECEIVE], stdout=subprocess.PIPE, text=True)
+    assert listening.stdout is not None and listening.stdout.readline().strip() == "ready"
+    sender.run(sys.executable, "-c", SEND, address, timeout=30)
+    out, _ = listening.communicate(timeout=30)
+    return int(out.strip() or 0)
+
+
+def test_a_bandwidth_limit_polices_what_a_guest_sends(driver: LinuxNetworkDriver,
+                                                      guests: Guests) -> None:
+    udp_in = SecurityRule("ingress", "IPv4", "udp", 9999, 9999, ("0.0.0.0/0",))
+    net, a, b, guest_a, guest_b = two_guests(driver, guests, EGRESS_ALL, ICMP_IN, udp_in)
+    assert guest_a.pings("10.0.0.6")  # neighbours known before counting
+    assert received_bytes(guest_a, guest_b, "10.0.0.6") > 500_000
+    driver.set_bandwidth_limit(a.id, 400, 100)  # 50 kB/s, 12.5 kB burst
+    assert driver.bandwidth_limits() == {a.id: (400, 100)}
+    assert received_bytes(guest_a, guest_b, "10.0.0.6") < 300_000
