@@ -55,6 +55,7 @@ GUEST_LAYOUT = {
     "udhcpc.script": ("usr/share/udhcpc/default.script", 0o755),
     "json.awk": ("lib/onestack/json.awk", 0o644),
     "hotplug": ("lib/onestack/hotplug", 0o755),
+    "find-label": ("lib/onestack/find-label", 0o755),
     "passwd": ("etc/passwd", 0o644),
     "shadow": ("etc/shadow", 0o600),
     "group": ("etc/group", 0o644),

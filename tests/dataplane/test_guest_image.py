@@ -247,11 +247,12 @@ def _free_port() -> int:
 
 def _start_guest(image: Path, tmp_path: Path, accel: str, config_drive: Path | None = None,
                  network: str = "", nics: list[str] | None = None,
-                 netns: str | None = None, extra: tuple[str, ...] = ()) -> Guest:
+                 netns: str | None = None, extra: tuple[str, ...] = (),
+                 machine: str = "q35") -> Guest:
     """QEMU on a throwaway overlay of `image`. By default one user-network NIC whose SSH
     is forwarded from 127.0.0.1 (`network`: more `-netdev user` options); `nics`:
     other NIC arguments instead; `netns`: run QEMU inside that namespace; `extra`:
-    more QEMU arguments."""
+    more QEMU arguments; `machine`: q35 (what the compute driver uses) or pc."""
     disk = tmp_path / f"disk-{accel}.qcow2"
     disk.unlink(missing_ok=True)
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(image), "-F",
@@ -264,14 +265,14 @@ def _start_guest(image: Path, tmp_path: Path, accel: str, config_drive: Path | N
                 f"user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:{port}-:22{network}",
                 "-device", "virtio-net-pci,netdev=net0"]
     argv = ["ip", "netns", "exec", netns] if netns else []
-    argv += ["qemu-system-x86_64", "-machine", f"q35,accel={accel}",
+    argv += ["qemu-system-x86_64", "-machine", f"{machine},accel={accel}",
              "-cpu", "host" if accel == "kvm" else "max", "-m", "256",
              "-nodefaults", "-no-user-config", "-nographic",
              "-serial", f"file:{console}", "-monitor", "stdio",
              "-drive", f"file={disk},if=none,id=root,format=qcow2",
-             "-device", "virtio-blk-pci,drive=root,bootindex=0", *nics, *extra,
-             # a free PCIe slot, as the compute driver leaves, for NIC hot-plug
-             "-device", "pcie-root-port,id=hotplug0,chassis=1,slot=1"]
+             "-device", "virtio-blk-pci,drive=root,bootindex=0", *nics, *extra]
+    if machine == "q35":  # a free PCIe slot, as the compute driver leaves, for hot-plug
+        argv += ["-device", "pcie-root-port,id=hotplug0,chassis=1,slot=1"]
     if config_drive is not None:
         argv += ["-drive", f"file={config_drive},if=virtio,format=raw,readonly=on"]
     started = time.monotonic()
@@ -544,3 +545,25 @@ option staticroutes 0.0.0.0/0 192.0.2.1 169.254.169.254/32 192.0.2.2
     finally:
         dhcp_server.kill()
         dhcp_server.wait()
+
+
+def test_guest_reads_an_iso9660_config_drive_on_an_ide_cdrom(
+        guest_image: Path, accelerator: str, ssh_key: Path, tmp_path: Path) -> None:
+    """Nova's default config drive: ISO 9660 on a CD-ROM (IDE on the pc machine; the cloud
+    kernel has no AHCI driver for q35's SATA)."""
+    metadata = configdrive.meta_data(
+        "iso guest", hostname="iso-guest",
+        public_keys={"k": ssh_key.with_suffix(".pub").read_text().strip()})
+    drive = configdrive.write_iso_config_drive(tmp_path / "config-2.iso", metadata, USER_DATA)
+    cdrom = ("-drive", f"file={drive},if=ide,media=cdrom,format=raw")
+    guest = _start_guest(guest_image, tmp_path, accelerator, extra=cdrom, machine="pc")
+    try:
+        guest.wait_for_console(READY, BOOT_TIMEOUT[accelerator])
+        assert "metadata from config drive /dev/sr0" in guest.console_text()
+        _wait_for_ssh(guest, ssh_key, timeout=60)
+        assert _ssh(guest, ssh_key, "hostname").stdout.strip() == "iso-guest"
+        assert _ssh(guest, ssh_key, "cat /root/user-data-marker").stdout.strip() == (
+            "user-data ran as 0")
+        assert _ssh(guest, ssh_key, "blkid -L config-2 -o device").stdout.strip() == "/dev/sr0"
+    finally:
+        _stop(guest)
