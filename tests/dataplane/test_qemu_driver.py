@@ -215,6 +215,36 @@ def test_suspend_saves_the_state_and_resume_loads_it(env: tuple[str, Make],
     assert not guest.saved_state.exists()
 
 
+def test_hot_plugged_devices_keep_their_places_across_suspend_and_migration(
+        env: tuple[str, Make], tmp_path: Path) -> None:
+    """A restored or migrated guest must get the device tree it had: a volume attached
+    after another was detached keeps its LUN, a NIC plugged later keeps its port."""
+    _, make = env
+    source, dest = make("src", tmp_path), make("dst", tmp_path)
+    s = spec(nics=[Nic("port-first-01", "fa:16:3e:00:00:0c")])
+    source.spawn(s)
+    volumes = {}
+    for name in ("x", "y"):
+        volumes[name] = tmp_path / f"{name}.raw"
+        volumes[name].write_bytes(b"\0" * (1 << 20))
+        source.attach_volume(s.id, BlockDevice(name, "/dev/sdb", connection={
+            "device_path": str(volumes[name])}))
+    source.detach_volume(s.id, "x")
+    source.attach_interface(s.id, Nic("port-later-02", "fa:16:3e:00:00:0d"))
+    source.suspend(s.id)
+    source.resume(s.id)  # loads the saved state: the same devices at the same places
+    assert source.get_info(s.id).power_state == RUNNING
+    record = GuestDir(source.root, s.id).load()
+    dest.prepare_live_migration(replace(s, nics=record.spec.nics,
+                                        block_devices=record.spec.block_devices))
+    source.live_migrate(s.id, "dst")
+    dest.finish_live_migration(s.id)
+    assert dest.get_info(s.id).power_state == RUNNING
+    files = [b["inserted"]["file"] for b in qmp_return(dest, s.id, "query-block")
+             if "inserted" in b]
+    assert str(volumes["y"]) in files and str(volumes["x"]) not in files
+
+
 @pytest.mark.parametrize("fmt", ["qcow2", "raw"])
 def test_snapshot_is_a_standalone_image_in_the_source_format(
         env: tuple[str, Make], tmp_path: Path, fmt: str) -> None:
@@ -324,3 +354,17 @@ def test_the_probe_answer_is_kept_for_this_boot(tmp_path: Path) -> None:
     cache.write_text(json.dumps(kept))
     again = accel.Accelerator("auto", binary="/bin/false", cache=cache)
     assert (again.name, again.cpu) == ("kvm", "qemu64")
+
+
+@pytest.mark.parametrize("flags,queues", [([], 1), (["multi_queue"], 2)])
+def test_a_tap_the_network_driver_made_is_opened_as_it_was_made(
+        env: tuple[str, Make], tmp_path: Path, flags: list[str], queues: int) -> None:
+    netns, make = env
+    port = "port-made-" + ("mq" if flags else "sq")
+    subprocess.run(["ip", "netns", "exec", netns, "ip", "tuntap", "add", "dev",
+                    tap_name(port), "mode", "tap", *flags], check=True)
+    driver = make("h1", tmp_path)
+    s = spec(nics=[Nic(port, "fa:16:3e:00:00:0e")])
+    driver.spawn(s)
+    assert GuestDir(driver.root, s.id).load().nic_queues == {port: queues}
+    assert driver.get_info(s.id).power_state == RUNNING

@@ -20,7 +20,8 @@ def record(**values: object) -> Record:
                             "data": {"device_path": "/v/a,b", "format": "raw"}})])
     for k, v in values.items():
         setattr(spec, k, v)
-    return Record(spec=spec, volume_devices={"vol-a": "vol1"}, nic_devices={"port-a": "nic2"})
+    return Record(spec=spec, volume_devices={"vol-a": "vol1"}, nic_devices={"port-a": "nic2"},
+                  volume_luns={"vol-a": 3}, nic_ports={"port-a": 2})
 
 
 def option(argv: list[str], flag: str) -> list[str]:
@@ -42,10 +43,11 @@ def test_the_command_line_follows_the_spec(tmp_path: Path) -> None:
                             "file": {"driver": "file", "filename": "/v/a,b"}}
     devices = option(argv, "-device")
     assert "virtio-blk-pci,drive=root,id=root-disk,bootindex=0" in devices
-    assert "scsi-hd,id=vol1,drive=node-vol1,bus=scsi0.0" in devices
-    assert "virtio-net-pci,id=nic2,netdev=net-nic2,mac=fa:16:3e:00:00:01,bus=port0," \
+    # each device where the record says it sits, so a restore builds the same tree
+    assert "scsi-hd,id=vol1,drive=node-vol1,bus=scsi0.0,channel=0,scsi-id=0,lun=3" in devices
+    assert "virtio-net-pci,id=nic2,netdev=net-nic2,mac=fa:16:3e:00:00:01,bus=port2," \
            "host_mtu=1450" in devices
-    assert sum(d.startswith("pcie-root-port") for d in devices) == 1 + 4  # spare ports
+    assert sum(d.startswith("pcie-root-port") for d in devices) == 3 + 4  # spare ports
     assert option(argv, "-netdev") == [
         "tap,id=net-nic2,ifname=tapport-a,script=no,downscript=no"]
     assert "-incoming" not in argv and "-S" not in argv

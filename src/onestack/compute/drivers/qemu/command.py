@@ -50,13 +50,18 @@ def volume_blockdev(device: BlockDevice, node: str) -> dict[str, Any]:
             "file": {"driver": "file", "filename": volume_path(device)}}
 
 
-def volume_device(node: str, device_id: str) -> dict[str, Any]:
-    return {"driver": "scsi-hd", "id": device_id, "drive": node, "bus": "scsi0.0"}
+def volume_device(node: str, device_id: str, lun: int) -> dict[str, Any]:
+    return {"driver": "scsi-hd", "id": device_id, "drive": node, "bus": "scsi0.0",
+            "channel": 0, "scsi-id": 0, "lun": lun}
 
 
-def nic_netdev(nic: Nic, netdev_id: str) -> dict[str, Any]:
-    return {"type": "tap", "id": netdev_id, "ifname": tap_name(nic.port_id),
-            "script": "no", "downscript": "no"}
+def nic_netdev(nic: Nic, netdev_id: str, queues: int = 1) -> dict[str, Any]:
+    netdev: dict[str, Any] = {"type": "tap", "id": netdev_id,
+                              "ifname": tap_name(nic.port_id), "script": "no",
+                              "downscript": "no"}
+    if queues > 1:
+        netdev["queues"] = queues
+    return netdev
 
 
 def nic_device(nic: Nic, netdev_id: str, device_id: str, port: str) -> dict[str, Any]:
@@ -79,7 +84,9 @@ def _disk(path: str, node: str, fmt: str = "qcow2") -> list[str]:
 
 
 def port_count(record: Record) -> int:
-    return len(record.spec.nics) + SPARE_PORTS
+    """The NICs' ports (their numbers as recorded) and spares for hot-plug."""
+    used = [*record.nic_ports.values(), *record.held_ports]
+    return (max(used) + 1 if used else 0) + SPARE_PORTS
 
 
 def qemu_argv(guest: GuestDir, record: Record, accel: str, cpu: str,
@@ -129,14 +136,17 @@ def qemu_argv(guest: GuestDir, record: Record, accel: str, cpu: str,
                      "-device", f"virtio-blk-pci,drive={node},id={device_id},bootindex=0"]
         else:
             argv += ["-blockdev", json.dumps(volume_blockdev(device, node)),
-                     "-device", _opts(volume_device(node, device_id))]
+                     "-device", _opts(volume_device(
+                         node, device_id, record.volume_luns[device.volume_id]))]
     for index in range(port_count(record)):
         argv += ["-device", f"pcie-root-port,id=port{index},chassis=1,slot={index + 1}"]
-    for index, nic in enumerate(spec.nics):
+    for nic in spec.nics:
         device_id = record.nic_devices[nic.port_id]
         netdev = "net-" + device_id
-        argv += ["-netdev", _opts(nic_netdev(nic, netdev)),
-                 "-device", _opts(nic_device(nic, netdev, device_id, f"port{index}"))]
+        port = f"port{record.nic_ports[nic.port_id]}"
+        queues = record.nic_queues.get(nic.port_id, 1)
+        argv += ["-netdev", _opts(nic_netdev(nic, netdev, queues)),
+                 "-device", _opts(nic_device(nic, netdev, device_id, port))]
     if incoming:
         argv += ["-incoming", incoming]
     if paused:

@@ -26,11 +26,12 @@ from onestack.compute.drivers.qemu import disks, peers
 from onestack.compute.drivers.qemu.accel import Accelerator
 from onestack.compute.drivers.qemu.command import qemu_argv
 from onestack.compute.drivers.qemu.extras import Extras
-from onestack.compute.drivers.qemu.layout import GuestDir, Record, guest_ids
+from onestack.compute.drivers.qemu.layout import GuestDir, Record, guest_ids, lowest_free
 from onestack.compute.drivers.qemu.peers import peer_guest
 from onestack.compute.drivers.qemu.process import EXIT_WAIT, is_our_qemu, kill_hard, wait_gone
 from onestack.compute.drivers.qemu.qmp import QMP, QMPError
-from onestack.core.dataplane import netns_command
+from onestack.compute.drivers.qemu.taps import tap_queues
+from onestack.core.dataplane import netns_command, tap_name
 
 log = logging.getLogger(__name__)
 BINARY = "qemu-system-x86_64"
@@ -123,6 +124,7 @@ class QemuDriver(Extras):
                 paused: bool = False, pass_fds: tuple[int, ...] = ()) -> int:
         """Start the guest's QEMU daemonized; its pid once it listens on its monitors."""
         accel = self.accel.name
+        record.held_ports = []  # a new QEMU holds no device a guest did not let go
         argv = netns_command(self.netns, qemu_argv(guest, record, accel, self.accel.cpu,
                                                    self.binary, incoming=incoming,
                                                    paused=paused))
@@ -139,6 +141,8 @@ class QemuDriver(Extras):
         if proc.returncode != 0 or pid is None:
             detail = (proc.stderr or proc.stdout).strip()[-2000:]
             raise DriverError(f"QEMU did not start (exit {proc.returncode}): {detail}")
+        if guest.exists():
+            guest.save(record)  # the held ports went with the old process
         return pid
 
     def _stop(self, guest: GuestDir, graceful: bool) -> None:
@@ -176,10 +180,19 @@ class QemuDriver(Extras):
             if device.volume_id not in record.volume_devices:
                 record.serial += 1
                 record.volume_devices[device.volume_id] = f"vol{record.serial}"
+            if device.volume_id not in record.volume_luns:
+                record.volume_luns[device.volume_id] = lowest_free(
+                    list(record.volume_luns.values()))
         for nic in record.spec.nics:
             if nic.port_id not in record.nic_devices:
                 record.serial += 1
                 record.nic_devices[nic.port_id] = f"nic{record.serial}"
+            if nic.port_id not in record.nic_ports:
+                record.nic_ports[nic.port_id] = lowest_free(
+                    [*record.nic_ports.values(), *record.held_ports])
+            if nic.port_id not in record.nic_queues:
+                record.nic_queues[nic.port_id] = tap_queues(self.netns,
+                                                            tap_name(nic.port_id))
 
     # --- the core ---------------------------------------------------------------------
     def host_resources(self) -> HostResources:

@@ -49,6 +49,14 @@ def wait_migration(qmp: QMP, timeout: float = MIGRATION_TIMEOUT) -> None:
         time.sleep(0.05)
 
 
+def refuse_with_held_devices(record: Record) -> None:
+    """A NIC the guest never released is still in its device tree but no longer in the
+    record, so a QEMU started from the record could not load the guest's state."""
+    if record.held_ports:
+        raise DriverError("the guest has not released a detached NIC yet; its state can "
+                          "only move once it does (or after a reboot)")
+
+
 class Extras(Hotplug):
     """Mixed into ``QemuDriver``."""
 
@@ -78,6 +86,7 @@ class Extras(Hotplug):
                 if record.suspended and guest.saved_state.exists():
                     return
                 raise DriverError(f"guest {instance_id} is not running")
+            refuse_with_held_devices(record)
             partial = guest.saved_state.with_suffix(".partial")
             with self._qmp(guest, MIGRATION_TIMEOUT) as qmp:
                 qmp.execute("stop")
@@ -271,6 +280,7 @@ class Extras(Hotplug):
             pid = self._pid(guest)
             if pid is None:
                 raise DriverError(f"guest {instance_id} is not running")
+            refuse_with_held_devices(self._record(guest))
             incoming = self.state_root / f"qemu-{dest_host}" / instance_id / GuestDir.INCOMING
             try:
                 channel = connect_unix(incoming, 10.0)

@@ -26,22 +26,18 @@ log = logging.getLogger(__name__)
 DETACH_TIMEOUT = 10.0
 
 
-def free_port(qmp: QMP) -> str:
-    """A PCIe root port of ours with no device behind it. Asked of QOM (a port's bus lists
-    its devices as ``child[N]`` links) rather than ``query-pci``, which shows a port's
-    devices only once the firmware has numbered its bus."""
-    index = 0
-    while True:
-        port = f"port{index}"
-        try:
-            props = qmp.execute("qom-list", {"path": f"/machine/peripheral/{port}/{port}"})
-        except QMPError as exc:
-            if exc.error_class == "DeviceNotFound":
-                raise DriverError("the guest has no free PCIe port for another NIC") from exc
-            raise
-        if not any(p["name"].startswith("child[") for p in props):
-            return port
-        index += 1
+def port_is_free(qmp: QMP, index: int) -> bool:
+    """Whether PCIe root port ``index`` exists and has no device behind it (asked of QOM:
+    a port's bus lists its devices as ``child[N]`` links; ``query-pci`` shows them only
+    once the firmware has numbered the bus)."""
+    port = f"port{index}"
+    try:
+        props = qmp.execute("qom-list", {"path": f"/machine/peripheral/{port}/{port}"})
+    except QMPError as exc:
+        if exc.error_class == "DeviceNotFound":
+            raise DriverError("the guest has no free PCIe port for another NIC") from exc
+        raise
+    return not any(p["name"].startswith("child[") for p in props)
 
 
 def _quietly(qmp: QMP, command: str, arguments: dict[str, Any]) -> None:
@@ -63,11 +59,10 @@ class Hotplug:
             record = self._record(guest)
             if device.volume_id in record.volume_devices:
                 return
+            record.spec.block_devices.append(device)
+            self._assign_ids(record)
+            device_id = record.volume_devices[device.volume_id]
             try:
-                blockdev = None
-                record.spec.block_devices.append(device)
-                self._assign_ids(record)
-                device_id = record.volume_devices[device.volume_id]
                 blockdev = volume_blockdev(device, "node-" + device_id)
             except ValueError as exc:
                 raise DriverError(str(exc)) from exc
@@ -75,8 +70,9 @@ class Hotplug:
                 with self._qmp(guest) as qmp:
                     qmp.execute("blockdev-add", blockdev)
                     try:
-                        qmp.execute("device_add", volume_device(blockdev["node-name"],
-                                                                device_id))
+                        qmp.execute("device_add", volume_device(
+                            blockdev["node-name"], device_id,
+                            record.volume_luns[device.volume_id]))
                     except QMPError:
                         _quietly(qmp, "blockdev-del", {"node-name": blockdev["node-name"]})
                         raise
@@ -94,6 +90,7 @@ class Hotplug:
                     self._unplug(qmp, device_id)
                     _quietly(qmp, "blockdev-del", {"node-name": "node-" + device_id})
             del record.volume_devices[volume_id]
+            record.volume_luns.pop(volume_id, None)
             record.spec.block_devices = [d for d in record.spec.block_devices
                                          if d.volume_id != volume_id]
             guest.save(record)
@@ -109,8 +106,12 @@ class Hotplug:
             device_id = record.nic_devices[nic.port_id]
             if self._pid(guest) is not None:
                 with self._qmp(guest) as qmp:
-                    port = free_port(qmp)
-                    qmp.execute("netdev_add", nic_netdev(nic, "net-" + device_id))
+                    while not port_is_free(qmp, record.nic_ports[nic.port_id]):
+                        record.held_ports.append(record.nic_ports.pop(nic.port_id))
+                        self._assign_ids(record)
+                    port = f"port{record.nic_ports[nic.port_id]}"
+                    qmp.execute("netdev_add", nic_netdev(
+                        nic, "net-" + device_id, record.nic_queues.get(nic.port_id, 1)))
                     try:
                         qmp.execute("device_add", nic_device(nic, "net-" + device_id,
                                                              device_id, port))
@@ -129,11 +130,14 @@ class Hotplug:
             if self._pid(guest) is not None:
                 with self._qmp(guest) as qmp:
                     if not self._unplug(qmp, device_id):
+                        record.held_ports.append(record.nic_ports[port_id])
                         log.warning("%s: guest %s did not release NIC %s in %.0f s; its tap "
                                     "is unplugged", self.host, instance_id, port_id,
                                     self.detach_timeout)
                     _quietly(qmp, "netdev_del", {"id": "net-" + device_id})
             del record.nic_devices[port_id]
+            record.nic_ports.pop(port_id, None)
+            record.nic_queues.pop(port_id, None)
             record.spec.nics = [n for n in record.spec.nics if n.port_id != port_id]
             guest.save(record)
 

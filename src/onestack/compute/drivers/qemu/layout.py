@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,15 @@ class Record:
     # volume id / port id → the QEMU device id it got (unique per attach)
     volume_devices: dict[str, str] = field(default_factory=dict)
     nic_devices: dict[str, str] = field(default_factory=dict)
+    # where each device sits, kept so that every start (a restore, a migration's
+    # destination) builds the device tree the running guest had: volume → SCSI LUN,
+    # port → PCIe root port number
+    volume_luns: dict[str, int] = field(default_factory=dict)
+    nic_ports: dict[str, int] = field(default_factory=dict)
+    held_ports: list[int] = field(default_factory=list)  # NICs a guest did not let go
+    # port → tap queues QEMU opens: 2 on a multi-queue tap (a migration's destination on
+    # the same machine opens it beside the source), 1 on a tap made without that flag
+    nic_queues: dict[str, int] = field(default_factory=dict)
     serial: int = 0  # a counter for device ids that must never repeat within one process
     rescue: bool = False  # booting from the rescue disk, its own root disk second
 
@@ -103,18 +112,15 @@ class GuestDir:
 
     def load(self) -> Record:
         data = json.loads(self.record_path.read_text())
-        return Record(spec=spec_from_dict(data["spec"]), suspended=data.get("suspended", False),
-                      volume_devices=data.get("volume_devices", {}),
-                      nic_devices=data.get("nic_devices", {}), serial=data.get("serial", 0),
-                      rescue=data.get("rescue", False))
+        known = {f.name for f in fields(Record)} - {"spec"}
+        return Record(spec=spec_from_dict(data["spec"]),
+                      **{k: v for k, v in data.items() if k in known})
 
     def save(self, record: Record) -> None:
         """Atomically: a crash leaves the old record or the new one."""
         spec = asdict(record.spec)
         spec.pop("config_drive_files", None)  # written into the drive once, not kept
-        data = {"spec": spec, "suspended": record.suspended,
-                "volume_devices": record.volume_devices, "nic_devices": record.nic_devices,
-                "serial": record.serial, "rescue": record.rescue}
+        data = {**{f.name: getattr(record, f.name) for f in fields(Record)}, "spec": spec}
         tmp = self.record_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=1))
         os.replace(tmp, self.record_path)
@@ -127,6 +133,12 @@ class GuestDir:
 
     def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def lowest_free(taken: list[int] | set[int]) -> int:
+    """The smallest number not taken (LUNs, port numbers)."""
+    taken = set(taken)
+    return next(n for n in range(len(taken) + 1) if n not in taken)
 
 
 def guest_ids(root: Path) -> list[str]:

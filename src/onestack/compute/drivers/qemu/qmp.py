@@ -14,10 +14,12 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from onestack.compute.drivers.base import DriverError
+
 MAX_SUN_PATH = 100  # a unix socket path holds 107 bytes; longer ones go through /proc
 
 
-class QMPError(Exception):
+class QMPError(DriverError):
     """QEMU answered a command with an error, or the monitor could not be reached."""
 
     def __init__(self, message: str, error_class: str = ""):
