@@ -146,10 +146,12 @@ def main() -> None:
     parser.add_argument("--key", type=Path, action="append", default=[],
                         help="an SSH public key file (repeatable)")
     parser.add_argument("--user-data", type=Path)
+    parser.add_argument("--iso", action="store_true", help="ISO 9660 instead of FAT")
     args = parser.parse_args()
     keys = {f"key{n}": key.read_text().strip() for n, key in enumerate(args.key)}
     user_data = args.user_data.read_bytes() if args.user_data else None
-    write_config_drive(args.path, meta_data(args.name, args.hostname, keys), user_data)
+    write = write_iso_config_drive if args.iso else write_config_drive
+    write(args.path, meta_data(args.name, args.hostname, keys), user_data)
 
 
 if __name__ == "__main__":

@@ -19,21 +19,21 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from types import ModuleType
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 BUILD_SCRIPT = REPO / "scripts" / "build_guest_image.py"
 GUEST_FILES = REPO / "scripts" / "guest"
-CACHE = Path(os.environ.get("ONESTACK_GUEST_CACHE", Path.home() / ".cache" / "onestack-guest"))
+CACHE = Path.home() / ".cache" / "onestack-guest"  # the build script's own cache
 BUILD_TOOLS = ("apt-get", "apt-cache", "dpkg-deb", "ldd", "mkfs.vfat", "mcopy", "qemu-img")
 BOOT_TOOLS = ("qemu-system-x86_64", "ssh", "ssh-keygen")
 READY = "onestack-guest: ready"
 BOOT_TIMEOUT = {"kvm": 60.0, "tcg": 180.0}
 
 
-def _load_configdrive():
+def _load_configdrive() -> ModuleType:
     spec = importlib.util.spec_from_file_location("guest_configdrive",
                                                   GUEST_FILES / "configdrive.py")
     assert spec and spec.loader
