@@ -5,13 +5,15 @@ when no image was built (``ONESTACK_GUEST_IMAGE`` or the builder's cache)."""
 from __future__ import annotations
 
 import os
+import subprocess
 import time
 import uuid
 from pathlib import Path
 
 import pytest
 
-from onestack.compute.drivers.base import RUNNING, SHUTDOWN, ImageRef, InstanceSpec
+from onestack.compute.drivers.base import (RUNNING, SHUTDOWN, BlockDevice, ImageRef,
+                                           InstanceSpec)
 from onestack.compute.drivers.qemu.driver import QemuDriver
 from tests.contract.qemu_harness import missing_qemu, qemu_drivers
 
@@ -59,3 +61,19 @@ def test_a_real_guest_boots_reboots_softly_and_resumes_where_it_was(tmp_path: Pa
         assert log.count(BOOT) == 2  # resumed, not booted again
         assert log.count("reboot: Power down") == 2
         assert driver.get_info(s.id).power_state == SHUTDOWN
+
+
+def test_a_real_guest_boots_from_a_volume(tmp_path: Path) -> None:
+    """No image: the volume with boot index 0 (a raw file, as the file backend hands it
+    over) is the boot disk."""
+    volume = tmp_path / "volume-root"
+    subprocess.run(["qemu-img", "convert", "-O", "raw", str(IMAGE), str(volume)], check=True)
+    with qemu_drivers(tmp_path, shutdown_timeout=GRACE) as (_, make):
+        driver = make("h1", tmp_path)
+        s = InstanceSpec(str(uuid.uuid4()), "volume-vm", 1, 256, 1, block_devices=[
+            BlockDevice("vol-root", "/dev/vda", 0, {
+                "driver_volume_type": "file",
+                "data": {"device_path": str(volume), "format": "raw"}})])
+        driver.spawn(s)
+        wait_for(driver, s.id, READY, 1)
+        assert not (driver.root / s.id / "disk.qcow2").exists()
