@@ -34,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 GUEST_FILES = HERE / "guest"
 DEFAULT_CACHE = Path.home() / ".cache" / "onestack-guest"
 IMAGE_NAME = "onestack-guest.qcow2"
+ARCH = "amd64"  # the guest's, whatever else the host's apt knows
 KERNEL_METAPACKAGE = "linux-image-cloud-amd64"
 PACKAGES = ("busybox-static", "dropbear-bin", "libtomcrypt1", "libtommath1", "libgmp10",
             "syslinux", "syslinux-common")
@@ -113,8 +114,9 @@ class Package:
 
 
 def candidates(names: list[str]) -> list[Package]:
-    """The versions apt would install, from the local package lists (one apt-cache)."""
-    text = output("apt-cache", "show", "--no-all-versions", *names)
+    """The versions apt would install, from the local package lists (one apt-cache);
+    amd64 ones, also where the host has more architectures."""
+    text = output("apt-cache", "show", "--no-all-versions", *(f"{n}:{ARCH}" for n in names))
     found = []
     for stanza in text.split("\n\n"):
         fields = dict(re.findall(r"^(Package|Version|Architecture): (\S+)$", stanza, re.M))
@@ -158,7 +160,8 @@ def download(packages: list[Package], debs: Path) -> None:
         return
     log("downloading " + " ".join(p.name for p in missing))
     run("apt-get", "download", "-q", "-o", "APT::Sandbox::User=root",
-        *(f"{p.name}={p.version}" for p in missing), cwd=debs, stdout=subprocess.DEVNULL)
+        *(f"{p.name}:{ARCH}={p.version}" for p in missing), cwd=debs,
+        stdout=subprocess.DEVNULL)
     for package in missing:
         if not (debs / package.deb_name).exists():
             raise SystemExit(f"apt-get download left no {package.deb_name}")
