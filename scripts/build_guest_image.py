@@ -48,6 +48,9 @@ KERNEL_ARGS = "console=tty0 console=ttyS0,115200n8 quiet scsi_mod.scan=sync"
 SECTOR = 512
 PARTITION_START = 2048  # sectors: the usual 1 MiB alignment
 PARTITION_MIB = 47
+# The second partition, left empty: the guest makes its state file system there at
+# first boot (/tmp, /root and /home, which then survive reboots and snapshots).
+DISK_MIB = 128
 # where each file of scripts/guest/ goes in the guest, and its mode
 GUEST_LAYOUT = {
     "rcS": ("etc/init.d/rcS", 0o755),
@@ -286,7 +289,7 @@ def shared_libraries(binary: Path, staging: Path) -> list[Path]:
 def build_tree(staging: Path) -> Tree:
     tree = Tree()
     for path in ("dev", "proc", "sys", "run", "mnt/config", "root", "etc/dropbear",
-                 "var/log", "lib/modules", "usr/share"):
+                 "var/log", "var/lib/onestack", "lib/modules", "usr/share"):
         tree.directory(path)
     tree.directory("tmp", 0o1777)
     tree.directory("root", 0o700)
@@ -341,11 +344,20 @@ def fat_partition(path: Path, kernel: Path, initrd: Path, staging: Path) -> None
     run(staging / "usr/bin/syslinux", "--install", path, env=env)
 
 
-def master_boot_record(boot_code: bytes, sectors: int) -> bytes:
-    """syslinux's MBR code and one active FAT16 (LBA) partition."""
-    entry = struct.pack("<B3sB3sII", 0x80, b"\xfe\xff\xff", 0x0E, b"\xfe\xff\xff",
-                        PARTITION_START, sectors)
-    return (boot_code[:440] + b"OSTK" + b"\0\0" + entry + b"\0" * 48 + b"\x55\xaa")
+def _partition_entry(active: bool, kind: int, start: int, sectors: int) -> bytes:
+    # CHS fields set to "beyond 8 GB": every reader since the 1990s uses the LBA ones
+    return struct.pack("<B3sB3sII", 0x80 if active else 0, b"\xfe\xff\xff", kind,
+                       b"\xfe\xff\xff", start, sectors)
+
+
+def master_boot_record(boot_code: bytes, boot_sectors: int) -> bytes:
+    """syslinux's MBR code, the active FAT16 (LBA) boot partition and the empty Linux
+    partition after it, to the end of the disk."""
+    state_start = PARTITION_START + boot_sectors
+    state_sectors = DISK_MIB * 2**20 // SECTOR - state_start
+    entries = (_partition_entry(True, 0x0E, PARTITION_START, boot_sectors)
+               + _partition_entry(False, 0x83, state_start, state_sectors))
+    return boot_code[:440] + b"OSTK" + b"\0\0" + entries + b"\0" * 32 + b"\x55\xaa"
 
 
 def write_disk(raw: Path, partition: Path, mbr_code: Path) -> None:
@@ -355,6 +367,7 @@ def write_disk(raw: Path, partition: Path, mbr_code: Path) -> None:
         disk.write(b"\0" * (PARTITION_START * SECTOR - SECTOR))
         with partition.open("rb") as source:
             shutil.copyfileobj(source, disk)
+        disk.truncate(DISK_MIB * 2**20)  # sparse: qemu-img stores no zeros
 
 
 # --- the whole build -----------------------------------------------------------------

@@ -225,11 +225,11 @@ class Guest:
     def console_text(self) -> str:
         return self.console.read_text(errors="replace") if self.console.exists() else ""
 
-    def wait_for_console(self, text: str, timeout: float) -> float:
-        """Seconds from QEMU's start until `text` is on the console."""
+    def wait_for_console(self, text: str, timeout: float, count: int = 1) -> float:
+        """Seconds from QEMU's start until `text` is on the console (`count` times)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if text in self.console_text():
+            if self.console_text().count(text) >= count:
                 return time.monotonic() - self.started
             if self.process.poll() is not None:
                 raise AssertionError(f"QEMU exited {self.process.returncode}:\n"
@@ -385,6 +385,13 @@ def test_guest_boots_with_config_drive_and_answers_ssh(
         guest.monitor("device_add virtio-net-pci,netdev=net1,id=nic1,bus=hotplug0")
         guest.wait_for_console("onestack-guest: eth1: address 10.0.3.15/24", timeout=60)
         assert "inet 10.0.3.15/24" in _ssh(guest, ssh_key, "ip -4 addr show dev eth1").stdout
+        # /tmp is on the disk: a file written there survives a hard reset
+        _ssh(guest, ssh_key, "echo kept > /tmp/kept && sync")
+        guest.monitor("system_reset")
+        guest.wait_for_console(READY, BOOT_TIMEOUT[accelerator], count=2)
+        _wait_for_ssh(guest, ssh_key, timeout=60)
+        assert _ssh(guest, ssh_key, "cat /tmp/kept").stdout.strip() == "kept"
+        assert guest.console_text().count("state file system made on /dev/vda2") == 1
     finally:
         _stop(guest)
 
