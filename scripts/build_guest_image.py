@@ -69,6 +69,7 @@ GUEST_LAYOUT = {
     "lsblk": ("bin/lsblk", 0o755),
     "blkid": ("bin/blkid", 0o755),
     "mkfs": ("bin/mkfs", 0o755),
+    "curl": ("bin/curl", 0o755),
     "power-button": ("etc/acpi/PWRF/00000080", 0o755),
 }
 SYSLINUX_CFG = f"""DEFAULT onestack

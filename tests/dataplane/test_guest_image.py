@@ -450,16 +450,22 @@ def test_guest_without_metadata_still_boots_to_ready(
 
 # A metadata service for one guest connection: QEMU runs it with the connection on
 # stdin/stdout (a `guestfwd` to a command), so no socket is opened anywhere.
+METADATA = "http://169.254.169.254/openstack/latest"
 METADATA_RESPONDER = """
 import sys
 from pathlib import Path
 root, log = Path(sys.argv[1]), Path(sys.argv[2])
 request = sys.stdin.buffer.readline().decode().split()
-while sys.stdin.buffer.readline() not in (b"\\r\\n", b"\\n", b""):
-    pass
+length = 0
+while (line := sys.stdin.buffer.readline()) not in (b"\\r\\n", b"\\n", b""):
+    name, _, value = line.decode().partition(":")
+    if name.strip().lower() == "content-length":
+        length = int(value)
+posted = sys.stdin.buffer.read(length).decode() if length else ""
+method = request[0] if request else ""
 path = request[1] if len(request) > 1 else "/"
 with log.open("a") as seen:
-    seen.write(path + "\\n")
+    seen.write(" ".join(filter(None, (method, path, posted))) + "\\n")
 target = root / path.lstrip("/")
 if target.resolve().is_relative_to(root.resolve()) and target.is_file():
     body, status = target.read_bytes(), "200 OK"
@@ -490,11 +496,19 @@ def test_guest_reads_the_metadata_service_when_there_is_no_config_drive(
         guest.wait_for_console(READY, BOOT_TIMEOUT[accelerator])
         _wait_for_ssh(guest, ssh_key, timeout=60)
         assert "metadata from http://169.254.169.254/openstack/latest" in guest.console_text()
-        assert requests.read_text().split() == ["/openstack/latest/meta_data.json",
-                                                "/openstack/latest/user_data"]
+        assert requests.read_text().splitlines() == ["GET /openstack/latest/meta_data.json",
+                                                     "GET /openstack/latest/user_data"]
         assert _ssh(guest, ssh_key, "hostname").stdout.strip() == "from-service"
         marker = _ssh(guest, ssh_key, "cat /root/user-data-marker").stdout.strip()
         assert marker == "user-data ran as 0"
+        # what Tempest's server basic ops ask of curl: a GET and the password POST
+        fetched = _ssh(guest, ssh_key, f"{TEMPEST_PROLOGUE} curl {METADATA}/meta_data.json")
+        assert json.loads(fetched.stdout)["name"] == "from-service"
+        posted = _ssh(guest, ssh_key, f"{TEMPEST_PROLOGUE} curl -X POST -d s3cret "
+                      "http://169.254.169.254/openstack/2013-10-17/password")
+        assert posted.returncode == 1  # the responder has no password document: 404
+        assert requests.read_text().splitlines()[-1] == (
+            "POST /openstack/2013-10-17/password s3cret")
     finally:
         _stop(guest)
 
