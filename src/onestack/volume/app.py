@@ -27,9 +27,13 @@ ROUTE_MODULES = ["versions", "volume_actions", "volumes", "types", "qos_specs",
 
 
 def routes(platform: Platform) -> list[Route]:
+    """Every route, its handler run in one of the process's turns (``api.turns``)."""
     from onestack.volume.api.common import Cinder
+    from onestack.volume.api.turns import turns_for
 
-    return collect_routes(SPEC.route_modules, Cinder.build(platform))
+    turns = turns_for(platform)
+    return [turns.route(r) for r in collect_routes(SPEC.route_modules,
+                                                   Cinder.build(platform))]
 
 
 def start_agents(ctx: AgentContext) -> Callable[[], None]:
