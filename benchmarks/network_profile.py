@@ -89,7 +89,8 @@ def main() -> int:
             stmts.append(counter.n)
             texts = counter.texts
         print(f"{label}: n={n} statements/req median {statistics.median(stmts)} "
-              f"cpu median {statistics.median(cpu) * 1000:.2f} ms mean "
+              f"cpu median {statistics.median(cpu) * 1000:.2f} ms "
+              f"p10 {sorted(cpu)[len(cpu) // 10] * 1000:.2f} ms mean "
               f"{statistics.fmean(cpu) * 1000:.2f} ms, wall median "
               f"{statistics.median(wall) * 1000:.2f} ms")
         if a.show_sql:

@@ -106,6 +106,20 @@ def is_transient(exc: BaseException) -> bool:
     return any(marker in text for marker in _TRANSIENT)
 
 
+def writes_serialized(s: Session) -> bool:
+    """True when ``s`` is a write transaction that holds the whole database (SQLite's
+    ``BEGIN IMMEDIATE``): no other transaction can insert before it ends, so what it read
+    as free stays free, and a savepoint that guards against a racing insert buys nothing.
+    (MariaDB and PostgreSQL let writers overlap: there the savepoint stays.)"""
+    known = s.info.get("onestack_serialized")
+    if known is None:
+        conn = s.connection()
+        known = (conn.dialect.name == "sqlite"
+                 and bool(conn.get_execution_options().get("onestack_write")))
+        s.info["onestack_serialized"] = known
+    return known
+
+
 class Database:
     """Owns the engine and hands out read and write sessions."""
 

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from onestack.core.db import writes_serialized
 from onestack.core.errors import BadRequest, Conflict
 from onestack.network.models.ports import IPAllocation
 from onestack.network.models.subnets import AllocationPool
@@ -139,8 +140,16 @@ def count_in_pools(pools: list[tuple[int, int]]) -> int:
     return sum(b - a + 1 for a, b in pools)
 
 
-def _insert(s: Session, subnet: Any, ip: str, port_id: str) -> bool:
-    """Take ``ip`` in a savepoint; False if another transaction holds it."""
+def _insert(s: Session, subnet: Any, ip: str, port_id: str, *, read_free: bool = False
+            ) -> bool:
+    """Take ``ip`` in a savepoint; False if another transaction holds it. ``read_free``:
+    this transaction has just read ``ip`` as free, so where writers are serialized
+    (SQLite) nobody can have taken it since and no savepoint is needed."""
+    if read_free and writes_serialized(s):
+        s.execute(sa.insert(IPAllocation).values(
+            subnet_id=subnet.id, ip_address=ip, network_id=subnet.network_id,
+            port_id=port_id))
+        return True
     try:
         with s.begin_nested():
             s.execute(sa.insert(IPAllocation).values(
@@ -157,7 +166,7 @@ def allocate_specific(s: Session, subnet: Any, ip: str, port_id: str,
     ip = str(ipaddress.ip_address(ip))
     if not valid_host(subnet, ip, device_owner):
         raise invalid_for_subnet(ip)
-    if ip in used_ips(s, subnet.id) or not _insert(s, subnet, ip, port_id):
+    if ip in used_ips(s, subnet.id) or not _insert(s, subnet, ip, port_id, read_free=True):
         raise already_allocated(ip, subnet.id)
     return ip
 
@@ -183,7 +192,7 @@ def allocate_any(s: Session, subnet: Any, port_id: str, *,
             return None
         choice = pick.choice(candidates)
         ip = str(ipaddress.ip_address(choice))
-        if _insert(s, subnet, ip, port_id):
+        if _insert(s, subnet, ip, port_id, read_free=True):
             return ip
         lost.add(choice)
     raise generation_failure(subnet.network_id)

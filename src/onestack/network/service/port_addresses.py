@@ -35,10 +35,12 @@ def subnets_on(s: Session, network_id: str) -> list[Subnet]:
 
 
 def allocate(s: Session, row: Port, requests: list[dict[str, str]] | None,
-             *, held: list[tuple[str, str]] = ()) -> None:
+             *, held: list[tuple[str, str]] = ()) -> list[tuple[str, str]]:
     """Give the port the addresses asked for (None: one IPv4 and one stateful IPv6
     address from the first subnets with room), plus its SLAAC address on every
-    auto-address subnet (router ports excepted). ``held``: (subnet, ip) it keeps."""
+    auto-address subnet (router ports excepted). ``held``: (subnet, ip) it keeps.
+    Returns the (subnet, ip) pairs taken now."""
+    taken: list[tuple[str, str]] = []
     subnets = subnets_on(s, row.network_id)
     by_id = {sn.id: sn for sn in subnets}
     router = is_router_port(row.device_owner)
@@ -50,7 +52,9 @@ def allocate(s: Session, row: Port, requests: list[dict[str, str]] | None,
             if not group:
                 continue
             for sn in group:
-                if ipam.allocate_any(s, sn, row.id) is not None:
+                ip = ipam.allocate_any(s, sn, row.id)
+                if ip is not None:
+                    taken.append((sn.id, ip))
                     covered.add(sn.id)
                     break
             else:
@@ -67,16 +71,20 @@ def allocate(s: Session, row: Port, requests: list[dict[str, str]] | None,
                         f"cannot be directly assigned to a port on subnet {sn.id} as the "
                         "subnet is configured for automatic addresses.",
                         kind="InvalidInput")
-                ipam.allocate_specific(s, sn, req["ip_address"], row.id,
-                                       row.device_owner)
+                taken.append((sn.id, ipam.allocate_specific(
+                    s, sn, req["ip_address"], row.id, row.device_owner)))
             elif auto:
-                ipam.allocate_auto(s, sn, row.mac_address, row.id)
-            elif ipam.allocate_any(s, sn, row.id) is None:
-                raise ipam.generation_failure(row.network_id)
+                taken.append((sn.id, ipam.allocate_auto(s, sn, row.mac_address, row.id)))
+            else:
+                ip = ipam.allocate_any(s, sn, row.id)
+                if ip is None:
+                    raise ipam.generation_failure(row.network_id)
+                taken.append((sn.id, ip))
     if not router:
         for sn in subnets:
             if ipam.is_auto_address(sn) and sn.id not in covered:
-                ipam.allocate_auto(s, sn, row.mac_address, row.id)
+                taken.append((sn.id, ipam.allocate_auto(s, sn, row.mac_address, row.id)))
+    return taken
 
 
 def subnet_for(row: Port, req: dict[str, str], by_id: dict[str, Any],
@@ -150,16 +158,19 @@ def renumber_slaac(s: Session, row: Port) -> None:
 def fixed_ips_of(s: Session, port_ids: list[str]
                  ) -> dict[str, list[dict[str, str]]]:
     """Each port's addresses, IPv4 first, in address order."""
-    found: dict[str, list[tuple[int, int, str, str]]] = {}
+    found: dict[str, list[tuple[str, str]]] = {}
     for start in range(0, len(port_ids), 500):
         for port_id, subnet_id, ip in s.execute(sa.select(
                 IPAllocation.port_id, IPAllocation.subnet_id, IPAllocation.ip_address)
                 .where(IPAllocation.port_id.in_(port_ids[start:start + 500]))):
-            found.setdefault(port_id, []).append(
-                (6 if ":" in ip else 4, ipam.ip_int(ip), subnet_id, ip))
-    return {pid: [{"subnet_id": sid, "ip_address": ip}
-                  for _, _, sid, ip in sorted(entries)]
-            for pid, entries in found.items()}
+            found.setdefault(port_id, []).append((subnet_id, ip))
+    return {pid: fixed_ips_view(pairs) for pid, pairs in found.items()}
+
+
+def fixed_ips_view(pairs: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """(subnet, ip) pairs as the API shows ``fixed_ips``: IPv4 first, in address order."""
+    return [{"subnet_id": sid, "ip_address": ip} for _, _, sid, ip in sorted(
+        (6 if ":" in ip else 4, ipam.ip_int(ip), sid, ip) for sid, ip in pairs)]
 
 
 def fixed_ips_clause(values: list[str]) -> Any:

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from onestack.core.context import RequestContext
+from onestack.core.db import writes_serialized
 from onestack.core.errors import BadRequest, Conflict
 from onestack.network.models.quotas import Quota, QuotaLock
 from onestack.network.resources.quotas import DEFAULTS, QUOTA
@@ -77,7 +78,8 @@ class Quotas(Collection):
         limit = self.limits(s, project_id).get(resource, -1)
         if limit < 0:
             return
-        lock_project(s, project_id)
+        if not writes_serialized(s):  # SQLite's write transaction already excludes all
+            lock_project(s, project_id)
         if usage(s, model, project_id, locked=True) + 1 > limit:
             raise over_quota([resource])
 
