@@ -61,6 +61,13 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--no-network-topology", dest="network_topology", action="store_false",
                     default=None, help="do not create the public and private networks and "
                                        "router1 (DevStack's topology)")
+    up.add_argument("--driver", choices=["fake", "qemu"], default="fake",
+                    help="fake: three fake compute hosts (default); qemu: one real host, "
+                         "QEMU guests wired by the Linux network driver in a network "
+                         "namespace of their own (needs root)")
+    up.add_argument("--guest-image", dest="guest_image_path",
+                    help="a qcow2 uploaded once as the public image onestack-guest "
+                         "(scripts/build_guest_image.py builds one)")
     up.add_argument("--timings", action="store_true",
                     help="print a wall-clock stamp per start-up phase on stderr "
                          "(benchmarks/startup.py reads them)")
@@ -138,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         settings = _settings(args, base)
         setup_logging(settings.log_level)
         password = args.admin_password or _env("admin_password") or _stored_password(data_dir)
-        return run_up(settings, data_dir, password, timings=bool(args.timings))
+        return run_up(settings, data_dir, password, timings=bool(args.timings),
+                      driver=args.driver)
     settings = _settings(args)
     setup_logging(settings.log_level)
     if args.command == "api":

@@ -10,9 +10,12 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import signal
+import socket
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -146,22 +149,46 @@ def prepare_database(settings: Settings, password: str, registry, clock: PhaseCl
                           admin_password_hash=hashing.result() if hashing else None)
         registry.seed(db)
         registry.bootstrap(db, settings, admin.project_id)
+        if settings.guest_image_path:
+            from onestack.cli.dataplane import ensure_guest_image
+
+            ensure_guest_image(db, settings, Path(settings.guest_image_path), admin.project_id)
     finally:
         db.dispose()
     clock.mark("bootstrap")
 
 
 def agents_starter(settings: Settings, db, bus, data_dir: Path, registry,
-                   stops: list[Callable[[], None]]) -> Callable[[], None]:
-    """Starts every registered agent runner (the fake hosts of ``up``); run once the API
-    answers, the stop function lands in ``stops``."""
+                   stops: list[Callable[[], None]], driver: str = "fake") -> Callable[[], None]:
+    """Starts every registered agent runner (the fake hosts of ``up``, or with ``driver``
+    "qemu" one real host: QEMU guests, Linux networking); run once the API answers, the
+    stop function lands in ``stops``."""
     from onestack.core.registry import AgentContext
 
     def start() -> None:
-        ctx = AgentContext(db, bus, settings, hosts=tuple(fake_host_zones(settings.fake_hosts)),
-                           driver="fake", state_dir=data_dir)
-        stops.append(registry.start_agents(ctx))
+        if driver == "fake":
+            ctx = AgentContext(db, bus, settings,
+                               hosts=tuple(fake_host_zones(settings.fake_hosts)),
+                               driver="fake", state_dir=data_dir)
+            stops.append(registry.start_agents(ctx))
+            return
+        ctx = registry.with_seams(AgentContext(db, bus, settings, hosts=((real_host(), "nova"),),
+                                               state_dir=data_dir))
+        for spec in registry:
+            for runner in spec.agents:
+                kind_driver = REAL_DRIVERS.get(runner.kind, "fake")
+                stops.append(runner.start(replace(ctx, driver=kind_driver)))
     return start
+
+
+# the driver each agent kind runs with ``up --driver qemu`` (the others have one driver)
+REAL_DRIVERS = {"compute": "qemu", "network": "linux"}
+
+
+def real_host() -> str:
+    """The compute host of ``up --driver qemu``: this machine, as ``onestack agent`` names
+    it."""
+    return socket.gethostname()
 
 
 def with_metadata_secret(settings: Settings, data_dir: Path) -> Settings:
@@ -178,9 +205,32 @@ def with_metadata_secret(settings: Settings, data_dir: Path) -> Settings:
     return settings.replace(metadata_proxy_secret=secret)
 
 
-def run_up(settings: Settings, data_dir: Path, password: str, timings: bool = False) -> int:
+def run_up(settings: Settings, data_dir: Path, password: str, timings: bool = False,
+           driver: str = "fake") -> int:
+    """``driver``: "fake" (three fake hosts) or "qemu" (``cli.dataplane``)."""
     prepare_data_dir(data_dir, settings.database_url)
     settings = with_metadata_secret(settings, data_dir)
+    plane = None
+    if driver == "qemu":
+        from onestack.cli.dataplane import Dataplane
+
+        settings, plane = Dataplane.prepare(settings, data_dir)
+        # uvicorn re-raises a SIGTERM once it has shut down: as an exception, so the
+        # dataplane is removed below instead of the process ending on the spot
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    try:
+        return _run(settings, data_dir, password, timings, driver, plane)
+    finally:
+        if plane is not None:
+            plane.teardown()
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _run(settings: Settings, data_dir: Path, password: str, timings: bool, driver: str,
+         plane) -> int:  # noqa: ANN001 - cli.dataplane.Dataplane | None, imported lazily
     clock = PhaseClock(timings)
     from onestack.server import default_registry
 
@@ -209,10 +259,16 @@ def run_up(settings: Settings, data_dir: Path, password: str, timings: bool = Fa
         print(f"onestack is up: auth URL {auth_url}\n"
               f"  export OS_CLIENT_CONFIG_FILE={data_dir / 'clouds.yaml'}; "
               "openstack --os-cloud onestack token issue", flush=True)
+        if plane is not None:
+            print(f"  guests run under QEMU in network namespace {plane.netns}; floating "
+                  f"IPs answer from namespace {plane.external_netns}:\n"
+                  f"  ip netns exec {plane.external_netns} ssh onestack@<floating ip>",
+                  flush=True)
 
     try:
         return serve(settings, on_ready=ready, app=app,
-                     later=agents_starter(settings, db, bus, data_dir, registry, stops))
+                     later=agents_starter(settings, db, bus, data_dir, registry, stops,
+                                          driver))
     finally:
         for stop in stops:
             stop()
