@@ -16,6 +16,7 @@ import logging
 import os
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -138,8 +139,15 @@ class Accelerator:
         self.timeout = timeout
         self.cache = cache
         self._chosen: tuple[str, str] | None = None
+        # guests spawned at once wait for one probe (two probes would each load the host
+        # and each take the full time)
+        self._lock = threading.Lock()
 
     def _resolve(self) -> tuple[str, str]:
+        with self._lock:
+            return self._resolve_once()
+
+    def _resolve_once(self) -> tuple[str, str]:
         if self._chosen is None:
             if self.setting == "tcg":
                 self._chosen = ("tcg", TCG_CPU)
