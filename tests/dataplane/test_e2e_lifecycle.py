@@ -1,0 +1,267 @@
+"""Server lifecycles end to end on real guests: the API of ``onestack up``, QEMU compute
+agents and Linux network agents in host namespaces the test made (``tests/dataplane/
+cloud.py``), onestack's guest image under TCG (or KVM where it works), SSH into the guest
+from its network's DHCP namespace. Two hosts joined by a VXLAN underlay; the checks reuse
+one guest on the first host. Times are printed (``pytest -s``)."""
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from contextlib import contextmanager
+from typing import Iterator
+
+import pytest
+
+from tests.dataplane.cloud import Cloud, Guest, missing_cloud, wait_until
+
+REASON = missing_cloud()
+pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
+READY = "onestack-guest: ready after"
+
+
+@contextmanager
+def timed(what: str) -> Iterator[None]:
+    started = time.monotonic()
+    yield
+    print(f"e2e: {what}: {time.monotonic() - started:.1f}s", flush=True)
+
+
+class World:
+    """The cloud and what every test shares: the image, flavors, key, security group."""
+
+    def __init__(self, cloud: Cloud):
+        self.cloud = cloud
+        self.api = cloud.api
+        assert self.api is not None
+        self.image = cloud.upload_image()
+        self.small = cloud.flavor("e2e.small", 256, 1)
+        self.bigger = cloud.flavor("e2e.bigger", 384, 2)
+        self.key = cloud.keypair()
+        self.group = cloud.open_security_group()
+        self.network = cloud.network_id("private")
+        self._guest: Guest | None = None
+
+    def boot(self, name: str, host: str = "h1", image: str | None = None) -> Guest:
+        """A server on ``host``, ACTIVE and answering SSH."""
+        with timed(f"boot {name} on {host} to SSH"):
+            server_id = self.cloud.boot(name, image or self.image, self.small, self.network,
+                                        self.key, self.group, host=host)
+            self.api.wait_server(server_id, "ACTIVE")
+            guest = self.cloud.guest(server_id)
+            guest.wait_ssh()
+        return guest
+
+    @property
+    def guest(self) -> Guest:
+        """The guest the checks share (booted at first use), ACTIVE."""
+        if self._guest is None:
+            self._guest = self.boot("vm1")
+        assert self.api.server(self._guest.id)["status"] == "ACTIVE"
+        return self._guest
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    root = tmp_path_factory.mktemp("e2e")
+    with timed("cloud up (API and two hosts' agents)"):
+        cloud = Cloud(root, hosts=("h1", "h2"))
+    leftovers: list[str] = []
+    try:
+        yield World(cloud)
+    except BaseException:
+        print(cloud.agent_logs())
+        raise
+    finally:
+        with timed("tear down"):
+            leftovers = cloud.close()
+    assert leftovers == [], f"left behind: {leftovers}"
+
+
+def console(world: World, server_id: str) -> str:
+    return str(world.api.action(server_id, {"os-getConsoleOutput": {}}).json()["output"])
+
+
+def new_boot(guest: Guest, before: str, timeout: float = 180.0) -> str:
+    """The guest's boot id once SSH answers from a boot other than ``before``."""
+    def booted() -> str | None:
+        done = guest.ssh("cat /proc/sys/kernel/random/boot_id", timeout=20)
+        now = done.stdout.strip() if done.returncode == 0 else ""
+        return now if now and now != before else None
+    return str(wait_until(f"{guest.address} booted again", booted, timeout, 1.0))
+
+
+def disks(guest: Guest) -> set[str]:
+    return set(guest.run("ls /sys/block").split())
+
+
+# --- a. volumes ----------------------------------------------------------------------------
+
+def test_a_volume_shows_up_in_the_guest_and_keeps_its_data_across_attachments(
+        world: World) -> None:
+    guest, api = world.guest, world.api
+    volume = api.post("block-storage", "/volumes", {"volume": {
+        "size": 1, "name": "e2e-vol"}}).json()["volume"]["id"]
+    api.wait_volume(volume, "available")
+    marker = "e2e-marker-" + secrets.token_hex(6)
+    before = disks(guest)
+
+    def attach() -> str:
+        api.post("compute", f"/servers/{guest.id}/os-volume_attachments",
+                 {"volumeAttachment": {"volumeId": volume}})
+        api.wait_volume(volume, "in-use")
+        added = wait_until("the disk in the guest", lambda: disks(guest) - before, 60)
+        assert len(added) == 1, added
+        name = next(iter(added))
+        assert name.startswith("sd"), name  # a SCSI disk, hot-plugged
+        size = int(guest.run(f"cat /sys/block/{name}/size"))
+        assert size * 512 == 1 << 30  # the 1 GiB volume
+        return name
+
+    def detach() -> None:
+        api.call("DELETE", "compute", f"/servers/{guest.id}/os-volume_attachments/{volume}",
+                 expect=(202,))
+        api.wait_volume(volume, "available")
+        wait_until("the disk gone from the guest", lambda: disks(guest) == before, 60)
+
+    with timed("volume attach, write, detach, attach, read"):
+        name = attach()
+        guest.run(f"printf '%s' {marker} > /dev/{name} && sync")
+        detach()
+        name = attach()
+        read = guest.run(f"dd if=/dev/{name} bs={len(marker)} count=1 2>/dev/null")
+        assert read == marker
+        detach()
+    api.call("DELETE", "block-storage", f"/volumes/{volume}", expect=(202,))
+
+
+# --- b. lifecycle --------------------------------------------------------------------------
+
+def test_stop_and_start(world: World) -> None:
+    guest, api = world.guest, world.api
+    boot = guest.boot_id()
+    with timed("stop"):
+        api.action(guest.id, {"os-stop": None})
+        server = api.wait_server(guest.id, "SHUTOFF")
+    assert server["OS-EXT-STS:power_state"] == 4  # SHUTDOWN
+    assert world.cloud.qemu_pid(guest.id) is None
+    assert guest.ssh("true", timeout=20).returncode != 0
+    with timed("start to SSH"):
+        api.action(guest.id, {"os-start": None})
+        api.wait_server(guest.id, "ACTIVE")
+        new_boot(guest, boot)
+
+
+@pytest.mark.parametrize("kind", ["SOFT", "HARD"])
+def test_reboot(world: World, kind: str) -> None:
+    guest, api = world.guest, world.api
+    boot = guest.boot_id()
+    presses = console(world, guest.id).count("power button")
+    with timed(f"{kind.lower()} reboot to SSH"):
+        api.action(guest.id, {"reboot": {"type": kind}})
+        api.wait_server(guest.id, "ACTIVE")
+        new_boot(guest, boot)
+    # a soft reboot asks the guest through its ACPI power button, a hard one resets it
+    pressed = wait_until("the console log", lambda: console(world, guest.id), 30)
+    assert (pressed.count("power button") > presses) == (kind == "SOFT")
+
+
+def test_a_snapshot_boots_a_second_server_with_the_first_ones_files(world: World) -> None:
+    guest, api = world.guest, world.api
+    note = "e2e-snapshot-" + secrets.token_hex(6)
+    guest.run(f"echo {note} > /root/note && sync")
+    with timed("snapshot"):
+        answer = api.action(guest.id, {"createImage": {"name": "e2e-snapshot"}}).json()
+        image = answer["image_id"]
+        wait_until("the snapshot image", lambda: api.get(
+            "image", f"/images/{image}")["status"] == "active", 120)
+        api.wait_server(guest.id, "ACTIVE")
+    second = world.boot("vm-from-snapshot", image=image)
+    try:
+        assert second.run("cat /root/note").strip() == note
+        assert second.boot_id() != guest.boot_id()
+        assert guest.run("cat /root/note").strip() == note  # the original runs on
+    finally:
+        api.call("DELETE", "compute", f"/servers/{second.id}", expect=(204,))
+        wait_until("the second server gone", lambda: api.call(
+            "GET", "compute", f"/servers/{second.id}", expect=(200, 404)).status_code == 404,
+            60)
+        api.call("DELETE", "image", f"/images/{image}", expect=(204,))
+
+
+def test_rescue_and_unrescue(world: World) -> None:
+    guest, api = world.guest, world.api
+    boot = guest.boot_id()
+    readies = console(world, guest.id).count(READY)
+    with timed("rescue to a booted rescue guest"):
+        api.action(guest.id, {"rescue": {}})
+        api.wait_server(guest.id, "RESCUE")
+        wait_until("the rescue guest's boot on the console", lambda: console(
+            world, guest.id).count(READY) > readies, 180, 1.0)
+    with timed("unrescue to SSH"):
+        api.action(guest.id, {"unrescue": None})
+        api.wait_server(guest.id, "ACTIVE")
+        new_boot(guest, boot)
+
+
+def test_resize_and_confirm(world: World) -> None:
+    guest, api = world.guest, world.api
+    memory = int(guest.run("awk '/MemTotal/ {print $2}' /proc/meminfo"))
+    boot = guest.boot_id()
+    with timed("resize to VERIFY_RESIZE"):
+        api.action(guest.id, {"resize": {"flavorRef": world.bigger}})
+        api.wait_server(guest.id, "VERIFY_RESIZE")
+    with timed("confirm"):
+        api.action(guest.id, {"confirmResize": None})
+        server = api.wait_server(guest.id, "ACTIVE")
+    assert server["flavor"]["original_name"] == "e2e.bigger"
+    new_boot(guest, boot)
+    grown = int(guest.run("awk '/MemTotal/ {print $2}' /proc/meminfo"))
+    assert grown > memory + 100 * 1024  # 384 MiB instead of 256 MiB
+    disk = int(guest.run("cat /sys/block/vda/size")) * 512
+    assert disk == 2 << 30
+
+
+# --- c. crashes ----------------------------------------------------------------------------
+
+def test_a_killed_compute_agent_leaves_the_guest_running_and_its_successor_adopts_it(
+        world: World) -> None:
+    guest, api, cloud = world.guest, world.api, world.cloud
+    agent = cloud.hosts[api.server(guest.id)["OS-EXT-SRV-ATTR:host"]].agents["compute"]
+    pid = cloud.qemu_pid(guest.id)
+    assert pid is not None
+    boot, uptime = guest.boot_id(), guest.uptime()
+    with timed("kill -9 of the compute agent and a restart"):
+        agent.kill9()
+        assert guest.boot_id() == boot  # the guest runs on without its agent
+        agent.start()
+        time.sleep(5)  # a few resync passes of the new agent
+        assert agent.alive(), agent.tail()
+    assert cloud.qemu_pids() == [pid]  # adopted, no second QEMU
+    assert guest.boot_id() == boot and guest.uptime() > uptime
+    assert api.server(guest.id)["status"] == "ACTIVE"
+
+    with timed("kill -9 of QEMU to SHUTOFF"):
+        os.kill(pid, 9)
+        server = api.wait_server(guest.id, "SHUTOFF", timeout=60)
+    assert server["OS-EXT-STS:power_state"] == 4
+    with timed("start after the crash to SSH"):
+        api.action(guest.id, {"os-start": None})
+        api.wait_server(guest.id, "ACTIVE")
+        new_boot(guest, boot)
+    assert cloud.qemu_pids() == [cloud.qemu_pid(guest.id)]
+
+
+# --- d. two hosts --------------------------------------------------------------------------
+
+def test_guests_on_two_hosts_reach_each_other_over_vxlan(world: World) -> None:
+    guest, api = world.guest, world.api
+    other = world.boot("vm-h2", host="h2")
+    try:
+        assert api.server(other.id)["OS-EXT-SRV-ATTR:host"] == "h2"
+        assert api.server(guest.id)["OS-EXT-SRV-ATTR:host"] == "h1"
+        with timed("ping across hosts"):
+            guest.run(f"ping -c 3 -W 2 {other.address}")
+            other.run(f"ping -c 3 -W 2 {guest.address}")
+    finally:
+        api.call("DELETE", "compute", f"/servers/{other.id}", expect=(204,))
