@@ -92,10 +92,15 @@ class Dataplane:
         """Remove what ``up`` made (the module docstring says what); each step goes on
         when another failed, so a half-made dataplane is removed as far as it can be."""
         self._stop_guests()
-        from onestack.network.drivers.linux import links
+        from onestack.network.drivers.linux import links, processes
         from onestack.network.drivers.linux.names import Names
 
         names = Names(self.netns)
+        run_dir = Path("/run/onestack/network") / names.tag
+        # the daemons by their pid files: a metadata proxy runs in the agent's namespace
+        # (it only listens in a DHCP namespace), so removing namespaces would miss it
+        for pid_file in sorted(run_dir.rglob("*pid")) if run_dir.is_dir() else []:
+            processes.stop(pid_file)
         for namespace in sorted(_namespaces()):
             if names.owns(namespace):
                 try:
@@ -103,8 +108,8 @@ class Dataplane:
                     links.delete_namespace(namespace)
                 except Exception:  # noqa: BLE001 - go on with the rest
                     log.exception("could not remove namespace %s", namespace)
-        shutil.rmtree(Path("/run/onestack/network") / names.tag, ignore_errors=True)
-        if self.created:
+        shutil.rmtree(run_dir, ignore_errors=True)
+        if self.created and self.netns in _namespaces():
             try:
                 links.stop_processes(self.netns)
                 links.delete_namespace(self.netns)
