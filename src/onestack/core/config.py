@@ -70,7 +70,7 @@ class Settings:
     # The real dataplane: the network namespace that plays the "host" for bridges, taps
     # and the QEMU guests ("": the process's own namespace), the virt driver's acceleration
     # ("auto": KVM when a probe of /dev/kvm answers in time, else TCG; "kvm"; "tcg") and
-    # where the guest image `up --seed-guest-image` uploads comes from.
+    # where the guest image `up --guest-image` uploads comes from.
     dataplane_netns: str = ""
     # The Linux network driver: physical networks' interfaces in that namespace
     # ("physnet:iface,..."), the VXLAN underlay (source address, device), and where the
