@@ -6,7 +6,7 @@ composition root at ``/metadata`` on the API port (the proxies' upstream is
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -19,9 +19,10 @@ PREFIX = "/metadata"
 NOT_FOUND = b"404 Not Found\n\nThe resource could not be found.\n"
 
 
-def build(service: MetadataService) -> Starlette:
-    """The app over ``service``; every path is a document path (``/openstack/latest/
-    meta_data.json``, ``/latest/meta-data/hostname`` …)."""
+def build(service: MetadataService | Callable[[], MetadataService]) -> Starlette:
+    """The app over ``service`` (or a factory of it, called at the first request, so that
+    an API process that never serves a guest never imports the service); every path is a
+    document path (``/openstack/latest/meta_data.json``, ``/latest/meta-data/hostname`` …)."""
     import anyio.to_thread
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -30,10 +31,17 @@ def build(service: MetadataService) -> Starlette:
 
     from onestack.compute.metadata import signing
 
+    built: list[MetadataService] = [] if callable(service) else [service]
+
+    def the_service() -> MetadataService:
+        if not built:
+            built.append(service())  # type: ignore[operator]
+        return built[0]
+
     async def document(request: Request) -> Response:
         headers = request.headers
         found = await anyio.to_thread.run_sync(
-            service.document, headers.get(signing.NETWORK_HEADER, ""),
+            lambda *args: the_service().document(*args), headers.get(signing.NETWORK_HEADER, ""),
             headers.get(signing.FORWARDED_HEADER, ""),
             headers.get(signing.SIGNATURE_HEADER, ""), request.path_params.get("path", ""))
         if found is None:
@@ -58,7 +66,7 @@ def mount(platform: Platform) -> Mount:
     """The app mounted at ``/metadata`` (what ``onestack.server.build_app`` adds)."""
     from starlette.routing import Mount
 
-    return Mount(PREFIX, app=build(service_for(platform)))
+    return Mount(PREFIX, app=build(lambda: service_for(platform)))
 
 
 __all__ = ["PREFIX", "build", "mount", "service_for"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from onestack.core.db import Base
+from onestack.core.db import Base, JSONDocument
 from onestack.network.models.base import NAME, UUID, Standard
 
 
@@ -35,8 +35,8 @@ class Port(Standard, Base):
     binding_host_id: Mapped[str] = mapped_column(NAME, default="", index=True)
     binding_vnic_type: Mapped[str] = mapped_column(sa.String(64), default="normal")
     binding_vif_type: Mapped[str] = mapped_column(sa.String(64), default="unbound")
-    binding_vif_details: Mapped[dict] = mapped_column(sa.JSON, default=dict)
-    binding_profile: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    binding_vif_details: Mapped[dict] = mapped_column(JSONDocument, default=dict)
+    binding_profile: Mapped[dict] = mapped_column(JSONDocument, default=dict)
     __table_args__ = (sa.UniqueConstraint("network_id", "mac_address",
                                           name="uq_network_ports_mac"),)
 

@@ -14,6 +14,7 @@ from onestack.core.errors import BadRequest
 from onestack.network.models.ports import IPAllocation, Port
 from onestack.network.models.subnets import Subnet
 from onestack.network.service import ipam
+from onestack.network.service.query import ids_clause
 
 ROUTER_INTERFACE_OWNERS = ("network:router_interface", "network:router_interface_distributed",
                            "network:ha_router_replicated_interface",
@@ -162,7 +163,7 @@ def fixed_ips_of(s: Session, port_ids: list[str]
     for start in range(0, len(port_ids), 500):
         for port_id, subnet_id, ip in s.execute(sa.select(
                 IPAllocation.port_id, IPAllocation.subnet_id, IPAllocation.ip_address)
-                .where(IPAllocation.port_id.in_(port_ids[start:start + 500]))):
+                .where(ids_clause(s, IPAllocation.port_id, port_ids[start:start + 500]))):
             found.setdefault(port_id, []).append((subnet_id, ip))
     return {pid: fixed_ips_view(pairs) for pid, pairs in found.items()}
 

@@ -29,6 +29,7 @@ from onestack.network.service import ipam
 from onestack.network.service import port_addresses as addresses
 from onestack.network.service.port_addresses import MAX_FIXED_IPS, is_router_port
 from onestack.network.service.engine import Collection, new_uuid
+from onestack.network.service.query import ids_clause
 
 # ports a network or subnet delete takes with it (not "in use")
 AUTO_DELETE_OWNERS = ("network:dhcp", "network:distributed")
@@ -52,6 +53,7 @@ class Ports(Collection):
     resource = PORT
     model = Port
     quota = "port"
+    plain_list_rows = True  # extras and the view read only column values
 
     def optional(self, collection: str, method: str) -> Any | None:
         other = self.deps.collections.get(collection)
@@ -399,19 +401,19 @@ class Ports(Collection):
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             for p in s.scalars(sa.select(AllowedAddressPair).where(
-                    AllowedAddressPair.port_id.in_(chunk)).order_by(
+                    ids_clause(s, AllowedAddressPair.port_id, chunk)).order_by(
                     AllowedAddressPair.port_id, AllowedAddressPair.position)):
                 pairs.setdefault(p.port_id, []).append(
                     {"ip_address": p.ip_address, "mac_address": p.mac_address})
             for o in s.scalars(sa.select(ExtraDhcpOpt).where(
-                    ExtraDhcpOpt.port_id.in_(chunk)).order_by(
+                    ids_clause(s, ExtraDhcpOpt.port_id, chunk)).order_by(
                     ExtraDhcpOpt.port_id, ExtraDhcpOpt.ip_version, ExtraDhcpOpt.opt_name)):
                 opts.setdefault(o.port_id, []).append(
                     {"opt_name": o.opt_name, "opt_value": o.opt_value,
                      "ip_version": o.ip_version})
             for port_id, group in s.execute(sa.select(
                     PortSecurityGroup.port_id, PortSecurityGroup.security_group_id).where(
-                    PortSecurityGroup.port_id.in_(chunk)).order_by(
+                    ids_clause(s, PortSecurityGroup.port_id, chunk)).order_by(
                     PortSecurityGroup.port_id, PortSecurityGroup.security_group_id)):
                 groups.setdefault(port_id, []).append(group)
         domain = str(getattr(self.deps.settings, "network_dns_domain", "")

@@ -25,6 +25,7 @@ from onestack.network.models.ports import Port
 from onestack.network.models.trunks import Trunk, TrunkPort
 from onestack.network.resources.trunks import TRUNK, subports
 from onestack.network.service.engine import Collection
+from onestack.network.service.query import ids_clause
 
 VLAN_RANGE = (1, 4094)
 
@@ -220,7 +221,7 @@ class Trunks(Collection):
         parents = {}
         for start in range(0, len(port_ids), 500):
             for claim in s.scalars(sa.select(TrunkPort).where(
-                    TrunkPort.port_id.in_(port_ids[start:start + 500]),
+                    ids_clause(s, TrunkPort.port_id, port_ids[start:start + 500]),
                     TrunkPort.is_parent.is_(True))):
                 parents[claim.port_id] = claim.trunk_id
         subs = self._subports(s, list(set(parents.values())))
