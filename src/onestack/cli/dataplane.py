@@ -115,6 +115,9 @@ class Dataplane:
                 links.delete_namespace(self.netns)
             except Exception:  # noqa: BLE001 - reported; nothing else is left to do
                 log.exception("could not remove namespace %s", self.netns)
+        # the agents' workers are told to stop, not joined: a spawn that was under way
+        # may have started its QEMU meanwhile
+        self._stop_guests()
 
     def _stop_guests(self) -> None:
         from onestack.compute.drivers.qemu.layout import GuestDir, guest_ids

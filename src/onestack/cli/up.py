@@ -222,7 +222,18 @@ def run_up(settings: Settings, data_dir: Path, password: str, timings: bool = Fa
         return _run(settings, data_dir, password, timings, driver, plane)
     finally:
         if plane is not None:
+            wait_for_agent_threads()
             plane.teardown()
+
+
+def wait_for_agent_threads(timeout: float = 60.0) -> None:
+    """Until the agents' worker threads (told to stop, not joined) have finished the step
+    they were taking: one that goes on would make again what the teardown removes."""
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread is not threading.current_thread() and \
+                thread.name.startswith(("compute-", "network-", "volume-", "scheduler")):
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
