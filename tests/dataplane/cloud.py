@@ -237,26 +237,35 @@ class Cloud:
         self.timings: dict[str, float] = {}
         self.servers: list[str] = []
         started = time.monotonic()
+        try:
+            self._start(hosts)
+        except BaseException:
+            leftovers = self.close()
+            if leftovers:
+                print(f"the cloud that did not start left: {leftovers}")
+            raise
+        self.timings["cloud up"] = time.monotonic() - started
+
+    def _start(self, hosts: tuple[str, ...]) -> None:
         for n, name in enumerate(hosts, 1):
             netns = linux_harness.new_namespace("os-e2e-")
-            host = Host(name, netns, root / name)
+            host = Host(name, netns, self.root / name)
             self.hosts[name] = host
             if len(hosts) > 1:  # a VXLAN underlay between the host namespaces
                 self._underlay(host, n, len(hosts))
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "e2e",
                         "-f", str(self.key)], check=True)
-        self.up = Process("up", [exe, "up", "--data-dir", str(self.data_dir),
+        self.up = Process("up", [self.exe, "up", "--data-dir", str(self.data_dir),
                                  "--fake-hosts", "0", "--port", str(self.port),
                                  "--admin-password", PASSWORD,
                                  "--database-url", self.database_url],
-                          self.env(), root / "up.log")
+                          self.env(), self.root / "up.log")
         self._wait_healthy()
         secret = (self.data_dir / "metadata-proxy-secret").read_text().strip()
         for host in self.hosts.values():
             self._start_agents(host, secret)
         self.api = Api(self.base_url)
         self._wait_agents()
-        self.timings["cloud up"] = time.monotonic() - started
 
     # --- processes ----------------------------------------------------------------------
     def env(self, **extra: str) -> dict[str, str]:
@@ -326,6 +335,11 @@ class Cloud:
 
     def restart_agent(self, host: str, kind: str) -> None:
         self.hosts[host].agents[kind].start()
+
+    def processes(self) -> list[Process]:
+        """``up`` and every agent (stopped or not)."""
+        return ([self.up] if self.up is not None else []) + [
+            a for h in self.hosts.values() for a in h.agents.values()]
 
     def agent_logs(self) -> str:
         parts = []
@@ -481,21 +495,33 @@ class Cloud:
                 leftovers.append(str(exc))
 
     def _still_there(self) -> list[str]:
-        """Whatever of this cloud survived the forced clean-up."""
-        found = [f"qemu pid {pid} after the clean-up" for pid in self.qemu_pids()]
-        tags = [h.names.tag for h in self.hosts.values()]
+        """Whatever of this cloud survived the forced clean-up (its namespaces deleted)."""
+        found = self.remnants()
         for namespace in links.namespaces():
-            if any(namespace == h.netns or h.names.owns(namespace)
-                   for h in self.hosts.values()):
-                found.append(f"namespace {namespace}")
+            if f"namespace {namespace}" in found:
                 subprocess.run(["ip", "netns", "delete", namespace], check=False)
+        return found
+
+    def remnants(self) -> list[str]:
+        """What of this cloud is in the machine now: QEMUs, namespaces of its hosts or
+        their drivers, and processes naming its directory or a driver's run directory."""
+        found = [f"qemu pid {pid}" for pid in self.qemu_pids()]
+        found += [f"{p.name} pid {p.pid}" for p in self.processes() if p.alive()]
+        tags = [h.names.tag for h in self.hosts.values()]
+        alive = {p.pid for p in self.processes() if p.alive()}
+        found += [f"namespace {namespace}" for namespace in sorted(links.namespaces())
+                  if any(namespace == h.netns or h.names.owns(namespace)
+                         for h in self.hosts.values())]
         for proc in Path("/proc").iterdir():
-            if proc.name.isdigit():
-                try:
-                    cmdline = (proc / "cmdline").read_bytes().decode(errors="replace")
-                except OSError:
-                    continue
-                if any(f"-{tag}-" in cmdline or f"/{tag}/" in cmdline for tag in tags) or \
-                        (str(self.root) in cmdline and "pytest" not in cmdline):
-                    found.append(f"process {proc.name}: {cmdline[:200]}")
+            if not proc.name.isdigit() or int(proc.name) == os.getpid():
+                continue
+            try:
+                cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(
+                    errors="replace")
+            except OSError:
+                continue
+            if "qemu-system" not in cmdline and int(proc.name) not in alive and (
+                    any(f"-{tag}-" in cmdline or f"/{tag}/" in cmdline for tag in tags)
+                    or str(self.root) in cmdline):
+                found.append(f"process {proc.name}: {cmdline[:200]}")
         return found

@@ -20,11 +20,14 @@ pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 READY = "onestack-guest: ready after"
 
 
+TIMES: list[tuple[str, float]] = []  # printed after the module's tests, -s or not
+
+
 @contextmanager
 def timed(what: str) -> Iterator[None]:
     started = time.monotonic()
     yield
-    print(f"e2e: {what}: {time.monotonic() - started:.1f}s", flush=True)
+    TIMES.append((what, time.monotonic() - started))
 
 
 class World:
@@ -62,20 +65,39 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def world(tmp_path_factory: pytest.TempPathFactory,
+          request: pytest.FixtureRequest) -> Iterator[World]:
     root = tmp_path_factory.mktemp("e2e")
+    request.addfinalizer(lambda: report_times(request.config))
     with timed("cloud up (API and two hosts' agents)"):
         cloud = Cloud(root, hosts=("h1", "h2"))
     leftovers: list[str] = []
     try:
         yield World(cloud)
-    except BaseException:
-        print(cloud.agent_logs())
-        raise
     finally:
         with timed("tear down"):
             leftovers = cloud.close()
     assert leftovers == [], f"left behind: {leftovers}"
+
+
+@pytest.fixture(autouse=True)
+def logs_on_failure(world: World, request: pytest.FixtureRequest) -> Iterator[None]:
+    """The processes' last log lines under a failed test's captured output."""
+    failed = request.session.testsfailed
+    yield
+    if request.session.testsfailed > failed:
+        print(world.cloud.agent_logs())
+
+
+def report_times(config: pytest.Config) -> None:
+    """The times on the terminal (pytest's output capture set aside for it)."""
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if capture is None or not TIMES:
+        return
+    with capture.global_and_fixture_disabled():
+        print()
+        for what, seconds in TIMES:
+            print(f"e2e: {what}: {seconds:.1f}s")
 
 
 def console(world: World, server_id: str) -> str:
@@ -235,7 +257,9 @@ def test_a_killed_compute_agent_leaves_the_guest_running_and_its_successor_adopt
         agent.kill9()
         assert guest.boot_id() == boot  # the guest runs on without its agent
         agent.start()
-        time.sleep(5)  # a few resync passes of the new agent
+        wait_until("the new agent's adoption", lambda: "re-adopted 1 guests" in agent.tail(),
+                   60)
+        time.sleep(3)  # a resync pass or two of the new agent
         assert agent.alive(), agent.tail()
     assert cloud.qemu_pids() == [pid]  # adopted, no second QEMU
     assert guest.boot_id() == boot and guest.uptime() > uptime
