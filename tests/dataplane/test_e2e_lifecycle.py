@@ -117,6 +117,10 @@ def disks(guest: Guest) -> set[str]:
     return set(guest.run("ls /sys/block").split())
 
 
+def read_back(guest: Guest, disk: str, length: int) -> str:
+    return guest.run(f"dd if=/dev/{disk} bs={length} count=1 2>/dev/null")
+
+
 # --- a. volumes ----------------------------------------------------------------------------
 
 def test_a_volume_shows_up_in_the_guest_and_keeps_its_data_across_attachments(
@@ -150,10 +154,17 @@ def test_a_volume_shows_up_in_the_guest_and_keeps_its_data_across_attachments(
         name = attach()
         guest.run(f"printf '%s' {marker} > /dev/{name} && sync")
         detach()
+        stored = world.cloud.hosts["h1"].state_dir / "volume" / "volumes" / f"volume-{volume}"
+        assert stored.read_bytes()[:len(marker)] == marker.encode()  # in the backend's file
         name = attach()
-        read = guest.run(f"dd if=/dev/{name} bs={len(marker)} count=1 2>/dev/null")
-        assert read == marker
-        detach()
+        assert read_back(guest, name, len(marker)) == marker
+    boot = guest.boot_id()
+    with timed("hard reboot with the volume attached"):
+        api.action(guest.id, {"reboot": {"type": "HARD"}})
+        api.wait_server(guest.id, "ACTIVE")
+        new_boot(guest, boot)
+    assert read_back(guest, name, len(marker)) == marker  # QEMU restarted with the disk
+    detach()
     api.call("DELETE", "block-storage", f"/volumes/{volume}", expect=(202,))
 
 
