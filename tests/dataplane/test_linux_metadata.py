@@ -4,9 +4,13 @@ IP in the headers, signed as the metadata service checks, whatever the guest cla
 Runs as root only."""
 from __future__ import annotations
 
+import shutil
 import threading
+import time
 import uuid
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -14,7 +18,7 @@ import pytest
 from onestack.compute.metadata import signing
 from onestack.network.drivers.base import (DhcpHost, DhcpSpec, DhcpSubnet, FixedIp,
                                            NetworkSpec, PortSpec, SecurityRule, Segment)
-from onestack.network.drivers.linux import LinuxNetworkDriver
+from onestack.network.drivers.linux import LinuxNetworkDriver, processes
 from onestack.network.drivers.linux.dhcp import render_files
 from tests.dataplane import linux_harness
 from tests.dataplane.guests import Guests
@@ -107,3 +111,32 @@ def test_a_guest_reaches_metadata_named_by_network_and_fixed_ip(
     assert seen[-1]["X-Forwarded-For"] == ["10.0.0.5"]
     [signature] = seen[-1][signing.SIGNATURE_HEADER]
     assert signing.verify(SECRET, net.id, "10.0.0.5", signature)
+
+
+def test_a_proxy_whose_specs_are_lost_is_stopped_with_its_namespace(
+        driver: LinuxNetworkDriver) -> None:
+    net = NetworkSpec(ident(), Segment("local"))
+    driver.ensure_network(net)
+    dhcp_port = PortSpec(ident(), net.id, "fa:16:3e:00:00:02",
+                         (FixedIp(ident(), "10.0.0.2", SUBNET),), device_owner="network:dhcp")
+    driver.ensure_dhcp(DhcpSpec(net.id, dhcp_port, (DhcpSubnet(ident(), SUBNET, 4, (),
+                                                               "10.0.0.1"),)))
+    proxy = processes.running(driver.run_dir / "dhcp" / net.id / "metadata.pid")
+    assert proxy is not None
+    shutil.rmtree(driver.run_dir)  # the specs and pid files lost, the kernel state kept
+    again = LinuxNetworkDriver(replace(driver.config, run_dir=driver.run_dir), "test-host")
+    assert again.dhcp() == {}
+    assert linux_harness.leftovers(again) == []
+    # the proxy runs in the agent's namespace: only its --netns argument names the one gone
+    deadline = time.monotonic() + 5  # SIGKILL lands a moment later
+    while _alive(proxy) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(proxy)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")

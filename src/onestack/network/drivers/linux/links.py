@@ -7,9 +7,11 @@ when the thing is gone. Errors come out as ``NetworkDriverError``.
 from __future__ import annotations
 
 import ipaddress
+import os
 import subprocess
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Iterator
 
 from pyroute2 import IPRoute, netns
@@ -62,16 +64,32 @@ def delete_namespace(name: str) -> None:
 
 
 def stop_processes(namespace: str) -> None:
-    """Kill what still runs inside one of the driver's namespaces (its dnsmasq or
-    proxy, when their pid files are gone)."""
-    import os
+    """Kill what still runs inside one of the driver's namespaces (its dnsmasq) and what
+    serves into it from outside (a metadata proxy runs in the agent's namespace and names
+    this one after ``--netns``), when their pid files are gone."""
     import signal
 
-    for pid in run("", ["ip", "netns", "pids", namespace]).split():
+    pids = run("", ["ip", "netns", "pids", namespace]).split() + serving_into(namespace)
+    for pid in pids:
         try:
             os.kill(int(pid), signal.SIGKILL)
         except (ProcessLookupError, ValueError):
             pass
+
+
+def serving_into(namespace: str) -> list[str]:
+    """The pids whose command line holds ``--netns <namespace>``."""
+    wanted = b"\0--netns\0" + namespace.encode() + b"\0"
+    found = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                argv = b"\0" + Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if wanted in argv:
+                found.append(pid)
+    return found
 
 
 def sysctl(namespace: str, key: str, value: str) -> None:
