@@ -304,6 +304,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         if left:  # the leak test failed or never ran: remove what we can, by name and PID
             from onestack.cli.dataplane import Dataplane
 
+            print("left behind by up, now removed:", *left, sep="\n  ")
             Dataplane(cloud.data_dir, cloud.netns, created=True).teardown()
         print("\n".join(f"{k}: {v:.1f}s" for k, v in cloud.timings.items()))
 

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from onestack.cli import up
+from onestack.cli import dataplane
 from onestack.cli.dataplane import GUEST_IMAGE_NAME, default_netns, ensure_guest_image
 from onestack.core.config import Settings
 from onestack.core.db import Database
@@ -82,3 +83,10 @@ def test_up_with_qemu_starts_each_agent_kind_on_its_real_driver(tmp_path: Path) 
     assert started == {"scheduler": ("fake", host), "compute": ("qemu", host),
                        "network": ("linux", host), "volume": ("fake", host)}
     assert len(stops) == 4
+
+
+def test_up_with_qemu_refuses_to_start_without_root(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(dataplane.os, "geteuid", lambda: 1000)
+    with pytest.raises(SystemExit, match="needs root"):
+        dataplane.Dataplane.prepare(Settings(), tmp_path)
