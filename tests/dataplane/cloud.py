@@ -13,13 +13,12 @@ removes what the drivers made and reports what was left behind.
 from __future__ import annotations
 
 import os
-import secrets
 import signal
 import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import httpx
 
@@ -29,11 +28,11 @@ from onestack.network.drivers.linux.names import Names
 from tests.contract.qemu_harness import kill_everything_under, missing_qemu
 from tests.dataplane import linux_harness
 from tests.dataplane.conftest import missing_dataplane
+from tests.dataplane.cloud_api import PASSWORD, Api, wait_until
 from tests.support.processes import cli_env, free_port, onestack_executable
 
 IMAGE = Path(os.environ.get("ONESTACK_GUEST_IMAGE") or
              Path.home() / ".cache" / "onestack-guest" / "onestack-guest.qcow2")
-PASSWORD = "e2e-" + secrets.token_hex(8)
 SSH_OPTIONS = ("-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
                "-o", "BatchMode=yes", "-o", "ConnectTimeout=5", "-o", "LogLevel=ERROR")
 
@@ -48,19 +47,6 @@ def missing_cloud() -> str | None:
     if not IMAGE.is_file():
         return f"no guest image at {IMAGE} (scripts/build_guest_image.py)"
     return None
-
-
-def wait_until(what: str, check: Callable[[], Any], timeout: float,
-               interval: float = 0.5) -> Any:
-    """``check()``'s first true answer; an AssertionError naming ``what`` after timeout."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
 
 
 class Process:
@@ -102,72 +88,6 @@ class Process:
 
     def tail(self, chars: int = 3000) -> str:
         return self.log_path.read_bytes()[-chars:].decode(errors="replace")
-
-
-class Api:
-    """The cloud's REST APIs as the admin, endpoints from the token's catalog."""
-
-    def __init__(self, base_url: str):
-        self.http = httpx.Client(trust_env=False, timeout=60.0)
-        auth = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-            "name": "admin", "domain": {"id": "default"}, "password": PASSWORD}}},
-            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
-        answer = self.http.post(f"{base_url}/identity/v3/auth/tokens", json=auth)
-        answer.raise_for_status()
-        self.http.headers["X-Auth-Token"] = answer.headers["X-Subject-Token"]
-        self.http.headers["OpenStack-API-Version"] = "compute 2.79"
-        self.endpoints = {entry["type"]: next(e["url"] for e in entry["endpoints"]
-                                              if e["interface"] == "public")
-                          for entry in answer.json()["token"]["catalog"]}
-
-    def url(self, service: str, path: str) -> str:
-        base = self.endpoints[service].rstrip("/")
-        if service == "network" and not base.endswith("/v2.0"):
-            base += "/v2.0"
-        if service == "image" and not base.endswith("/v2"):
-            base += "/v2"
-        return base + path
-
-    def call(self, method: str, service: str, path: str, expect: tuple[int, ...] = (),
-             **kwargs: Any) -> httpx.Response:
-        answer = self.http.request(method, self.url(service, path), **kwargs)
-        ok = answer.status_code in expect if expect else answer.status_code < 400
-        assert ok, f"{method} {path}: {answer.status_code} {answer.text[:2000]}"
-        return answer
-
-    def get(self, service: str, path: str) -> Any:
-        return self.call("GET", service, path).json()
-
-    def post(self, service: str, path: str, body: Any) -> httpx.Response:
-        return self.call("POST", service, path, json=body)
-
-    def action(self, server_id: str, body: dict[str, Any]) -> httpx.Response:
-        return self.post("compute", f"/servers/{server_id}/action", body)
-
-    def server(self, server_id: str) -> dict[str, Any]:
-        return self.get("compute", f"/servers/{server_id}")["server"]
-
-    def wait_server(self, server_id: str, status: str, timeout: float = 240.0
-                    ) -> dict[str, Any]:
-        """The server once its status is ``status`` and no task runs; ERROR fails early."""
-        def settled() -> dict[str, Any] | None:
-            s = self.server(server_id)
-            if s["status"] == "ERROR" and status != "ERROR":
-                raise AssertionError(f"server {server_id} went to ERROR: {s.get('fault')}")
-            if s["status"] == status and not s.get("OS-EXT-STS:task_state"):
-                return s
-            return None
-        return wait_until(f"server {server_id} {status}", settled, timeout)
-
-    def volume(self, volume_id: str) -> dict[str, Any]:
-        return self.get("block-storage", f"/volumes/{volume_id}")["volume"]
-
-    def wait_volume(self, volume_id: str, status: str, timeout: float = 120.0) -> None:
-        wait_until(f"volume {volume_id} {status}",
-                   lambda: self.volume(volume_id)["status"] == status, timeout)
-
-    def close(self) -> None:
-        self.http.close()
 
 
 @dataclass

@@ -13,7 +13,8 @@ from typing import Iterator
 
 import pytest
 
-from tests.dataplane.cloud import Cloud, Guest, missing_cloud, wait_until
+from tests.dataplane.cloud import Cloud, Guest, missing_cloud
+from tests.dataplane.cloud_api import wait_until
 
 REASON = missing_cloud()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
