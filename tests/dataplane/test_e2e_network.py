@@ -268,9 +268,13 @@ def make_world(cloud: Cloud, root: Path) -> World:
         fip = api.call("POST", "/floatingips", {"floatingip": {
             "floating_network_id": public["id"], "port_id": port["id"]}})
         vm["fip"] = fip["floatingip"]["floating_ip_address"]
-    for name, vm in world.vms.items():
-        wait_until(f"SSH to {name}", lambda: world.ssh(name, "true").returncode == 0, 180, 1)
-        cloud.timings[f"{name} POST -> SSH"] = time.monotonic() - vm["posted"]
+    def all_answer() -> bool:  # each guest's time taken when it first answers
+        for name, vm in world.vms.items():
+            key = f"{name} POST -> SSH"
+            if key not in cloud.timings and world.ssh(name, "true").returncode == 0:
+                cloud.timings[key] = time.monotonic() - vm["posted"]
+        return all(f"{name} POST -> SSH" in cloud.timings for name in world.vms)
+    wait_until("SSH to every guest", all_answer, 180, 1)
     return world
 
 
@@ -298,6 +302,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         made = make_world(cloud, root)
         yield made
     finally:
+        if cloud.api is not None:
+            cloud.api.http.close()
         cloud.stop()
         ids = made.ids if made else []
         left = leftovers(cloud, ids)
