@@ -94,11 +94,18 @@ def valid_host(subnet: Any, ip: str, device_owner: str = "") -> bool:
     return True
 
 
+# Built once (an allocation runs them on every port create).
+POOLS = sa.select(AllocationPool.first_ip, AllocationPool.last_ip).where(
+    AllocationPool.subnet_id == sa.bindparam("subnet_id"))
+USED = sa.select(IPAllocation.ip_address).where(
+    IPAllocation.subnet_id == sa.bindparam("subnet_id"))
+TAKE = sa.insert(IPAllocation)
+
+
 def pools_of(s: Session, subnet: Any) -> list[tuple[int, int]]:
     """The subnet's allocation ranges as (first, last) integers, in address order; the
     whole range minus the gateway when the subnet lists none."""
-    rows = s.execute(sa.select(AllocationPool.first_ip, AllocationPool.last_ip).where(
-        AllocationPool.subnet_id == subnet.id)).all()
+    rows = s.execute(POOLS, {"subnet_id": subnet.id}).all()
     if rows:
         return sorted((int(ipaddress.ip_address(a)), int(ipaddress.ip_address(b)))
                       for a, b in rows)
@@ -116,8 +123,7 @@ def pools_of(s: Session, subnet: Any) -> list[tuple[int, int]]:
 
 
 def used_ips(s: Session, subnet_id: str) -> set[str]:
-    return set(s.scalars(sa.select(IPAllocation.ip_address).where(
-        IPAllocation.subnet_id == subnet_id)))
+    return set(s.scalars(USED, {"subnet_id": subnet_id}))
 
 
 def free_candidates(pools: list[tuple[int, int]], used: set[int], limit: int
@@ -146,9 +152,8 @@ def _insert(s: Session, subnet: Any, ip: str, port_id: str, *, read_free: bool =
     this transaction has just read ``ip`` as free, so where writers are serialized
     (SQLite) nobody can have taken it since and no savepoint is needed."""
     if read_free and writes_serialized(s):
-        s.execute(sa.insert(IPAllocation).values(
-            subnet_id=subnet.id, ip_address=ip, network_id=subnet.network_id,
-            port_id=port_id))
+        s.execute(TAKE, {"subnet_id": subnet.id, "ip_address": ip,
+                         "network_id": subnet.network_id, "port_id": port_id})
         return True
     try:
         with s.begin_nested():

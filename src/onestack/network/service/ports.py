@@ -49,6 +49,13 @@ def binding_state(host: str) -> tuple[str, dict[str, Any]]:
     return ("ovs", dict(OVS_VIF_DETAILS)) if host else ("unbound", {})
 
 
+# Built once: every port create runs them.
+MAC_TAKEN = sa.select(Port.id).where(
+    Port.network_id == sa.bindparam("network_id"), Port.mac_address == sa.bindparam("mac"),
+    Port.id != sa.bindparam("port_id")).limit(1)
+JOIN_GROUP = sa.insert(PortSecurityGroup)
+
+
 class Ports(Collection):
     resource = PORT
     model = Port
@@ -166,9 +173,8 @@ class Ports(Collection):
             check(s, ctx, policy_id)
 
     def mac_taken(self, s: Session, network_id: str, mac: str, port_id: str = "") -> bool:
-        return s.scalar(sa.select(Port.id).where(
-            Port.network_id == network_id, Port.mac_address == mac,
-            Port.id != port_id).limit(1)) is not None
+        return s.scalar(MAC_TAKEN, {"network_id": network_id, "mac": mac,
+                                    "port_id": port_id}) is not None
 
     def create_in(self, s: Session, ctx: RequestContext, doc: dict[str, Any]) -> Port:
         self.check_quota(s, doc.get("project_id", ""))
@@ -270,9 +276,9 @@ class Ports(Collection):
         if not fresh:
             s.execute(sa.delete(PortSecurityGroup).where(
                 PortSecurityGroup.port_id == row.id))
-        for group in dict.fromkeys(groups):
-            s.add(PortSecurityGroup(port_id=row.id, security_group_id=group))
-        s.flush()
+        if groups:
+            s.execute(JOIN_GROUP, [{"port_id": row.id, "security_group_id": group}
+                                   for group in dict.fromkeys(groups)])
 
     # --- update --------------------------------------------------------------------------
     def update(self, ctx: RequestContext, ident: str, item: Any,

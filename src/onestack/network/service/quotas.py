@@ -40,13 +40,27 @@ def lock_project(s: Session, project_id: str) -> None:
     s.get(QuotaLock, project_id, with_for_update=True, populate_existing=True)
 
 
+# Built once: a port create asks both on every request (a statement built per call costs
+# more to construct than SQLite takes to run it).
+ONE_LIMIT = sa.select(Quota.limit).where(Quota.project_id == sa.bindparam("project_id"),
+                                         Quota.resource == sa.bindparam("resource"))
+_COUNTS: dict[Any, Any] = {}
+
+
+def _count_of(model: Any) -> Any:
+    stmt = _COUNTS.get(model)
+    if stmt is None:
+        stmt = _COUNTS[model] = sa.select(sa.func.count()).select_from(model).where(
+            model.project_id == sa.bindparam("project_id"))
+    return stmt
+
+
 def usage(s: Session, model: Any, project_id: str, *, locked: bool = False) -> int:
     """Rows of ``model`` owned by the project (``locked``: as of now, not the snapshot)."""
     if locked and s.get_bind().dialect.name in ("mysql", "mariadb"):
         return len(list(s.scalars(sa.select(model.id).where(
             model.project_id == project_id).with_for_update(read=True))))
-    return int(s.scalar(sa.select(sa.func.count()).select_from(model).where(
-        model.project_id == project_id)) or 0)
+    return int(s.scalar(_count_of(model), {"project_id": project_id}) or 0)
 
 
 def check_limit(name: str, value: Any) -> int:
@@ -75,7 +89,9 @@ class Quotas(Collection):
     # --- the engine's hook ---------------------------------------------------------------
     def check(self, s: Session, project_id: str, resource: str, model: Any) -> None:
         """409 OverQuota when one more ``resource`` would pass the project's limit."""
-        limit = self.limits(s, project_id).get(resource, -1)
+        limit = s.scalar(ONE_LIMIT, {"project_id": project_id, "resource": resource})
+        if limit is None:
+            limit = DEFAULTS.get(resource, -1)
         if limit < 0:
             return
         if not writes_serialized(s):  # SQLite's write transaction already excludes all

@@ -52,6 +52,10 @@ def sg_in_use(ident: str) -> Conflict:
     return Conflict(f"Security Group {ident} in use.", kind="SecurityGroupInUse")
 
 
+# Built once: every port create without groups asks it.
+DEFAULT_OF = sa.select(SecurityGroup.id).where(
+    SecurityGroup.default_for == sa.bindparam("project_id"))
+
 class SecurityGroups(Collection):
     resource = SECURITY_GROUP
     model = SecurityGroup
@@ -107,8 +111,7 @@ class SecurityGroups(Collection):
 
     # --- the default group ---------------------------------------------------------------
     def default_id_of(self, s: Session, project_id: str) -> str | None:
-        return s.scalar(sa.select(SecurityGroup.id).where(
-            SecurityGroup.default_for == project_id))
+        return s.scalar(DEFAULT_OF, {"project_id": project_id})
 
     def default_group_id(self, s: Session, ctx: RequestContext, project_id: str) -> str:
         """The project's ``default`` group, made with Neutron's default rules on first
