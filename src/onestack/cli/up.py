@@ -198,6 +198,7 @@ def with_metadata_secret(settings: Settings, data_dir: Path) -> Settings:
         return settings
     path = data_dir / "metadata-proxy-secret"
     if path.exists():
+        path.chmod(0o600)  # an older or hand-copied data dir may have left it readable
         secret = path.read_text().strip()
     else:
         secret = secrets.token_urlsafe(32)
