@@ -2,7 +2,11 @@
 agents and Linux network agents in host namespaces the test made (``tests/dataplane/
 cloud.py``), onestack's guest image under TCG (or KVM where it works), SSH into the guest
 from its network's DHCP namespace. Two hosts joined by a VXLAN underlay; the checks reuse
-one guest on the first host. Times are printed (``pytest -s``)."""
+one guest on the first host. The time of each step is printed after the module.
+
+About 2.5 minutes on a quiet machine under TCG (5 minutes at a load of 20 on 2 cores).
+Needs root, /dev/net/tun, QEMU, nft, dnsmasq, busybox, ssh and ssh-keygen (openssh-client)
+and the guest image; skips with the reason otherwise."""
 from __future__ import annotations
 
 import os
@@ -14,7 +18,7 @@ from typing import Iterator
 import pytest
 
 from tests.dataplane.cloud import Cloud, Guest, missing_cloud
-from tests.dataplane.cloud_api import wait_until
+from tests.dataplane.cloud_api import Api, wait_until
 
 REASON = missing_cloud()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
@@ -36,8 +40,8 @@ class World:
 
     def __init__(self, cloud: Cloud):
         self.cloud = cloud
-        self.api = cloud.api
-        assert self.api is not None
+        assert cloud.api is not None
+        self.api: Api = cloud.api
         self.image = cloud.upload_image()
         self.small = cloud.flavor("e2e.small", 256, 1)
         self.bigger = cloud.flavor("e2e.bigger", 384, 2)
@@ -58,10 +62,15 @@ class World:
 
     @property
     def guest(self) -> Guest:
-        """The guest the checks share (booted at first use), ACTIVE."""
+        """The guest the checks share, ACTIVE and answering SSH: booted at first use, and
+        again when a failed check left it otherwise (so one failure does not fail the
+        rest)."""
+        if self._guest is not None and (
+                self.api.server(self._guest.id)["status"] != "ACTIVE"
+                or self._guest.ssh("true", timeout=20).returncode != 0):
+            self._guest = None
         if self._guest is None:
-            self._guest = self.boot("vm1")
-        assert self.api.server(self._guest.id)["status"] == "ACTIVE"
+            self._guest = self.boot(f"vm-{secrets.token_hex(2)}")
         return self._guest
 
 
