@@ -17,6 +17,8 @@ from typing import Iterator
 
 import pytest
 
+from onestack.core.dataplane import tap_name
+from onestack.network.drivers.linux import links
 from tests.dataplane.cloud import Cloud, Guest, missing_cloud
 from tests.dataplane.cloud_api import Api, wait_until
 
@@ -295,6 +297,27 @@ def test_a_killed_compute_agent_leaves_the_guest_running_and_its_successor_adopt
         api.wait_server(guest.id, "ACTIVE")
         new_boot(guest, boot)
     assert cloud.qemu_pids() == [cloud.qemu_pid(guest.id)]
+
+
+def test_a_killed_network_agent_leaves_the_guests_network_alone(world: World) -> None:
+    """The restarted agent finds the port wired: the tap QEMU holds open is not made
+    again (a new tap would cut the guest off) and the guest stays reachable."""
+    guest, api, cloud = world.guest, world.api, world.cloud
+    host = cloud.hosts[api.server(guest.id)["OS-EXT-SRV-ATTR:host"]]
+    port = api.get("network", f"/ports?device_id={guest.id}")["ports"][0]["id"]
+    tap = links.Links(host.netns).get(tap_name(port))
+    assert tap is not None
+    agent = host.agents["network"]
+    with timed("kill -9 of the network agent and a restart"):
+        agent.kill9()
+        assert guest.ssh("true", timeout=20).returncode == 0
+        agent.start()
+        time.sleep(8)  # the new agent's first full passes (resync every 2 s)
+        assert agent.alive(), agent.tail()
+    again = links.Links(host.netns).get(tap_name(port))
+    assert again is not None and again.index == tap.index
+    assert guest.ssh("true", timeout=20).returncode == 0
+    assert api.get("network", f"/ports/{port}")["port"]["status"] == "ACTIVE"
 
 
 # --- d. two hosts --------------------------------------------------------------------------
