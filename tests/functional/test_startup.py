@@ -200,6 +200,33 @@ def test_deferred_work_starts_by_the_limit_without_any_request():
     assert ran.wait(5)
 
 
+def test_deferred_work_waits_while_requests_keep_coming():
+    """Clients that kept their tokens across a restart send no login: the work waits for
+    the API to fall idle instead of starting in the middle of their requests."""
+    import anyio
+
+    from onestack.cli.serve import AfterFirstLogin
+
+    ran = threading.Event()
+
+    async def app(scope, receive, send) -> None:
+        await anyio.sleep(0.02)
+
+    deferred = AfterFirstLogin(app, [ran.set], limit=0.3)
+    deferred.arm()
+
+    async def busy() -> None:
+        deadline = anyio.current_time() + 1.2
+        while anyio.current_time() < deadline:  # never idle for 0.3 s
+            await deferred({"type": "http", "method": "GET", "path": "/network/v2.0/ports"},
+                           None, None)
+            await anyio.sleep(0.1)
+
+    anyio.run(busy)
+    assert not ran.is_set()
+    assert ran.wait(5)  # idle now
+
+
 def test_sqlite_upgrade_is_one_transaction(tmp_path, monkeypatch):
     """A fresh schema used to be ~100 separate commits (pysqlite runs DDL outside any
     transaction): ~2 s of fsyncs on a cold start, and a failure halfway left half a schema.

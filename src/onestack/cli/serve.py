@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import threading
+import time
 from typing import Any, Callable
 
 import uvicorn
@@ -14,34 +15,52 @@ import uvicorn
 from onestack.core.config import SecurityCompliance, Settings
 
 SETTINGS_ENV = "ONESTACK_SETTINGS_JSON"
-LATER_LIMIT = 2.0  # seconds after listening that deferred work starts at the latest
+LATER_LIMIT = 1.0  # seconds of an idle API after which deferred start-up work runs
 log = logging.getLogger("onestack.serve")
 
 
 class AfterFirstLogin:
-    """Work that can wait (parsing the policy rules, starting agents) runs in one thread
-    once the first login (``POST …/auth/tokens``) has been answered, or ``limit`` seconds
-    after the API listens: a login is every client's first call, and it should not share
-    the CPU with start-up leftovers."""
+    """Work that can wait (parsing the policy rules, building the services not asked for
+    yet) runs in one thread once the first login (``POST …/auth/tokens``) has been
+    answered, or once the API has been idle (no request in flight) for ``idle`` seconds
+    after it listens: a login is every client's first call and should not share the CPU
+    with start-up leftovers, and neither should the requests of clients that kept their
+    tokens across a restart (each service still builds at its own first request)."""
 
     def __init__(self, asgi: Any, work: list[Callable[[], None]], limit: float = LATER_LIMIT):
         self.asgi = asgi
         self.work = work
-        self.limit = limit
+        self.limit = limit  # the idle time that starts the work
         self._started = threading.Event()
         self._lock = threading.Lock()
+        self._in_flight = 0
+        self._last = time.monotonic()
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        await self.asgi(scope, receive, send)
-        if (not self._started.is_set() and scope["type"] == "http"
-                and scope["method"] == "POST" and scope["path"].endswith("/auth/tokens")):
+        if self._started.is_set() or scope["type"] != "http":
+            await self.asgi(scope, receive, send)
+            return
+        self._in_flight += 1  # the event loop's thread only: no lock needed
+        try:
+            await self.asgi(scope, receive, send)
+        finally:
+            self._in_flight -= 1
+            self._last = time.monotonic()
+        if scope["method"] == "POST" and scope["path"].endswith("/auth/tokens"):
             self.start()
 
     def arm(self) -> None:
-        """Called once listening: start by ``limit`` whatever happens."""
-        timer = threading.Timer(self.limit, self.start)
-        timer.daemon = True
-        timer.start()
+        """Called once listening: start the work at the first idle spell of ``limit``."""
+        self._last = time.monotonic()
+        threading.Thread(target=self._watch, name="onestack-idle-watch", daemon=True).start()
+
+    def _watch(self) -> None:
+        while not self._started.is_set():
+            quiet = time.monotonic() - self._last
+            if self._in_flight == 0 and quiet >= self.limit:
+                self.start()
+                return
+            time.sleep(max(0.05, min(self.limit - quiet, self.limit / 4)))
 
     def start(self) -> None:
         with self._lock:
