@@ -114,3 +114,30 @@ def test_networks_and_pools_are_listed(api: Api, nova: Nova, owner: Member,
     assert nova("GET", "/os-floating-ip-pools", owner.token, "2.36").status_code == 404
     missing = nova("POST", "/os-floating-ips", owner.token, json={"pool": unique("nopool")})
     assert missing.status_code == 404
+
+
+def test_a_server_on_a_network_without_port_security_gets_a_port_without_groups(
+        api: Api, nova: Nova, sql, seam: Any, host, owner: Member, db_url: str) -> None:
+    """Only the implied ``default`` group is asked for as no group (as Nova does), so the
+    network service gives none on a network without port security instead of a 409;
+    a group named explicitly still fails that boot."""
+    ensure_flavors(db_url)
+    image = make_image(api, owner.token)
+    net = network_with_subnet(api, owner.token, "10.32.0.0/24")
+    r = api.http.put(f"/network/v2.0/networks/{net['id']}", headers={
+        "X-Auth-Token": owner.token}, json={"network": {"port_security_enabled": False}})
+    assert r.status_code == 200, r.text
+    sid = boot(nova, owner.token, image, networks=[{"uuid": net["id"]}])
+    build(sql, host, sid)
+    ports = wire(sql, seam, sid)
+    host.reconcile(sid)
+    assert sql.read(lambda s: s.get(cm.Instance, sid).vm_state) == "active"
+    port = api.http.get(f"/network/v2.0/ports/{ports[0]}", headers={
+        "X-Auth-Token": owner.token}).json()["port"]
+    assert (port["port_security_enabled"], port["security_groups"]) == (False, [])
+
+    extra = nova("POST", "/os-security-groups", owner.token, json={
+        "security_group": {"name": unique("sg"), "description": ""}}).json()["security_group"]
+    named = boot(nova, owner.token, image, networks=[{"uuid": net["id"]}],
+                 security_groups=[{"name": extra["name"]}])
+    assert build(sql, host, named).vm_state == "error"

@@ -134,11 +134,12 @@ def plug(s: Session, seam: NetworkSeam, inst: cm.Instance, host: str) -> Plugged
     ctx = service_context(inst.project_id, inst.user_id)
     rows = rows_of(s, inst.id)
     groups: list[str] | None = None
+    looked_up = False
     since: datetime | None = None
     for row in rows:
         if row.port_id is None:
-            if groups is None:
-                groups = seam.security_group_ids(s, ctx, group_names(inst))
+            if not looked_up:
+                groups, looked_up = port_groups(s, seam, ctx, inst), True
             port = seam.create_port(s, ctx, network_id=row.network_id or "",
                                     device_id=inst.id,
                                     device_owner=owner(inst.availability_zone),
@@ -152,6 +153,15 @@ def plug(s: Session, seam: NetworkSeam, inst: cm.Instance, host: str) -> Plugged
     s.flush()
     ids = [r.port_id for r in rows if r.port_id]
     return Plugged(seam.ports_wired(s, ids, host), since, ids)
+
+
+def port_groups(s: Session, seam: NetworkSeam, ctx: RequestContext, inst: cm.Instance
+                ) -> list[str] | None:
+    """The group ids a new port of the server asks for. Only ``default`` (asked for or
+    implied) asks for none, as Nova does: the network service then gives its default
+    group, or no group on a network without port security, where naming one is a 409."""
+    names = group_names(inst)
+    return None if names == ["default"] else seam.security_group_ids(s, ctx, names)
 
 
 def unplug(s: Session, seam: NetworkSeam | None, instance_id: str) -> None:
