@@ -91,7 +91,7 @@ def guest(api: Api, cloud: Cloud, sql_module: Database, host: HostAgent, db_url:
     inst = sql_module.read(lambda s: s.get(cm.Instance, sid))
     return {"id": sid, "name": inst.name, "project_id": owner.project["id"],
             "network_id": net["id"], "ip": port.fixed_ips[0]["ip_address"],
-            "mac": port.mac_address, "port_id": port.id, "key": kp,
+            "mac": port.mac_address, "port_id": port.id, "key": kp, "token": owner.token,
             "zone": inst.availability_zone,
             "hostname": (inst.system_metadata or {})["hostname"]}
 
@@ -147,6 +147,41 @@ def test_listings_and_the_ec2_tree(md_api: Api, guest: dict[str, Any]):
     head = as_guest(md_api, guest, "/openstack/latest/user_data", method="HEAD")
     assert (head.status_code, head.content) == (200, b"")
     assert as_guest(md_api, guest, "/openstack/latest/nothing").status_code == 404
+
+
+def test_the_guest_posts_its_password_once_and_the_api_shows_and_clears_it(
+        md_api: Api, api: Api, guest: dict[str, Any]):
+    """What Tempest's server basic ops does with curl in the guest, and Nova's rules:
+    kept once (409 after), at most 1020 bytes, only the password document takes a POST."""
+    nova, token = Nova(api), guest["token"]
+    path = "/openstack/2013-10-17/password"
+    shown = f"/servers/{guest['id']}/os-server-password"
+    assert as_guest(md_api, guest, path).content == b""
+    assert as_guest(md_api, guest, "/openstack/2012-08-10/password").status_code == 404
+    empty = fetch(md_api, path, signing.proxy_headers(SECRET, guest["network_id"],
+                                                      guest["ip"]), "POST")
+    assert empty.status_code == 200  # an empty password keeps nothing: a POST may follow
+    assert nova("GET", shown, token).json() == {"password": ""}
+    assert nova("DELETE", shown, token).status_code == 204
+    headers = signing.proxy_headers(SECRET, guest["network_id"], guest["ip"])
+    r = md_api.http.post("/metadata" + path, headers=headers, content=b"x" * 1021)
+    assert r.status_code == 400
+    r = md_api.http.post("/metadata" + path, headers=headers, content=b"secret-one")
+    assert (r.status_code, r.content) == (200, b"")
+    assert as_guest(md_api, guest, "/openstack/latest/password").content == b"secret-one"
+    assert nova("GET", shown, token).json() == {"password": "secret-one"}
+    again = md_api.http.post("/metadata" + path, headers=headers, content=b"secret-two")
+    assert again.status_code == 409
+    elsewhere = md_api.http.post("/metadata/openstack/latest/meta_data.json",
+                                 headers=headers, content=b"x")
+    assert elsewhere.status_code == 405
+    unsigned = md_api.http.post("/metadata" + path, content=b"x")
+    assert unsigned.status_code == 404
+    assert nova("DELETE", shown, token).status_code == 204
+    assert nova("GET", shown, token).json() == {"password": ""}
+    r = md_api.http.post("/metadata" + path, headers=headers, content=b"secret-two")
+    assert r.status_code == 200
+    assert nova("GET", shown, token).json() == {"password": "secret-two"}
 
 
 def test_requests_that_name_no_guest_are_404(md_api: Api, guest: dict[str, Any]):

@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any, Callable
 
 from onestack.compute import action_schemas, schemas, views
+from onestack.compute import models as cm
 from onestack.compute.api.common import Compute, int_query, links, root
 from onestack.compute.policies import register, servers as server_rules
 from onestack.compute.service import create as creating
@@ -257,8 +258,8 @@ def delete_tag(compute: Compute, call: Call) -> Reply:
 
 
 # --- addresses, password, interfaces, instance actions ----------------------
-def _readable(compute: Compute, call: Call, rule: str) -> None:
-    service.check_readable(deps(compute), call.ctx, call.params["server_id"], rule)
+def _readable(compute: Compute, call: Call, rule: str) -> cm.Instance:
+    return service.check_readable(deps(compute), call.ctx, call.params["server_id"], rule)
 
 
 def ips(compute: Compute, call: Call) -> Reply:
@@ -278,12 +279,14 @@ def ips_network(compute: Compute, call: Call) -> Reply:
 
 
 def password(compute: Compute, call: Call) -> Reply:
-    _readable(compute, call, "os_compute_api:os-server-password:show")
-    return compute.reply(call, 200, {"password": ""})
+    """What the guest posted to the metadata service's password document, or ""."""
+    inst = _readable(compute, call, "os_compute_api:os-server-password:show")
+    return compute.reply(call, 200, {"password": service.server_password(inst)})
 
 
 def clear_password(compute: Compute, call: Call) -> Reply:
     _readable(compute, call, "os_compute_api:os-server-password:clear")
+    service.clear_server_password(deps(compute), call.params["server_id"])
     return compute.reply(call, 204)
 
 

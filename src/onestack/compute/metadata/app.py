@@ -17,12 +17,15 @@ if TYPE_CHECKING:
 
 PREFIX = "/metadata"
 NOT_FOUND = b"404 Not Found\n\nThe resource could not be found.\n"
+POST_ANSWERS = {200: b"", 400: b"Request is too large.\n", 404: NOT_FOUND,
+                405: b"Method not allowed.\n", 409: b"A password is set already.\n"}
 
 
 def build(service: MetadataService | Callable[[], MetadataService]) -> Starlette:
     """The app over ``service`` (or a factory of it, called at the first request, so that
     an API process that never serves a guest never imports the service); every path is a
-    document path (``/openstack/latest/meta_data.json``, ``/latest/meta-data/hostname`` …)."""
+    document path (``/openstack/latest/meta_data.json``, ``/latest/meta-data/hostname`` …);
+    a POST is only for the password document (``MetadataService.post_password``)."""
     import anyio.to_thread
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -40,6 +43,15 @@ def build(service: MetadataService | Callable[[], MetadataService]) -> Starlette
 
     async def document(request: Request) -> Response:
         headers = request.headers
+        if request.method == "POST":
+            body = await request.body()
+            status = await anyio.to_thread.run_sync(
+                lambda *args: the_service().post_password(*args),
+                headers.get(signing.NETWORK_HEADER, ""),
+                headers.get(signing.FORWARDED_HEADER, ""),
+                headers.get(signing.SIGNATURE_HEADER, ""), request.path_params.get("path", ""),
+                body)
+            return Response(POST_ANSWERS[status], status, media_type="text/plain")
         found = await anyio.to_thread.run_sync(
             lambda *args: the_service().document(*args), headers.get(signing.NETWORK_HEADER, ""),
             headers.get(signing.FORWARDED_HEADER, ""),
@@ -52,7 +64,7 @@ def build(service: MetadataService | Callable[[], MetadataService]) -> Starlette
             response.headers["content-length"] = str(len(found.body))
         return response
 
-    return Starlette(routes=[Route("/{path:path}", document, methods=["GET", "HEAD"])])
+    return Starlette(routes=[Route("/{path:path}", document, methods=["GET", "HEAD", "POST"])])
 
 
 def service_for(platform: Platform) -> MetadataService:

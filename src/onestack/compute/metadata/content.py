@@ -34,6 +34,7 @@ JSON = "application/json"
 TEXT = "text/plain"
 
 META_DATA, USER_DATA, NETWORK_DATA = "meta_data.json", "user_data", "network_data.json"
+PASSWORD = "password"  # openstack/<version>/password since Grizzly: GET, and POST once
 VENDOR_DATA, VENDOR_DATA2 = "vendor_data.json", "vendor_data2.json"
 
 
@@ -184,6 +185,8 @@ def _openstack(facts: InstanceFacts, parts: list[str], seed: str | None,
         return None
     if len(parts) == 1:
         return Document("\n".join(files_of(facts, version)).encode())
+    if is_password(parts):
+        return Document(facts.password.encode())
     if len(parts) != 2 or parts[1] not in files_of(facts, version):
         return None
     name = parts[1]
@@ -194,6 +197,18 @@ def _openstack(facts: InstanceFacts, parts: list[str], seed: str | None,
     if name == NETWORK_DATA:
         return Document(_dump(network_data(facts)), JSON)
     return Document(_dump({}), JSON)  # vendor data: this cloud's vendor adds nothing
+
+
+def is_password(parts: list[str]) -> bool:
+    """Whether ``[version, name]`` (under ``openstack/``) is the password document."""
+    version = openstack_version(parts[0]) if len(parts) == 2 else None
+    return version is not None and parts[1] == PASSWORD and _since(GRIZZLY, version)
+
+
+def password_path(path: str) -> bool:
+    """Whether a request path is ``openstack/<version>/password``."""
+    parts = [p for p in posixpath.normpath("/" + path).split("/") if p]
+    return len(parts) == 3 and parts[0] == "openstack" and is_password(parts[1:])
 
 
 def _ec2(facts: InstanceFacts, parts: list[str]) -> Document | None:

@@ -8,6 +8,11 @@ import binascii
 import ipaddress
 from dataclasses import dataclass, field
 
+# the instance's system_metadata key holding what the guest posted to the password document
+PASSWORD_KEY = "password"
+# Nova's limit on a posted password (four chunks of 255 characters)
+PASSWORD_MAX = 4 * 255
+
 
 @dataclass(frozen=True)
 class Subnet:
@@ -59,6 +64,7 @@ class InstanceFacts:
     meta: dict[str, str] = field(default_factory=dict)
     security_groups: tuple[str, ...] = ()
     nics: tuple[Nic, ...] = ()
+    password: str = ""  # what the guest posted (encrypted by it), "" until it does
 
 
 def decode_user_data(stored: str | None) -> bytes | None:

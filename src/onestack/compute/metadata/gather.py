@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from onestack.compute import models as cm
-from onestack.compute.metadata.facts import FixedIP, InstanceFacts, Nic, Subnet, \
-    decode_user_data
+from onestack.compute.metadata.facts import PASSWORD_KEY, FixedIP, InstanceFacts, Nic, \
+    Subnet, decode_user_data
 from onestack.compute.network_models import RequestedNetwork
 
 
@@ -72,7 +72,8 @@ def gather(s: Session, network: Any, instance_id: str) -> InstanceFacts | None:
         flavor_name=str((inst.flavor or {}).get("name", "")), key_name=key_name,
         key_data=key_data, key_type=key_type, user_data=decode_user_data(inst.user_data),
         meta={str(k): str(v) for k, v in (inst.metadata_ or {}).items()},
-        security_groups=groups, nics=nics)
+        security_groups=groups, nics=nics,
+        password=str((inst.system_metadata or {}).get(PASSWORD_KEY) or ""))
 
 
 def instance_at(s: Session, network: Any, network_id: str, address: str) -> str | None:

@@ -9,8 +9,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from onestack.compute import models as cm
 from onestack.compute.metadata import content, gather, signing
-from onestack.compute.metadata.facts import InstanceFacts
+from onestack.compute.metadata.facts import PASSWORD_KEY, PASSWORD_MAX, InstanceFacts
 from onestack.core.db import Database
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,31 @@ class MetadataService:
                  ) -> content.Document | None:
         facts = self.facts_for_request(network_id, forwarded_for, signature)
         return content.lookup(facts, path) if facts is not None else None
+
+    def post_password(self, network_id: str, forwarded_for: str, signature: str,
+                      path: str, body: bytes) -> int:
+        """A guest's POST to ``openstack/<version>/password`` (Nova's semantics: kept
+        once, until the API clears it): 200 kept, 400 too long, 409 one is kept already,
+        404 when the request names no guest or another path, 405 for a known guest's
+        other documents."""
+        facts = self.facts_for_request(network_id, forwarded_for, signature)
+        if facts is None:
+            return 404
+        if not content.password_path(path):
+            return 405 if content.lookup(facts, path) is not None else 404
+        if len(body) > PASSWORD_MAX:
+            return 400
+        password = body.decode("utf-8", "replace")
+
+        def keep(s: Session) -> int:
+            inst = s.get(cm.Instance, facts.uuid, with_for_update=True)
+            if inst is None or inst.deleted:
+                return 404
+            if (inst.system_metadata or {}).get(PASSWORD_KEY):
+                return 409
+            inst.system_metadata = {**(inst.system_metadata or {}), PASSWORD_KEY: password}
+            return 200
+        return self.db.write(keep)
 
     def drive_documents(self, instance_id: str) -> dict[str, bytes] | None:
         return self.db.read(lambda s: drive_documents(s, self.network, instance_id))

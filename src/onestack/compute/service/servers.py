@@ -184,6 +184,25 @@ def check_readable(deps: Deps, ctx: RequestContext, ident: str, rule: str) -> cm
     return read_server(deps, ctx, ident, rule, lambda s, inst: inst)
 
 
+def server_password(inst: cm.Instance) -> str:
+    """What the guest posted to the metadata service's password document ("" before)."""
+    from onestack.compute.metadata.facts import PASSWORD_KEY
+
+    return str((inst.system_metadata or {}).get(PASSWORD_KEY) or "")
+
+
+def clear_server_password(deps: Deps, ident: str) -> None:
+    """Forget the guest's posted password, so it may post a new one (Nova's clear)."""
+    from onestack.compute.metadata.facts import PASSWORD_KEY
+
+    def work(s: Session) -> None:
+        inst = s.get(cm.Instance, ident, with_for_update=True)
+        if inst is not None and (inst.system_metadata or {}).get(PASSWORD_KEY):
+            inst.system_metadata = {k: v for k, v in inst.system_metadata.items()
+                                    if k != PASSWORD_KEY}
+    deps.db.write(work)
+
+
 def instance_actions(deps: Deps, ctx: RequestContext, ident: str) -> list[cm.InstanceAction]:
     """The server's actions, newest first (a deleted server's too, as Nova lists them)."""
     rule = "os_compute_api:os-instance-actions:list"
