@@ -37,8 +37,8 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from boot_to_ssh_cloud import Booted, Cloud  # noqa: E402
 from boot_to_ssh_guest import (REPO, Key, PlainGuest, console_tail,  # noqa: E402
-                               guest_uptime_at_ready, loadavg, make_key, ssh_argv,
-                               start_plain, wait_for_ssh)
+                               guest_uptime_at_ready, loadavg, make_key, since_boot,
+                               ssh_argv, start_plain, wait_for_ssh)
 
 DEFAULT_IMAGE = Path("~/.cache/onestack-guest/onestack-guest.qcow2").expanduser()
 MIB = 2 ** 20
@@ -60,12 +60,12 @@ def plain_boot(work: Path, image: Path, key: Key, accel: str, cpu: str, flavor: 
                count: int, timeout: float) -> list[PlainGuest]:
     """``count`` plain guests started at once (a thread each), each timed to SSH."""
     guests: list[PlainGuest | None] = [None] * count
-    t0 = time.monotonic()
+    t0, t0_boot = time.monotonic(), since_boot()
 
     def one(index: int) -> None:
         guest = start_plain(work / f"plain-{index}", image, key, accel, cpu,
                             flavor["vcpus"], flavor["ram"])
-        guest.t0 = t0
+        guest.t0, guest.t0_boot = t0, t0_boot
         guests[index] = guest
         guest.ready = wait_for_ssh(ssh_argv(key, "127.0.0.1", guest.port), t0 + timeout)
     threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
@@ -81,7 +81,7 @@ def plain_record(guests: list[PlainGuest], ctx: dict[str, Any]) -> dict[str, Any
     readies = [g.ready for g in guests]
     return {"side": "plain", "count": len(guests), **ctx,
             "to_ssh": [round(r - g0.t0, 3) if r else None for r in readies],
-            "qemu_started": [round(g.launched - g0.t0, 3) for g in guests],
+            "qemu_started": [round(g.launched - g0.t0_boot, 3) for g in guests],
             "guest_ready_uptime": [guest_uptime_at_ready(g.console) for g in guests],
             "unanswered_consoles": [console_tail(g.console) for g in guests if not g.ready],
             "all_ssh": round(max(readies) - g0.t0, 3) if all(readies) else None}
@@ -105,7 +105,7 @@ def onestack_record(cloud: Cloud, booted: list[Booted], ctx: dict[str, Any]) -> 
     return {"side": "onestack", "count": len(booted), **ctx,
             "to_ssh": [rel(r) for r in readies], "to_active": [rel(a) for a in actives],
             "post_answered": [rel(b.posted) for b in booted],
-            "qemu_started": [round(q - b.t0_wall, 3) if q else None for b, q in
+            "qemu_started": [round(q - b.t0_boot, 3) if q else None for b, q in
                              ((b, cloud.qemu_started(b.server_id)) for b in booted)],
             "status": [b.status for b in booted], "guest_ready_uptime": consoles,
             "unanswered_consoles": [console_tail(log) for b, log in zip(booted, logs)
@@ -256,6 +256,8 @@ def summarize(result: dict[str, Any]) -> dict[str, Any]:
         "onestack_to_active_median": median(pick("onestack", "round", "to_active")),
         "plain_qemu_started_median": median(pick("plain", "round", "qemu_started")),
         "onestack_qemu_started_median": median(pick("onestack", "round", "qemu_started")),
+        "plain_guest_ready_median": median(pick("plain", "round", "guest_ready_uptime")),
+        "onestack_guest_ready_median": median(pick("onestack", "round", "guest_ready_uptime")),
         "plain_qemu_to_ssh_median": median(since_qemu(result, "plain")),
         "onestack_qemu_to_ssh_median": median(since_qemu(result, "onestack")),
         "ratio_to_ssh": round(ours / plain, 2) if ours and plain else None,
@@ -306,6 +308,9 @@ def table(result: dict[str, Any]) -> str:
     row("QEMU process made → SSH, median (s)", s["plain_qemu_to_ssh_median"],
         s["onestack_qemu_to_ssh_median"], ratio(s["onestack_qemu_to_ssh_median"],
                                                   s["plain_qemu_to_ssh_median"]))
+    row("guest's own uptime at its 'ready' line, median (s)", s["plain_guest_ready_median"],
+        s["onestack_guest_ready_median"], ratio(s["onestack_guest_ready_median"],
+                                                 s["plain_guest_ready_median"]))
     row("POST → ACTIVE, median (s)", "–", s["onestack_to_active_median"], "–")
     row("per-round ratios", "", "", ", ".join(str(r) for r in s["paired_ratios"]))
     if "burst" in s:

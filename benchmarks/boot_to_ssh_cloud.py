@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 import psutil
 
-from boot_to_ssh_guest import Key, free_port, ssh_argv, wait_for_ssh
+from boot_to_ssh_guest import Key, free_port, process_start, since_boot, ssh_argv, wait_for_ssh
 
 ONESTACK = Path(sys.executable).with_name("onestack")
 PASSWORD = "secret"
@@ -55,7 +55,7 @@ class Booted:
     fip_id: str
     address: str
     t0: float = 0.0
-    t0_wall: float = 0.0
+    t0_boot: float = 0.0
     posted: float | None = None
     active: float | None = None
     ready: float | None = None
@@ -273,11 +273,11 @@ class Cloud:
         """``count`` servers POSTed at once (one thread each); returns their timelines."""
         booted = [Booted("", *self._port_and_fip(f"bench-{i}")) for i in range(count)]
         stop = threading.Event()
-        t0, t0_wall = time.monotonic(), time.time()
+        t0, t0_boot = time.monotonic(), since_boot()
         poll = ACTIVE_POLL * count  # the API polled about as often whatever the count
 
         def one(b: Booted, index: int) -> None:
-            b.t0, b.t0_wall = t0, t0_wall
+            b.t0, b.t0_boot = t0, t0_boot
             body = {"server": {"name": f"bench-{index}", "imageRef": self.ids["image"],
                                "flavorRef": self.ids["flavor"], "key_name": "bench",
                                "networks": [{"port": b.port_id}], "config_drive": True}}
@@ -354,11 +354,12 @@ class Cloud:
         return out
 
     def qemu_started(self, server_id: str) -> float | None:
-        """When the server's QEMU process was made (epoch seconds), while it runs."""
+        """When the server's QEMU process was made (seconds since boot), while it runs.
+        QEMU daemonizes: this is the daemon, forked a few milliseconds after the start."""
         pidfile = self.guests_root / server_id / "qemu.pid"
         try:
-            return float(psutil.Process(int(pidfile.read_text().strip())).create_time())
-        except (ValueError, OSError, psutil.Error):
+            return process_start(int(pidfile.read_text().strip()))
+        except (ValueError, OSError):
             return None
 
     def _qemu_pids(self) -> list[int]:

@@ -85,7 +85,8 @@ class PlainGuest:
     work: Path
     port: int
     t0: float
-    launched: float = 0.0
+    t0_boot: float = 0.0
+    launched: float = 0.0  # QEMU's process made, seconds since boot
     proc: subprocess.Popen[bytes] | None = None
     ready: float | None = None
     extra: dict[str, float] = field(default_factory=dict)
@@ -127,17 +128,17 @@ def start_plain(work: Path, image: Path, key: Key, accel: str, cpu: str, vcpus: 
                 memory_mb: int) -> PlainGuest:
     """Overlay, config drive, then QEMU: the steps one does by hand, all timed."""
     work.mkdir(parents=True, exist_ok=True)
-    guest = PlainGuest(work, free_port(), time.monotonic())
+    guest = PlainGuest(work, free_port(), time.monotonic(), since_boot())
     subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2", "-b",
                     str(image), str(work / "disk.qcow2")], check=True)
     drive = configdrive_module()
     drive.write_config_drive(work / "config.vfat", drive.meta_data(
         f"plain-{guest.port}", public_keys={"bench": key.public}))
-    guest.launched = time.monotonic()
     log = open(work / "qemu.log", "wb")
     guest.proc = subprocess.Popen(plain_argv(guest, accel, cpu, vcpus, memory_mb),
                                   stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     log.close()
+    guest.launched = process_start(guest.proc.pid) or since_boot()
     return guest
 
 
@@ -164,6 +165,22 @@ def console_tail(console: Path, lines: int = 30) -> list[str]:
         return console.read_text(errors="replace").splitlines()[-lines:]
     except OSError:
         return []
+
+
+def since_boot() -> float:
+    """Now, in seconds since the machine booted (the clock /proc start times use)."""
+    return time.clock_gettime(time.CLOCK_BOOTTIME)
+
+
+def process_start(pid: int) -> float | None:
+    """When a process was made, in seconds since boot, to the clock tick (psutil's
+    create_time adds the boot time in whole seconds, so it can be off by up to 1 s)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2:].split()
+    return int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22: starttime
 
 
 def loadavg() -> list[float]:
