@@ -2,11 +2,11 @@
 extend, delete and transfer makes to move the project's usage, ``charge``.
 
 ``charge`` checks and records in the caller's transaction: it first locks the project's
-row in ``volume_quota_locks`` (``SELECT … FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE``
-serialises writers anyway), so 50 creates racing in one project with a quota of 40 give
-exactly 40, the others Cinder's 413. The usage counters are kept by ``charge`` alone
-(Cinder's ``quota_usages``, without its separate reservation step: the check and the
-commit are one transaction here, so nothing is ever left reserved).
+row in ``volume_quota_locks`` (``SELECT … FOR UPDATE``; not on SQLite, whose ``BEGIN
+IMMEDIATE`` serialises writers already), so 50 creates racing in one project with a quota
+of 40 give exactly 40, the others Cinder's 413. The usage counters are kept by
+``charge`` alone (Cinder's ``quota_usages``, without its separate reservation step: the
+check and the commit are one transaction here, so nothing is ever left reserved).
 
 Limits: a project's own limit (``os-quota-sets`` PUT), else the ``default`` quota class's
 (``os-quota-class-sets/default`` PUT), else the deployment's settings
@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from onestack.core.db import utcnow
+from onestack.core.db import utcnow, writes_serialized
 from onestack.core.errors import PayloadTooLarge
 from onestack.volume.models.quotas import QuotaClassLimit, QuotaLimit, QuotaLock, QuotaUsage
 
@@ -174,11 +174,26 @@ def apply_settings_defaults(db: Any, settings: Any) -> None:
 
 
 def limits(s: Session, project_id: str, resources: Iterable[str] = ()) -> dict[str, int]:
-    """The limits in force for the project (defaults, then its own)."""
-    out = default_limits(s, resources)
-    for row in s.scalars(sa.select(QuotaLimit).where(QuotaLimit.project_id == project_id)):
-        out[row.resource] = row.hard_limit
+    """The limits in force for the project (defaults, then its own), in one query: the
+    rows of the settings' and the ``default`` classes and the project's own together."""
+    out = dict(DEFAULTS)
+    for name in resources:
+        out.setdefault(name, UNLIMITED)
+    rows = s.execute(sa.union_all(
+        sa.select(QuotaClassLimit.class_name.label("origin"), QuotaClassLimit.resource,
+                  QuotaClassLimit.hard_limit)
+        .where(QuotaClassLimit.class_name.in_([SETTINGS_CLASS, DEFAULT_CLASS])),
+        sa.select(sa.literal(_PROJECT).label("origin"), QuotaLimit.resource,
+                  QuotaLimit.hard_limit).where(QuotaLimit.project_id == project_id)))
+    # the settings first, then the default class an admin set over them, then the project
+    for origin, resource, limit in sorted(rows, key=lambda r: _RANK.get(r[0], 0)):
+        if origin == _PROJECT or resource in out or _is_typed(resource):
+            out[resource] = limit
     return out
+
+
+_PROJECT = "__project__"  # the project's own rows in ``limits``' query (no class's name)
+_RANK = {SETTINGS_CLASS: 0, DEFAULT_CLASS: 1, _PROJECT: 2}
 
 
 def project_limits(s: Session, project_id: str) -> dict[str, int]:
@@ -200,7 +215,10 @@ def _is_typed(name: str) -> bool:
 
 # --- charging ------------------------------------------------------------------------------
 def lock_project(s: Session, project_id: str) -> None:
-    """Hold the project's quota lock until the surrounding transaction ends."""
+    """Hold the project's quota lock until the surrounding transaction ends (nothing to
+    do in SQLite's write transaction, which already excludes every other writer)."""
+    if writes_serialized(s):
+        return
     if s.get(QuotaLock, project_id, with_for_update=True) is not None:
         return
     try:
