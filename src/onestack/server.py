@@ -89,7 +89,7 @@ def build_app(settings: Settings, db: Database | None = None, bus: Bus | None = 
     policy.register(registry.policy_rules())
     ident = build_identity(db, settings, policy)
     platform = Platform(db, settings, policy, ident, bus or NullBus(), services=registry)
-    platform.seams.update(registry.build_seams(platform))
+    platform.seams = registry.lazy_seams(platform)  # each built at its first use
     def mount(spec: ServiceSpec) -> Mount:
         if lazy and spec.name != "identity":
             return Mount(spec.prefix, [], spec.fault_style, spec.service_type,

@@ -8,7 +8,9 @@ function) and imported only when the app is built or an agent starts.
 """
 from __future__ import annotations
 
+import functools
 import importlib
+import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
@@ -112,6 +114,58 @@ def collect_routes(modules: tuple[str, ...], container: Any) -> list[Route]:
     return routes
 
 
+class LazySeams(dict):  # type: ignore[type-arg]
+    """service name → seam, built on first access (``seams["network"]``, ``.get``, ``in``,
+    iteration); concurrent first accesses build one seam."""
+
+    def __init__(self, factories: dict[str, Callable[[], Any]]):
+        super().__init__()
+        self._factories = factories
+        self._lock = threading.RLock()  # a seam may ask for another while it is built
+
+    def __missing__(self, name: str) -> Any:
+        if name not in self._factories:
+            raise KeyError(name)
+        with self._lock:
+            if dict.__contains__(self, name):
+                return dict.__getitem__(self, name)
+            seam = self._factories[name]()
+            dict.__setitem__(self, name, seam)
+            return seam
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        try:
+            return self[name]
+        except KeyError:
+            return default
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._factories or dict.__contains__(self, name)
+
+    def __len__(self) -> int:
+        return len(set(self._factories) | set(dict.keys(self)))
+
+    def _all(self) -> None:
+        for name in self._factories:
+            self[name]
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        self._all()
+        return dict.__iter__(self)
+
+    def keys(self):  # type: ignore[no-untyped-def]
+        self._all()
+        return dict.keys(self)
+
+    def values(self):  # type: ignore[no-untyped-def]
+        self._all()
+        return dict.values(self)
+
+    def items(self):  # type: ignore[no-untyped-def]
+        self._all()
+        return dict.items(self)
+
+
 @dataclass
 class Registry:
     """The registered services in mount order; names and prefixes are unique."""
@@ -156,6 +210,12 @@ class Registry:
         from the ``db`` and ``settings`` an API platform and an agent context both have."""
         return {spec.name: spec.seam(platform) for spec in self.specs  # type: ignore[arg-type]
                 if spec.seam is not None}
+
+    def lazy_seams(self, platform: Platform) -> LazySeams:
+        """The seams of ``build_seams``, each built when first asked for: an API process
+        answers its first requests (identity's) without importing its neighbours."""
+        return LazySeams({spec.name: functools.partial(spec.seam, platform)
+                          for spec in self.specs if spec.seam is not None})
 
     def with_seams(self, ctx: AgentContext) -> AgentContext:
         """``ctx`` with every service's seam, for agents that reach a neighbour. The seams
