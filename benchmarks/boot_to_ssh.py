@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from boot_to_ssh_cloud import Booted, Cloud  # noqa: E402
 from boot_to_ssh_guest import (REPO, Key, PlainGuest, console_tail,  # noqa: E402
                                guest_uptime_at_ready, loadavg, make_key, since_boot,
-                               ssh_argv, start_plain, wait_for_ssh)
+                               start_plain, wait_for_ssh)
 
 DEFAULT_IMAGE = Path("~/.cache/onestack-guest/onestack-guest.qcow2").expanduser()
 MIB = 2 ** 20
@@ -67,7 +67,7 @@ def plain_boot(work: Path, image: Path, key: Key, accel: str, cpu: str, flavor: 
                             flavor["vcpus"], flavor["ram"])
         guest.t0, guest.t0_boot = t0, t0_boot
         guests[index] = guest
-        guest.ready = wait_for_ssh(ssh_argv(key, "127.0.0.1", guest.port), t0 + timeout)
+        guest.ready = wait_for_ssh(key, "127.0.0.1", t0 + timeout, port=guest.port)
     threads = [threading.Thread(target=one, args=(i,)) for i in range(count)]
     for t in threads:
         t.start()

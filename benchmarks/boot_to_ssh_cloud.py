@@ -38,7 +38,7 @@ from typing import Any
 import httpx
 import psutil
 
-from boot_to_ssh_guest import Key, free_port, process_start, since_boot, ssh_argv, wait_for_ssh
+from boot_to_ssh_guest import Key, free_port, process_start, since_boot, wait_for_ssh
 
 ONESTACK = Path(sys.executable).with_name("onestack")
 PASSWORD = "secret"
@@ -287,9 +287,8 @@ class Cloud:
                                        args=(b, t0 + timeout, stop, poll))
             watcher.start()
             assert self.key is not None
-            b.ready = wait_for_ssh(ssh_argv(self.key, b.address,
-                                            netns=self.ids["external_ns"]),
-                                   t0 + timeout, stop)
+            b.ready = wait_for_ssh(self.key, b.address, t0 + timeout,
+                                   netns=self.ids["external_ns"], stop=stop)
             watcher.join()
         threads = [threading.Thread(target=one, args=(b, i)) for i, b in enumerate(booted)]
         for t in threads:

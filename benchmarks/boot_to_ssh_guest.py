@@ -14,6 +14,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -22,7 +23,8 @@ from types import ModuleType
 
 REPO = Path(__file__).resolve().parent.parent
 LOGIN = "onestack"
-SSH_POLL = 0.2  # seconds between SSH attempts (both sides alike)
+SSH_POLL = 0.2  # seconds between SSH attempts after a banner (both sides alike)
+PROBE = Path(__file__).with_name("boot_to_ssh_probe.py")
 
 
 def configdrive_module() -> ModuleType:
@@ -58,15 +60,25 @@ def ssh_argv(key: Key, address: str, port: int = 22, netns: str | None = None) -
                      f"{LOGIN}@{address}", "true"]
 
 
-def wait_for_ssh(argv: list[str], deadline: float,
-                 stop: threading.Event | None = None) -> float | None:
-    """The monotonic time the first ``ssh … true`` succeeded, or None by ``deadline``."""
+def wait_for_ssh(key: Key, address: str, deadline: float, port: int = 22,
+                 netns: str | None = None, stop: threading.Event | None = None
+                 ) -> float | None:
+    """The monotonic time the first ``ssh … true`` succeeded, or None by ``deadline``.
+    ``boot_to_ssh_probe.py`` first waits for the SSH banner (new attempts every 0.2 s,
+    whether older ones hang or not), then ``ssh`` runs; both sides are polled alike."""
+    prefix = ["ip", "netns", "exec", netns] if netns else []
     while time.monotonic() < deadline and not (stop and stop.is_set()):
+        left = deadline - time.monotonic()
         try:
-            done = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True,
-                                  timeout=10)
-            if done.returncode == 0:
-                return time.monotonic()
+            probe = subprocess.run([*prefix, sys.executable, str(PROBE), address, str(port),
+                                    f"{left:.1f}"], stdin=subprocess.DEVNULL,
+                                   capture_output=True, timeout=left + 10)
+            if probe.returncode == 0:
+                done = subprocess.run(ssh_argv(key, address, port, netns),
+                                      stdin=subprocess.DEVNULL, capture_output=True,
+                                      timeout=10)
+                if done.returncode == 0:
+                    return time.monotonic()
         except subprocess.TimeoutExpired:
             pass
         time.sleep(SSH_POLL)
