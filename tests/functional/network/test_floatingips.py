@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from onestack.core.db import Database
+from onestack.network.models.floatingips import FloatingIP
 from tests.functional.network.conftest import NetApi, neutron_fault
 from tests.support.api import Api, assert_status
 from tests.support.identity import Member
@@ -47,7 +49,8 @@ def joined(net: NetApi, topo: dict, member: Member) -> dict[str, Any]:
     return {"tok": tok, "net": inner, "subnet": sub, "router": router, "ports": ports}
 
 
-def test_allocate_associate_move_disassociate(net: NetApi, topo: dict, joined: dict) -> None:
+def test_allocate_associate_move_disassociate(net: NetApi, topo: dict, joined: dict,
+                                              db_url: str) -> None:
     tok, ext = joined["tok"], topo["ext"]
     p0, p1 = joined["ports"]
     made = fip(net, tok, floating_network_id=ext["id"], port_id=p0["id"])
@@ -79,10 +82,18 @@ def test_allocate_associate_move_disassociate(net: NetApi, topo: dict, joined: d
     neutron_fault(net.put(f"/routers/{joined['router']['id']}", tok, json={
         "router": {"external_gateway_info": {}}}), 409,
         "RouterExternalGatewayInUseByFloatingIp")
+    db = Database(db_url)  # the router's agent reports it ACTIVE
+    try:
+        db.write(lambda s: setattr(s.get(FloatingIP, made["id"]), "status", "ACTIVE"))
+    finally:
+        db.dispose()
+    assert assert_status(net.get(f"/floatingips/{made['id']}", tok), 200)[
+        "floatingip"]["status"] == "ACTIVE"
     off = assert_status(net.put(f"/floatingips/{made['id']}", tok, json={
         "floatingip": {"port_id": None}}), 200)["floatingip"]
     assert off["port_id"] is None and off["fixed_ip_address"] is None
     assert off["router_id"] is None and off["port_details"] is None
+    assert off["status"] == "DOWN"  # as Tempest's network basic ops waits for
     listed = assert_status(net.get("/floatingips", tok), 200)["floatingips"]
     assert made["id"] in [f["id"] for f in listed]
     assert_status(net.delete(f"/floatingips/{made['id']}", tok), 204)

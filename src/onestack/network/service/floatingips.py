@@ -180,7 +180,9 @@ class FloatingIPs(Collection):
             changes["fixed_ip_address"] = None
             forwarded = s.scalar(sa.select(PortForwarding.id).where(
                 PortForwarding.floatingip_id == row.id).limit(1))
-            row.router_id = row.router_id if forwarded else None
+            if not forwarded:
+                # no router serves it any more, so no agent would report it: DOWN now
+                row.router_id, row.status = None, "DOWN"
             return
         changes["port_id"], changes["fixed_ip_address"], row.router_id = self.association(
             s, ctx, row.floating_network_id, port_id, changes.get("fixed_ip_address"),
