@@ -115,6 +115,17 @@ def onestack_record(cloud: Cloud, booted: list[Booted], ctx: dict[str, Any]) -> 
 
 
 # --- processes beside the guests ------------------------------------------------------------
+def cpu_seconds(procs: list[psutil.Process]) -> float:
+    total = 0.0
+    for p in procs:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system + t.children_user + t.children_system
+        except psutil.Error:
+            pass
+    return total
+
+
 def measure(processes: Callable[[], list[psutil.Process]], window: float) -> dict[str, Any]:
     """Resident memory (RSS and unique USS) now and CPU used over ``window`` seconds."""
     procs = processes()
@@ -192,9 +203,13 @@ def run(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
         def onestack(count: int, label: str) -> dict[str, Any]:
             ctx = context(mine())
+            beside = cloud.overhead_processes()
+            before = cpu_seconds(beside)
             booted = cloud.boot(count, args.timeout)
             record = onestack_record(cloud, booted, ctx)
             record["label"] = label
+            # CPU the processes beside the guests spent from the POSTs to the last SSH
+            record["beside_cpu_s"] = round(cpu_seconds(beside) - before, 3)
             return record | {"_booted": booted}
 
         def plain(count: int, label: str) -> tuple[dict[str, Any], list[PlainGuest]]:
@@ -254,6 +269,9 @@ def summarize(result: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {
         "plain_to_ssh_median": plain, "onestack_to_ssh_median": ours,
         "onestack_to_active_median": median(pick("onestack", "round", "to_active")),
+        "onestack_beside_cpu_s_median": median(
+            [b["beside_cpu_s"] for b in result["boots"]
+             if b["side"] == "onestack" and b["label"].startswith("round")]),
         "plain_qemu_started_median": median(pick("plain", "round", "qemu_started")),
         "onestack_qemu_started_median": median(pick("onestack", "round", "qemu_started")),
         "plain_guest_ready_median": median(pick("plain", "round", "guest_ready_uptime")),
@@ -312,6 +330,8 @@ def table(result: dict[str, Any]) -> str:
         s["onestack_guest_ready_median"], ratio(s["onestack_guest_ready_median"],
                                                  s["plain_guest_ready_median"]))
     row("POST → ACTIVE, median (s)", "–", s["onestack_to_active_median"], "–")
+    row("CPU of the processes beside the guest, POST → SSH, median (s)", "0",
+        s["onestack_beside_cpu_s_median"], "–")
     row("per-round ratios", "", "", ", ".join(str(r) for r in s["paired_ratios"]))
     if "burst" in s:
         b = s["burst"]

@@ -119,8 +119,16 @@ class PlainGuest:
             self.proc.wait()
 
 
+DRIVER_EXTRAS = ["-device", "virtio-scsi-pci,id=scsi0",
+                 *[arg for i in range(5) for arg in (
+                     "-device", f"pcie-root-port,id=port{i},chassis=1,slot={i + 1}")]]
+# what the QEMU driver adds to every guest (command.py): the volumes' SCSI controller and
+# PCIe root ports for the NIC and for NICs hot-plugged later; the NIC sits on port0
+
+
 def plain_argv(guest: PlainGuest, accel: str, cpu: str, vcpus: int,
-               memory_mb: int) -> list[str]:
+               memory_mb: int, driver_devices: bool = False) -> list[str]:
+    """``driver_devices``: also the controller and ports the QEMU driver adds."""
     def disk(path: Path, node: str, fmt: str) -> list[str]:
         return ["-blockdev", json.dumps({"node-name": node, "driver": fmt,
                                          "file": {"driver": "file", "filename": str(path)}})]
@@ -132,12 +140,14 @@ def plain_argv(guest: PlainGuest, accel: str, cpu: str, vcpus: int,
             "-device", "virtio-blk-pci,drive=root,id=root-disk,bootindex=0",
             *disk(guest.work / "config.vfat", "config", "raw"),
             "-device", "virtio-blk-pci,drive=config,id=config-disk,serial=config-2",
+            *(DRIVER_EXTRAS if driver_devices else []),
             "-netdev", f"user,id=net0,hostfwd=tcp:127.0.0.1:{guest.port}-:22",
-            "-device", "virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56"]
+            "-device", "virtio-net-pci,netdev=net0,mac=52:54:00:12:34:56"
+            + (",bus=port0" if driver_devices else "")]
 
 
 def start_plain(work: Path, image: Path, key: Key, accel: str, cpu: str, vcpus: int,
-                memory_mb: int) -> PlainGuest:
+                memory_mb: int, driver_devices: bool = False) -> PlainGuest:
     """Overlay, config drive, then QEMU: the steps one does by hand, all timed."""
     work.mkdir(parents=True, exist_ok=True)
     guest = PlainGuest(work, free_port(), time.monotonic(), since_boot())
@@ -147,7 +157,8 @@ def start_plain(work: Path, image: Path, key: Key, accel: str, cpu: str, vcpus: 
     drive.write_config_drive(work / "config.vfat", drive.meta_data(
         f"plain-{guest.port}", public_keys={"bench": key.public}))
     log = open(work / "qemu.log", "wb")
-    guest.proc = subprocess.Popen(plain_argv(guest, accel, cpu, vcpus, memory_mb),
+    guest.proc = subprocess.Popen(plain_argv(guest, accel, cpu, vcpus, memory_mb,
+                                             driver_devices),
                                   stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     log.close()
     guest.launched = process_start(guest.proc.pid) or since_boot()
