@@ -85,6 +85,25 @@ def test_a_guest_gets_its_address_routes_mtu_and_name(linux_driver: LinuxNetwork
     assert lease(guests.plug(second, addresses=[]), tmp_path).get("ip") == "10.0.0.6"
 
 
+def test_an_address_given_to_a_new_port_is_leased_again(
+        linux_driver: LinuxNetworkDriver, guests: Guests, tmp_path: Path) -> None:
+    """A server deleted and another booted gets the freed address on a new MAC (Tempest's
+    volume boot pattern does that): dnsmasq must forget the old MAC's lease, which it
+    only keeps in memory, or it refuses the address to the new one."""
+    net = NetworkSpec(ident(), Segment("local"))
+    linux_driver.ensure_network(net)
+    old = guest_port(net, "10.0.0.5", "fa:16:3e:00:00:05")
+    linux_driver.ensure_port(old)
+    spec = server(net, DhcpHost(old.mac, "10.0.0.5", "old"))
+    linux_driver.ensure_dhcp(spec)
+    assert lease(guests.plug(old, addresses=[]), tmp_path).get("ip") == "10.0.0.5"
+    linux_driver.remove_port(old.id)
+    new = guest_port(net, "10.0.0.5", "fa:16:3e:00:00:08")
+    linux_driver.ensure_port(new)
+    linux_driver.ensure_dhcp(replace(spec, hosts=(DhcpHost(new.mac, "10.0.0.5", "new"),)))
+    assert lease(guests.plug(new, addresses=[]), tmp_path).get("ip") == "10.0.0.5"
+
+
 def test_an_unknown_mac_gets_no_address(linux_driver: LinuxNetworkDriver, guests: Guests,
                                         tmp_path: Path) -> None:
     net = NetworkSpec(ident(), Segment("local"), mtu=1500)

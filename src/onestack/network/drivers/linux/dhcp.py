@@ -123,6 +123,11 @@ def command(driver: "LinuxNetworkDriver", spec: DhcpSpec, where: Path) -> list[s
     return argv
 
 
+def hosts_dropped(before: str, after: str) -> bool:
+    """Whether a hosts file's update removes or changes an entry (not only adds)."""
+    return bool(set(before.splitlines()) - set(after.splitlines()))
+
+
 def wire(driver: "LinuxNetworkDriver", spec: DhcpSpec, old: DhcpSpec | None) -> None:
     names = driver.names
     namespace = names.dhcp_ns(spec.network_id)
@@ -140,10 +145,13 @@ def wire(driver: "LinuxNetworkDriver", spec: DhcpSpec, old: DhcpSpec | None) -> 
     ns_links.set_addresses(inside, addresses)
     where = folder(driver, spec.network_id)
     processes.make_dirs(where, driver.run_dir)
-    changed = False
+    changed = dropped = False
     for name, text in render_files(spec, metadata).items():
         path = where / name
-        if not path.exists() or path.read_text() != text:
+        before = path.read_text() if path.exists() else None
+        if before != text:
+            if name == "hosts" and before is not None:
+                dropped = hosts_dropped(before, text)
             path.write_text(text)
             path.chmod(0o644)
             changed = True
@@ -152,7 +160,9 @@ def wire(driver: "LinuxNetworkDriver", spec: DhcpSpec, old: DhcpSpec | None) -> 
     cmd_file = where / "command"
     pid_file = where / "pid"
     alive = processes.running(pid_file) is not None
-    if not alive or not cmd_file.exists() or cmd_file.read_text() != line:
+    # a host gone: dnsmasq keeps its lease in memory (--leasefile-ro) and would refuse that
+    # address to the next port given it, so it starts afresh instead of re-reading
+    if not alive or dropped or not cmd_file.exists() or cmd_file.read_text() != line:
         processes.stop(pid_file)
         cmd_file.write_text(line)
         processes.start(["ip", "netns", "exec", namespace, *argv], pid_file,
