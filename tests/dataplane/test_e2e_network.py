@@ -19,13 +19,14 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import httpx
 import pytest
 
 from onestack.network.drivers.linux.names import Names
 from tests.contract.qemu_harness import missing_qemu
+from tests.dataplane.cloud_api import wait_until
 from tests.dataplane.conftest import missing_dataplane
 from tests.support.processes import cli_env, free_port, onestack_executable
 
@@ -50,18 +51,6 @@ def missing() -> str | None:
 
 REASON = missing()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
-
-
-def wait_until(what: str, check: Callable[[], Any], timeout: float,
-               interval: float = 0.5) -> Any:
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
 
 
 class Api:
