@@ -24,21 +24,28 @@ def wait_until(what: str, check: Callable[[], Any], timeout: float,
     raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
 
 
+def admin_client(base_url: str, password: str = PASSWORD) -> tuple[httpx.Client, Any]:
+    """An HTTP client that carries an admin token (compute microversion 2.79), and the
+    token's body (its catalog)."""
+    http = httpx.Client(trust_env=False, timeout=60.0)
+    auth = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": "admin", "domain": {"id": "default"}, "password": password}}},
+        "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
+    answer = http.post(f"{base_url}/identity/v3/auth/tokens", json=auth)
+    answer.raise_for_status()
+    http.headers["X-Auth-Token"] = answer.headers["X-Subject-Token"]
+    http.headers["OpenStack-API-Version"] = "compute 2.79"
+    return http, answer.json()["token"]
+
+
 class Api:
     """The cloud's REST APIs as the admin, endpoints from the token's catalog."""
 
     def __init__(self, base_url: str):
-        self.http = httpx.Client(trust_env=False, timeout=60.0)
-        auth = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-            "name": "admin", "domain": {"id": "default"}, "password": PASSWORD}}},
-            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
-        answer = self.http.post(f"{base_url}/identity/v3/auth/tokens", json=auth)
-        answer.raise_for_status()
-        self.http.headers["X-Auth-Token"] = answer.headers["X-Subject-Token"]
-        self.http.headers["OpenStack-API-Version"] = "compute 2.79"
+        self.http, token = admin_client(base_url)
         self.endpoints = {entry["type"]: next(e["url"] for e in entry["endpoints"]
                                               if e["interface"] == "public")
-                          for entry in answer.json()["token"]["catalog"]}
+                          for entry in token["catalog"]}
 
     def url(self, service: str, path: str) -> str:
         base = self.endpoints[service].rstrip("/")

@@ -26,7 +26,7 @@ import pytest
 
 from onestack.network.drivers.linux.names import Names
 from tests.contract.qemu_harness import missing_qemu
-from tests.dataplane.cloud_api import wait_until
+from tests.dataplane.cloud_api import admin_client, wait_until
 from tests.dataplane.conftest import missing_dataplane
 from tests.support.processes import cli_env, free_port, onestack_executable
 
@@ -58,14 +58,7 @@ class Api:
 
     def __init__(self, base_url: str):
         self.base = base_url
-        self.http = httpx.Client(trust_env=False, timeout=60.0)
-        auth = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
-            "name": "admin", "domain": {"id": "default"}, "password": PASSWORD}}},
-            "scope": {"project": {"name": "admin", "domain": {"id": "default"}}}}}
-        answer = self.http.post(f"{base_url}/identity/v3/auth/tokens", json=auth)
-        answer.raise_for_status()
-        self.http.headers["X-Auth-Token"] = answer.headers["X-Subject-Token"]
-        self.http.headers["OpenStack-API-Version"] = "compute 2.79"
+        self.http, _ = admin_client(base_url, PASSWORD)
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         prefix = {"servers": "/compute/v2.1", "os-keypairs": "/compute/v2.1",
