@@ -201,31 +201,27 @@ class Ports(Collection):
         """The port row, in a savepoint: a generated MAC that another transaction took
         first (the unique constraint answers) is drawn again. Where writers are serialized
         (SQLite) a look at the MACs taken is authoritative and cheaper than a savepoint."""
-        if writes_serialized(s):
-            for _ in range(16):
+        serialized = writes_serialized(s)
+        for _ in range(16):
+            if serialized:
                 if not self.mac_taken(s, doc["network_id"], doc["mac_address"]):
                     row = self.new_row(doc)
                     s.add(row)
                     s.flush()
                     return row
-                if not doc.get("_mac_generated"):
-                    raise mac_in_use(doc["network_id"], doc["mac_address"])
-                doc["mac_address"] = ipam.random_mac()
-            raise Conflict(f"Unable to generate unique mac on network {doc['network_id']}.",
-                           kind="MacAddressGenerationFailure")
-        for _ in range(16):
-            row = self.new_row(doc)
-            try:
-                with s.begin_nested():
-                    s.add(row)
-                    s.flush()
-                return row
-            except IntegrityError:
-                if not self.mac_taken(s, doc["network_id"], doc["mac_address"]):
-                    raise
-                if not doc.get("_mac_generated"):
-                    raise mac_in_use(doc["network_id"], doc["mac_address"]) from None
-                doc["mac_address"] = ipam.random_mac()
+            else:
+                row = self.new_row(doc)
+                try:
+                    with s.begin_nested():
+                        s.add(row)
+                        s.flush()
+                    return row
+                except IntegrityError:
+                    if not self.mac_taken(s, doc["network_id"], doc["mac_address"]):
+                        raise
+            if not doc.get("_mac_generated"):
+                raise mac_in_use(doc["network_id"], doc["mac_address"])
+            doc["mac_address"] = ipam.random_mac()
         raise Conflict(f"Unable to generate unique mac on network {doc['network_id']}.",
                        kind="MacAddressGenerationFailure")
 
