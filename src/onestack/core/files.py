@@ -119,8 +119,11 @@ def private_sqlite_file(url: str) -> None:
 
 # What ``onestack up`` keeps in its data dir. Only these are tightened on start: the data dir
 # may be a directory the user keeps other files in (``--data-dir ~``), and those are theirs.
-OWN_FILES = ("onestack.db*", "clouds.yaml", "openrc", "admin-password", ".*.tmp", "fake-*")
-OWN_TREES = ("images",)
+# The volume and backup trees and a real hypervisor's guest dirs are made at first use (the
+# seams are built lazily), so a start must not wait for them to tighten an older copy.
+OWN_FILES = ("onestack.db*", "clouds.yaml", "openrc", "admin-password", ".*.tmp", "fake-*",
+             "metadata-proxy-secret", "qemu-accel.json")
+OWN_TREES = ("images", "volumes", "backups", "qemu-*")
 
 
 def prepare_data_dir(data_dir: Path, database_url: str) -> list[Path]:
@@ -131,9 +134,9 @@ def prepare_data_dir(data_dir: Path, database_url: str) -> list[Path]:
     private_dir(data_dir)
     for pattern in OWN_FILES:
         changed.extend(p for p in sorted(data_dir.glob(pattern)) if tighten(p))
-    for name in OWN_TREES:
-        tree = data_dir / name
-        if tree.is_dir() and not tree.is_symlink():
-            changed.extend(tighten_tree(tree))
+    for pattern in OWN_TREES:
+        for tree in sorted(data_dir.glob(pattern)):
+            if tree.is_dir() and not tree.is_symlink():
+                changed.extend(tighten_tree(tree))
     private_sqlite_file(database_url)
     return changed

@@ -192,3 +192,22 @@ def test_database_on_an_old_sqlite_file_tightens_it(tmp_path, open_umask):
         assert mode(path) == 0o600
     finally:
         db.dispose()
+
+
+def test_prepare_data_dir_tightens_the_trees_made_at_first_use(tmp_path, open_umask):
+    """The volume and backup stores and a QEMU host's guest dirs are made when their seam is
+    first used, which may be after a start has answered; an older loose copy of them must be
+    tightened by the start itself (CI saw ``volumes`` left 0755 by a restart)."""
+    data = tmp_path / "data"
+    for tree in ("volumes/.scratch", "backups/backup-1", "qemu-compute1/guest-0"):
+        (data / tree).mkdir(parents=True)
+        (data / tree / "bytes").write_text("x")
+    for name in ("metadata-proxy-secret", "qemu-accel.json"):
+        (data / name).write_text("x")
+    for path in [data, *data.rglob("*")]:
+        path.chmod(0o755 if path.is_dir() else 0o644)
+
+    files.prepare_data_dir(data, f"sqlite:///{data / 'onestack.db'}")
+
+    loose = {str(p.relative_to(data)): oct(mode(p)) for p in data.rglob("*") if mode(p) & 0o077}
+    assert loose == {}
