@@ -107,4 +107,25 @@ r = m(); print(r or ""); sys.exit(1 if r else 0)'); then
         echo "scenario: skipped ($why)"
     fi
 fi
+# The compute API tests that skip without validation, or check less without it: with it on
+# they log in to a real guest (hostname, vCPUs, ephemeral disk, device tags in the
+# metadata, hot-plugged interfaces and volumes seen in the guest, reboot/rebuild).
+# TEMPEST_COMPUTE_VALIDATION_REGEX overrides the selection.
+COMPUTE_VALIDATION_REGEX='tempest\.api\.compute\.(servers\.test_create_server\.(ServersTestJSON|ServersTestBootFromVolume|ServersTestFqdnHostnames|ServersV294TestFqdnHostnames)\.test_(verify_created_server_vcpus|host_name_is_same_as_server_name|create_server_with_fqdn_name|verify_hostname_allows_fqdn)|admin\.test_create_server\.ServersWithSpecificFlavorTestJSON\.test_verify_created_server_ephemeral_disk|servers\.test_device_tagging\.|servers\.test_attach_interfaces\.|volumes\.test_attach_volume\.AttachVolumeTestJSON\.test_attach_detach_volume|servers\.test_server_actions\.ServerActionsTestJSON\.test_(reboot_server_hard|rebuild_server))\['
+if [[ -z ${TEMPEST_SLICES:-} || ,$TEMPEST_SLICES, == *,compute-validation,* ]]; then
+    GUEST_DIR=${ONESTACK_GUEST_DIR:-$HOME/.cache/onestack-guest}
+    if ! python3 scripts/build_guest_image.py --out "$GUEST_DIR" >/dev/null; then
+        echo "compute-validation: skipped (the guest image did not build)"
+    elif why=$("$ROOT/.venv/bin/python" -c 'import sys
+from onestack.cli.dataplane import missing_requirements as m
+r = m(); print(r or ""); sys.exit(1 if r else 0)'); then
+        run_slice compute-validation tests/tempest/compute-validation.passing.txt \
+            "--driver qemu --guest-image $GUEST_DIR/onestack-guest.qcow2" "" \
+            "${TEMPEST_COMPUTE_VALIDATION_REGEX:-$COMPUTE_VALIDATION_REGEX}" \
+            identity,compute,image,network,volume "$ROOT/tests/tempest/scenario.conf" \
+            "--base $ROOT/tests/tempest/compute-validation.conf --image onestack-guest --set scenario.img_file=$GUEST_DIR/onestack-guest.qcow2"
+    else
+        echo "compute-validation: skipped ($why)"
+    fi
+fi
 exit $status
