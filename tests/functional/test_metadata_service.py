@@ -19,8 +19,9 @@ from onestack.compute.agent import HostAgent
 from onestack.compute.drivers.fake import FakeDriver
 from onestack.compute.metadata import signing
 from onestack.compute.metadata.service import MetadataService
+from onestack.compute.volume_models import ATTACHED, DETACHING, BlockDevice
 from onestack.core.bus import InProcessBus
-from onestack.core.db import Database
+from onestack.core.db import Database, utcnow
 from onestack.network import seam as network_seam
 from tests.functional.compute.servers_support import Nova, boot, ensure_flavors, make_image
 from tests.functional.compute.test_networking import build, network_with_subnet
@@ -182,6 +183,32 @@ def test_the_guest_posts_its_password_once_and_the_api_shows_and_clears_it(
     r = md_api.http.post("/metadata" + path, headers=headers, content=b"secret-two")
     assert r.status_code == 200
     assert nova("GET", shown, token).json() == {"password": "secret-two"}
+
+
+def test_tagged_volumes_are_devices_until_they_are_detached(
+        md_api: Api, guest: dict[str, Any], sql_module: Database):
+    """A tagged boot or attach is in ``devices`` by its serial, boot disk first; neither an
+    untagged volume nor one being detached is."""
+    rows = [BlockDevice(id=unique("bdm"), instance_id=guest["id"], source_type="volume",
+                        uuid=volume, volume_id=volume, boot_index=index, tag=tag,
+                        state=state, created_at=utcnow())
+            for volume, index, tag, state in [
+                (unique("vol-data"), None, "data", ATTACHED),
+                (unique("vol-boot"), 0, "boot", ATTACHED),
+                (unique("vol-plain"), None, None, ATTACHED),
+                (unique("vol-going"), None, "going", DETACHING)]]
+    sql_module.write(lambda s: s.add_all(rows))
+    try:
+        devices = as_guest(md_api, guest, "/openstack/latest/meta_data.json").json()["devices"]
+        assert [d for d in devices if d["type"] == "disk"] == [
+            {"type": "disk", "serial": rows[1].volume_id, "tags": ["boot"]},
+            {"type": "disk", "serial": rows[0].volume_id, "tags": ["data"]}]
+    finally:
+        ids = [r.id for r in rows]
+        sql_module.write(lambda s: s.query(BlockDevice).filter(
+            BlockDevice.id.in_(ids)).delete(synchronize_session=False))
+    devices = as_guest(md_api, guest, "/openstack/latest/meta_data.json").json()["devices"]
+    assert [d for d in devices if d["type"] == "disk"] == []
 
 
 def test_requests_that_name_no_guest_are_404(md_api: Api, guest: dict[str, Any]):

@@ -7,7 +7,7 @@ import datetime
 import json
 
 from onestack.compute.metadata import content
-from onestack.compute.metadata.facts import FixedIP, InstanceFacts, Nic, Subnet, \
+from onestack.compute.metadata.facts import Disk, FixedIP, InstanceFacts, Nic, Subnet, \
     decode_user_data
 
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyMaterial test@example"
@@ -54,6 +54,19 @@ def test_meta_data_json_latest_has_identity_keys_and_project():
     assert md["devices"] == [{"type": "nic", "mac": "fa:16:3e:00:00:01",
                               "tags": ["eth-front"]}]
     assert md["dedicated_cpus"] == []
+
+
+def test_tagged_volumes_are_devices_the_guest_finds_by_serial():
+    vol_boot = "0a1b2c3d-0000-4000-8000-00000000000b"
+    vol_data = "0a1b2c3d-0000-4000-8000-00000000000d"
+    md = json.loads(get(facts(disks=(Disk(vol_boot, "boot"), Disk(vol_data, "data"))),
+                        "openstack/latest/meta_data.json").body)
+    assert md["devices"] == [
+        {"type": "nic", "mac": "fa:16:3e:00:00:01", "tags": ["eth-front"]},
+        {"type": "disk", "serial": vol_boot, "tags": ["boot"]},
+        {"type": "disk", "serial": vol_data, "tags": ["data"]}]
+    untagged = json.loads(get(facts(nics=()), "openstack/latest/meta_data.json").body)
+    assert untagged["devices"] == []
 
 
 def test_older_versions_carry_only_their_fields():

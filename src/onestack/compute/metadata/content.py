@@ -93,10 +93,13 @@ def meta_data(facts: InstanceFacts, version: str, seed: str | None = None) -> di
 
 
 def devices(facts: InstanceFacts) -> list[dict[str, Any]]:
-    """Tagged devices (a boot's ``networks: [{..., "tag": ...}]``): the guest finds a NIC
-    by its MAC. Bus addresses are the hypervisor's and are not known here."""
-    return [{"type": "nic", "mac": nic.mac, "tags": [nic.tag]}
+    """Tagged devices (a boot's or an attach's ``tag``): the guest finds a NIC by its MAC,
+    a volume by its serial (the volume's id). Bus addresses are the hypervisor's and are
+    not known here."""
+    nics = [{"type": "nic", "mac": nic.mac, "tags": [nic.tag]}
             for nic in facts.nics if nic.tag]
+    return nics + [{"type": "disk", "serial": disk.volume_id, "tags": [disk.tag]}
+                   for disk in facts.disks]
 
 
 def files_of(facts: InstanceFacts, version: str) -> list[str]:

@@ -47,6 +47,14 @@ class Nic:
 
 
 @dataclass(frozen=True)
+class Disk:
+    """A tagged volume of the guest (boot or attached): the guest finds it by its serial,
+    the volume's id."""
+    volume_id: str
+    tag: str
+
+
+@dataclass(frozen=True)
 class InstanceFacts:
     uuid: str
     name: str
@@ -64,6 +72,7 @@ class InstanceFacts:
     meta: dict[str, str] = field(default_factory=dict)
     security_groups: tuple[str, ...] = ()
     nics: tuple[Nic, ...] = ()
+    disks: tuple[Disk, ...] = ()
     password: str = ""  # what the guest posted (encrypted by it), "" until it does
 
 

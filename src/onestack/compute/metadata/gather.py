@@ -7,9 +7,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from onestack.compute import models as cm
-from onestack.compute.metadata.facts import PASSWORD_KEY, FixedIP, InstanceFacts, Nic, \
-    Subnet, decode_user_data
+from onestack.compute.metadata.facts import PASSWORD_KEY, Disk, FixedIP, InstanceFacts, \
+    Nic, Subnet, decode_user_data
 from onestack.compute.network_models import RequestedNetwork
+from onestack.compute.volume_models import DETACHING, BlockDevice
 
 
 def _key(s: Session, inst: cm.Instance) -> tuple[str | None, str | None, str]:
@@ -51,6 +52,17 @@ def _nics(s: Session, network: Any, instance_id: str
     return tuple(nics), names
 
 
+def _disks(s: Session, instance_id: str) -> tuple[Disk, ...]:
+    """The guest's tagged volumes in boot order, then in the order they were attached; one
+    being detached is no longer the guest's to look for."""
+    rows = s.query(BlockDevice).filter(
+        BlockDevice.instance_id == instance_id, BlockDevice.tag.isnot(None),
+        BlockDevice.volume_id.isnot(None), BlockDevice.state != DETACHING)
+    rows = sorted(rows, key=lambda r: (r.boot_index is None or r.boot_index < 0,
+                                       r.boot_index or 0, r.created_at, r.id))
+    return tuple(Disk(r.volume_id, r.tag) for r in rows if r.tag)
+
+
 def _subnet(d: Any) -> Subnet:
     return Subnet(d.cidr, d.ip_version, d.gateway_ip, d.enable_dhcp, d.ipv6_address_mode,
                   tuple(d.dns_nameservers), tuple(d.host_routes))
@@ -72,7 +84,7 @@ def gather(s: Session, network: Any, instance_id: str) -> InstanceFacts | None:
         flavor_name=str((inst.flavor or {}).get("name", "")), key_name=key_name,
         key_data=key_data, key_type=key_type, user_data=decode_user_data(inst.user_data),
         meta={str(k): str(v) for k, v in (inst.metadata_ or {}).items()},
-        security_groups=groups, nics=nics,
+        security_groups=groups, nics=nics, disks=_disks(s, inst.id),
         password=str((inst.system_metadata or {}).get(PASSWORD_KEY) or ""))
 
 
