@@ -7,8 +7,10 @@ database, so they find their work by periodic resync (about two seconds).
 
 Guests boot onestack's own image (``scripts/build_guest_image.py``) with a config drive
 holding the test's SSH key; the test reaches them by SSH from the DHCP namespace of their
-network. ``close`` deletes the servers, stops every process the cloud started (by PID),
-removes what the drivers made and reports what was left behind.
+network. ``close`` deletes the servers, volumes, routers and networks, reports what of the
+dataplane the agents did not remove (looked at before any forced clean-up), stops every
+process the cloud started (by PID), removes what the drivers made and reports what even
+that left behind.
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from tests.contract.qemu_harness import kill_everything_under, missing_qemu
 from tests.dataplane import linux_harness
 from tests.dataplane.conftest import missing_dataplane
 from tests.dataplane.cloud_api import PASSWORD, Api, wait_until
+from tests.dataplane.leaks import dataplane_remnants, delete_networks
 from tests.support.processes import cli_env, free_port, onestack_executable
 
 IMAGE = Path(os.environ.get("ONESTACK_GUEST_IMAGE") or
@@ -371,19 +374,15 @@ class Cloud:
 
     # --- teardown -----------------------------------------------------------------------
     def close(self) -> list[str]:
-        """Delete the servers, stop everything, remove what the drivers made; returns what
-        the cloud left behind itself (QEMUs and taps after the servers were deleted) and
-        what even the forced clean-up left."""
+        """Delete the servers, volumes, routers and networks through the API, look for
+        whatever of the dataplane the agents left behind (before anything else removes
+        it), stop everything, remove what the drivers made; returns what the cloud left
+        behind itself and what even the forced clean-up left."""
         leftovers: list[str] = []
         try:
-            self._delete_servers(leftovers)
-            leftovers += [f"qemu pid {pid}" for pid in self.qemu_pids()]
-            try:  # the network agents unplug the deleted ports on their next pass
-                wait_until("the taps to go", lambda: not self.taps(), 30)
-            except AssertionError:
-                leftovers += self.taps()
+            self._delete_everything(leftovers)
         except Exception as exc:  # noqa: BLE001 - tear down the rest anyway
-            leftovers.append(f"deleting servers: {exc!r}")
+            leftovers.append(f"deleting servers and networks: {exc!r}")
         finally:
             if self.api is not None:
                 self.api.close()
@@ -399,7 +398,11 @@ class Cloud:
             leftovers += self._still_there()
         return leftovers
 
-    def _delete_servers(self, leftovers: list[str]) -> None:
+    def _delete_everything(self, leftovers: list[str]) -> None:
+        """The servers, then the volumes, floating IPs, routers and networks; then the
+        agents get a minute to remove their dataplane, and what is still there is a
+        leftover (QEMUs, taps, bridges, VXLAN, legs, nftables tables, namespaces, dnsmasq,
+        metadata proxies, specs, volume files: ``leaks.dataplane_remnants``)."""
         api = self.api
         if api is None or not all(a.alive() for h in self.hosts.values()
                                   for a in h.agents.values()):
@@ -413,6 +416,15 @@ class Cloud:
                     expect=(200, 404)).status_code == 404, 60)
             except AssertionError as exc:
                 leftovers.append(str(exc))
+        for volume in api.get("block-storage", "/volumes")["volumes"]:
+            api.call("DELETE", "block-storage", f"/volumes/{volume['id']}",
+                     expect=(202, 400, 404))
+        delete_networks(api)
+        try:
+            wait_until("the agents to remove the dataplane",
+                       lambda: not dataplane_remnants(self), 60, 1.0)
+        except AssertionError:
+            leftovers += dataplane_remnants(self)
 
     def _still_there(self) -> list[str]:
         """Whatever of this cloud survived the forced clean-up (its namespaces deleted)."""
