@@ -37,3 +37,16 @@ def create_snapshot(s: Session, inst: Any, name: str, metadata: dict[str, Any],
         raise Conflict("Snapshots need the image service, which is not available.")
     return seam.create_snapshot(s, inst, name, metadata, project_id)
 
+
+
+def create_volume_backed(s: Session, *, name: str, owner: str, min_disk: int, min_ram: int,
+                         properties: dict[str, str]) -> str:
+    """Register the image of a volume-backed server: no bytes, its properties map the
+    snapshots of the server's volumes (active at once)."""
+    from onestack.core.errors import Conflict
+
+    seam = _seam()
+    if seam is None:
+        raise Conflict("Snapshots need the image service, which is not available.")
+    return seam.create_volume_backed(s, name=name, owner=owner, min_disk=min_disk,
+                                     min_ram=min_ram, properties=properties)

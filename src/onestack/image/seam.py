@@ -10,6 +10,7 @@ delete path.
 """
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from onestack.core.config import Settings
 
 HASH_ALGO = "sha512"
+# the properties a snapshot of a volume-backed server carries instead of bytes
+MAPPING_PROPERTIES = ("block_device_mapping", "bdm_v2", "root_device_name")
 # An image's own attributes: never custom properties (Nova's image metadata refuses them).
 ATTRIBUTES = frozenset(("id",) + schemas.SETTABLE + schemas.READ_ONLY + schemas.RESERVED)
 
@@ -49,8 +52,13 @@ def find_for(s: Session, project_id: str | None, admin: bool, image_id: str
     row = s.get(m.Image, image_id)
     if row is None or not may_see_row(s, row, project_id or None, admin):
         return None
-    return {"id": row.id, "status": row.status, "min_disk": row.min_disk or 0,
-            "min_ram": row.min_ram or 0, "name": row.name}
+    found: dict[str, Any] = {"id": row.id, "status": row.status,
+                             "min_disk": row.min_disk or 0, "min_ram": row.min_ram or 0,
+                             "name": row.name}
+    # a snapshot of a volume-backed server maps volume snapshots instead of holding bytes
+    found.update({p.name: p.value for p in s.scalars(sa.select(m.ImageProperty).where(
+        m.ImageProperty.image_id == row.id, m.ImageProperty.name.in_(MAPPING_PROPERTIES)))})
+    return found
 
 
 def create_snapshot(s: Session, inst: Any, name: str, metadata: dict[str, Any],
@@ -73,6 +81,27 @@ def create_snapshot(s: Session, inst: Any, name: str, metadata: dict[str, Any],
     props.update({k: str(v) for k, v in metadata.items()})
     for key, value in props.items():
         s.add(m.ImageProperty(image_id=image_id, name=key, value=value))
+    return image_id
+
+
+def create_volume_backed(s: Session, *, name: str, owner: str, min_disk: int, min_ram: int,
+                         properties: dict[str, str]) -> str:
+    """Register the image a ``createImage`` of a volume-backed server makes: no bytes (its
+    ``block_device_mapping`` property names the volume snapshots that hold the disks), so
+    it is active at once with size 0 — as an empty raw upload leaves an image."""
+    now = utcnow()
+    image_id = str(uuid.uuid4())
+    empty = b""
+    s.add(m.Image(id=image_id, name=name, status=states.ACTIVE, visibility="private",
+                  owner=owner, disk_format="raw", container_format="bare", size=0,
+                  virtual_size=0, checksum=hashlib.md5(empty).hexdigest(),
+                  os_hash_algo=HASH_ALGO, os_hash_value=hashlib.sha512(empty).hexdigest(),
+                  min_disk=min_disk, min_ram=min_ram, protected=False, os_hidden=False,
+                  created_at=now, updated_at=now))
+    s.flush()
+    for key, value in properties.items():
+        if not is_reserved_key(key):
+            s.add(m.ImageProperty(image_id=image_id, name=key, value=str(value)))
     return image_id
 
 
@@ -151,6 +180,9 @@ class ImageSeam:
     def create_snapshot(self, s: Session, inst: Any, name: str, metadata: dict[str, Any],
                         project_id: str) -> str:
         return create_snapshot(s, inst, name, metadata, project_id)
+
+    def create_volume_backed(self, s: Session, **attrs: Any) -> str:
+        return create_volume_backed(s, **attrs)
 
     def create_for_volume(self, s: Session, **attrs: Any) -> dict[str, Any]:
         return create_for_volume(s, **attrs)

@@ -105,8 +105,7 @@ class TaskSteps(NetworkSteps, VolumeSteps, SpecFilling):
         if disks is None:
             return True  # waiting for the volume service (or failed: ERROR written)
         try:
-            spec = self._filled(spec_of(inst), inst)
-            spec.block_devices = disks
+            spec = self._filled(spec_of(inst, block_devices=disks), inst)
             self.driver.spawn(spec)
         except DriverError as exc:
             self._reschedule(inst, exc)

@@ -161,9 +161,8 @@ class VolumeSteps:
     def _spec(self: HostAgent, inst: cm.Instance, flavor: dict | None = None) -> Any:
         """The guest's spec with its volumes connected to this host (a move's destination,
         a rebuild, a guest defined again): each attachment's connector names this host."""
-        spec = self._filled(spec_of(inst, flavor), inst)
         if self.volume is None:
-            return spec
+            return self._filled(spec_of(inst, flavor), inst)
         disks = []
         for row in self.db.read(lambda s: service.rows_of(s, inst.id)):
             if row.state not in (RESERVED, ATTACHED) or not row.attachment_id:
@@ -176,8 +175,7 @@ class VolumeSteps:
                 continue
             self._set(row.id, connection_info=info)
             disks.append(Disk(row.volume_id, row.device_name or "", row.boot_index, info))
-        spec.block_devices = disks
-        return spec
+        return self._filled(spec_of(inst, flavor, block_devices=disks), inst)
 
     # --- an idle server ----------------------------------------------------------
     def _volume_changes(self: HostAgent, inst: cm.Instance) -> None:

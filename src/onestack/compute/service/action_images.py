@@ -78,6 +78,10 @@ def create_image(step: Step) -> None:
 
 def create_backup(step: Step) -> None:
     args, inst = step.args, step.inst
+    from onestack.compute.service.volume_backed import is_volume_backed
+
+    if is_volume_backed(step.s, inst.id):
+        raise BadRequest("Backup is not supported for volume-backed instances.")
     rotation = int(args["rotation"])
     props = {**(args.get("metadata") or {}), "image_type": "backup",
              "backup_type": args["backup_type"]}

@@ -67,9 +67,9 @@ def conflict_state(inst: cm.Instance, action: str) -> Conflict:
                     f"{inst.vm_state}")
 
 
-def begin(deps: Deps, s: Session, ctx: RequestContext, inst: cm.Instance,
-          spec: ActionSpec) -> None:
-    """Lock and state checks; the instance action recorded."""
+def check_admissible(deps: Deps, ctx: RequestContext, inst: cm.Instance,
+                     spec: ActionSpec) -> None:
+    """Lock and state checks (409s)."""
     label = spec.label or spec.record or ""
     if not spec.lock_exempt:
         check_lock(deps, ctx, inst)
@@ -78,6 +78,12 @@ def begin(deps: Deps, s: Session, ctx: RequestContext, inst: cm.Instance,
     if spec.need_idle and inst.task_state is not None:
         raise Conflict(f"Cannot '{label}' instance {inst.id} while it is in task_state "
                        f"{inst.task_state}")
+
+
+def begin(deps: Deps, s: Session, ctx: RequestContext, inst: cm.Instance,
+          spec: ActionSpec) -> None:
+    """Lock and state checks; the instance action recorded."""
+    check_admissible(deps, ctx, inst, spec)
     if spec.record:
         records.start_action(s, inst, spec.record, ctx.request_id, ctx.user_id,
                              ctx.project_id)
@@ -121,4 +127,8 @@ def perform(deps: Deps, ctx: RequestContext, sid: str, name: str, args: Any,
     if entry is None:
         raise BadRequest(f"There is no such action: {name}")
     spec, step = entry
+    if name == "createImage":  # a volume-backed server's is the volume service's work
+        from onestack.compute.service import volume_backed
+
+        return volume_backed.create_image(deps, ctx, sid, spec, step, args, version)
     return request_action(deps, ctx, sid, spec, step, args, version)

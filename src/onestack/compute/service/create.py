@@ -172,6 +172,10 @@ def create(deps: Deps, ctx: RequestContext, req: BootRequest) -> Booted:
     # before the write transaction, which then holds the write lock only for the group,
     # the quota and the rows
     flavor, key_data = deps.db.read(check)
+    from onestack.compute.service import volume_backed
+
+    req.block_devices = volume_backed.boot_mappings(deps, ctx, req.image_ref,
+                                                    req.block_devices)
     if req.block_devices:
         from onestack.compute.service import volumes
 

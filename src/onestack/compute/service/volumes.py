@@ -224,11 +224,19 @@ def update(deps: Deps, ctx: RequestContext, server_id: str, volume_id: str,
 def check_boot_volumes(deps: Deps, ctx: RequestContext, requested: list[Requested],
                        count: int) -> None:
     """What Nova checks before accepting a boot: existing volumes visible (else 400) and
-    free; one server only when an existing volume is mapped."""
+    free; one server only when an existing volume is mapped; snapshots visible (a volume
+    made from one is the snapshot's size unless a size was asked)."""
     if not requested:
         return
     seam = seam_of(deps)
     for bdm in requested:
+        if bdm.source_type == "snapshot":
+            try:
+                snap = seam.get_snapshot(ctx, bdm.uuid)
+            except NotFound as exc:
+                raise BadRequest(f"Block Device Mapping is Invalid: failed to get snapshot "
+                                 f"{bdm.uuid}.") from exc
+            bdm.volume_size = bdm.volume_size or int(snap["size"])
         if bdm.source_type != "volume":
             continue
         if count > 1:

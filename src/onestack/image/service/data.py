@@ -190,6 +190,9 @@ class ImageData:
         if row.status not in (states.ACTIVE, states.DEACTIVATED) or row.size is None:
             return Download(204, {}, None)
         size = row.size
+        if size == 0:  # an empty image (a volume-backed server's snapshot): no store data
+            return Download(200, {"Content-Length": "0", **(
+                {"Content-MD5": row.checksum} if row.checksum else {})}, iter(()))
         wanted = resolve_range(range_header, size) if size else None
         offset, length = wanted or (0, size)
         try:

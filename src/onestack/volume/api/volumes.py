@@ -21,6 +21,7 @@ def volumes(c: Cinder) -> VolumeService:
 # --- create / read ---------------------------------------------------------------------
 def create(c: Cinder, call: Call) -> Reply:
     req = parse_create(call.json, backups_allowed=c.at_least(call, "3.47"))
+    req.boot_snapshot_images = c.at_least(call, "3.46")
     svc = volumes(c)
     created = svc.create(call.ctx, req, render_for=call)
     return c.reply(call, 202, {"volume": created.body})

@@ -87,6 +87,10 @@ class CreateRequest:
     group_id: str | None = None
     multiattach: bool = False
     hints: dict[str, Any] = field(default_factory=dict)
+    # 3.46: an ``imageRef`` naming a compute snapshot of a volume-backed server (a
+    # zero-byte image whose ``block_device_mapping`` maps the boot volume's snapshot) makes
+    # the volume from that snapshot instead of from the image's bytes
+    boot_snapshot_images: bool = False
 
 
 def parse_create(body: Any, *, backups_allowed: bool) -> CreateRequest:

@@ -8,6 +8,7 @@ this service wakes it after the transaction commits.
 """
 from __future__ import annotations
 
+import json
 import logging
 import math
 import uuid
@@ -43,6 +44,21 @@ DELETE_REFUSED = ("Invalid volume: Volume status must be available or error or "
 
 def volume_not_found(volume_id: str) -> NotFound:
     return NotFound(f"Volume {volume_id} could not be found.")
+
+
+def boot_snapshot_id(mapping: Any) -> str | None:
+    """The snapshot an image's ``block_device_mapping`` property (stored as JSON) boots
+    from: its ``source_type`` snapshot entry at boot index 0; None when it maps none."""
+    if isinstance(mapping, str):
+        try:
+            mapping = json.loads(mapping)
+        except ValueError:
+            return None
+    for bdm in mapping if isinstance(mapping, list) else ():
+        if isinstance(bdm, dict) and bdm.get("source_type") == "snapshot" and \
+                str(bdm.get("boot_index")) == "0" and bdm.get("snapshot_id"):
+            return str(bdm["snapshot_id"])
+    return None
 
 
 @dataclass
@@ -174,6 +190,8 @@ class VolumeService:
                  ) -> tuple[str | None, str | None]:
         """Checks the source of the bytes; returns (the backend the new volume must stay
         on, the source's zone)."""
+        if req.image_ref and req.boot_snapshot_images:
+            self._boot_snapshot_of_image(s, ctx, req)
         if req.snapshot_id:
             snap = s.get(Snapshot, req.snapshot_id) if len(req.snapshot_id) <= 36 else None
             if snap is None or (snap.project_id != ctx.project_id and not self.is_admin(ctx)):
@@ -210,6 +228,24 @@ class VolumeService:
         if req.image_ref:
             self._image(s, ctx, req, vol)
         return None, None
+
+    def _boot_snapshot_of_image(self, s: Session, ctx: RequestContext, req: CreateRequest
+                                ) -> None:
+        """An image that maps a boot volume snapshot (``createImage`` of a volume-backed
+        server) turns the request into one from that snapshot."""
+        seam = self.platform.seams.get("image")
+        found = seam.find_for(s, ctx.project_id, self.is_admin(ctx), req.image_ref) \
+            if seam is not None else None
+        if found is None:
+            raise NotFound(f"Image {req.image_ref} could not be found.")
+        snapshot_id = boot_snapshot_id(found.get("block_device_mapping"))
+        if snapshot_id is None:
+            return
+        snap = s.get(Snapshot, snapshot_id) if len(snapshot_id) <= 36 else None
+        if snap is None or (snap.project_id != ctx.project_id and not self.is_admin(ctx)):
+            raise NotFound(f"Nova specific image is found, but boot volume snapshot "
+                           f"id:{snapshot_id} not found.")
+        req.snapshot_id, req.image_ref = snapshot_id, None
 
     def _backup(self, s: Session, ctx: RequestContext, req: CreateRequest, vol: Volume
                 ) -> None:
