@@ -21,9 +21,9 @@ from onestack.core.registry import AgentContext
 from onestack.network.agent import NetworkAgent
 from onestack.network.agent.runner import collections as network_collections
 from onestack.network.drivers.base import PortSpec
-from onestack.network.drivers.linux import LinuxNetworkDriver
-from onestack.network.models.agents import L3Binding
+from onestack.network.drivers.linux import LinuxNetworkDriver, links
 from onestack.network.models.ports import Port
+from onestack.network.service import agents as reg
 from onestack.network.service.router_interfaces import RouterInterfaces
 from tests.dataplane import linux_harness
 from tests.dataplane.guests import Guests
@@ -64,6 +64,10 @@ class Cloud:
     def status(self, port_id: str) -> str:
         return self.db.read(lambda s: s.get(Port, port_id).status)
 
+    def hosting(self, router_id: str) -> str | None:
+        """The L3 agent the router is bound to."""
+        return self.db.read(lambda s: reg.l3_agent_id(s, router_id))
+
 
 def spec_of(driver: LinuxNetworkDriver, port: dict[str, Any]) -> PortSpec:
     return driver.ports()[port["id"]]
@@ -83,8 +87,7 @@ def test_the_agent_wires_a_cloud_and_unwires_it(db: Database,
                         ip_version=4)
     router = cloud.make("routers", name="r1", external_gateway_info={
         "network_id": public["id"]})
-    cloud.db.write(lambda s: s.add(L3Binding(router_id=router["id"],
-                                             agent_id=cloud.agent.l3_agent)))
+    assert cloud.hosting(router["id"]) == cloud.agent.l3_agent  # scheduled with its gateway
     RouterInterfaces(cloud.collections["routers"]).add(cloud.ctx, router["id"],
                                                        {"subnet_id": subnet["id"]})
     vms = [cloud.make("ports", network_id=private["id"], device_owner="compute:nova",
@@ -120,6 +123,70 @@ def test_the_agent_wires_a_cloud_and_unwires_it(db: Database,
     cloud.delete("routers", router["id"])
     for vm in vms:
         cloud.delete("ports", vm["id"])
+    cloud.delete("networks", private["id"])
+    cloud.delete("networks", public["id"])
+    guests.close()
+    assert cloud.converge() == []
+    assert linux_harness.leftovers(linux_driver) == []
+
+
+def test_a_router_taken_off_its_agent_loses_its_namespace_until_it_is_put_back(
+        db: Database, linux_driver: LinuxNetworkDriver, guests: Guests) -> None:
+    """What Tempest's router rescheduling scenario checks: taken off its L3 agent, the
+    router's namespace and rules go and its floating IP stops answering (and shows DOWN);
+    put back, it is rebuilt and answers again."""
+    cloud = Cloud(db, linux_driver)
+    public = cloud.make("networks", name="public", **{
+        "router:external": True, "provider:network_type": "flat",
+        "provider:physical_network": "public"})
+    cloud.make("subnets", network_id=public["id"], cidr="203.0.113.0/24", ip_version=4,
+               enable_dhcp=False)
+    private = cloud.make("networks", name="private")
+    subnet = cloud.make("subnets", network_id=private["id"], cidr="10.0.0.0/24",
+                        ip_version=4)
+    router = cloud.make("routers", name="r1", external_gateway_info={
+        "network_id": public["id"]})
+    RouterInterfaces(cloud.collections["routers"]).add(cloud.ctx, router["id"],
+                                                       {"subnet_id": subnet["id"]})
+    vm = cloud.make("ports", network_id=private["id"], device_owner="compute:nova",
+                    device_id=str(uuid.uuid4()), **{"binding:host_id": cloud.host})
+    cloud.make("security_group_rules", security_group_id=vm["security_groups"][0],
+               direction="ingress", ethertype="IPv4", protocol="icmp",
+               remote_ip_prefix="0.0.0.0/0")
+    fip = cloud.make("floatingips", floating_network_id=public["id"], port_id=vm["id"])
+    agent, agents = cloud.agent.l3_agent, cloud.collections["agents"]
+    assert cloud.hosting(router["id"]) == agent
+    assert cloud.converge() == []
+    guests.plug(spec_of(linux_driver, vm), gateway="10.0.0.1")
+    namespace = linux_driver.names.router_ns(router["id"])
+    ping = ["ip", "netns", "exec", linux_driver.names.external_ns(), "busybox", "ping", "-c",
+            "1", "-W", "1", fip["floating_ip_address"]]
+
+    def answers() -> bool:
+        return any(subprocess.run(ping, capture_output=True).returncode == 0
+                   for _ in range(3))
+
+    def fip_status() -> str:
+        return cloud.collections["floatingips"].show(cloud.ctx, fip["id"])["status"]
+    assert answers() and fip_status() == "ACTIVE"
+
+    agents.remove_l3_router(cloud.ctx, agent, router["id"])
+    assert cloud.converge() == []
+    assert cloud.hosting(router["id"]) is None  # the resync does not host it again
+    assert namespace not in links.namespaces()
+    assert router["id"] not in linux_driver.routers()
+    assert not answers() and fip_status() == "DOWN"
+
+    agents.add_l3_router(cloud.ctx, agent, router["id"])
+    assert cloud.converge() == []
+    assert namespace in links.namespaces()
+    assert answers() and fip_status() == "ACTIVE"
+
+    cloud.delete("floatingips", fip["id"])
+    RouterInterfaces(cloud.collections["routers"]).remove(cloud.ctx, router["id"],
+                                                          {"subnet_id": subnet["id"]})
+    cloud.delete("routers", router["id"])
+    cloud.delete("ports", vm["id"])
     cloud.delete("networks", private["id"])
     cloud.delete("networks", public["id"])
     guests.close()

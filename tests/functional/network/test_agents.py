@@ -129,6 +129,9 @@ def test_l3_routers_add_list_remove(net: NetApi, sql: Database) -> None:
     other = register_host(sql, unique("host"))["L3 agent"]
     neutron_fault(net.post(f"/agents/{other}/l3-routers", json={"router_id": router["id"]}),
                   409, "RouterHostedByL3Agent")
+    # adding it where it already is changes nothing (Neutron answers as for a new binding)
+    assert net.post(path, json={"router_id": router["id"]}).status_code == 201
+    assert [r["id"] for r in assert_status(net.get(path), 200)["routers"]] == [router["id"]]
     assert_status(net.delete(f"{path}/{router['id']}"), 204)
     assert assert_status(net.get(path), 200)["routers"] == []
     neutron_fault(net.delete(f"{path}/{router['id']}"), 409, "RouterNotHostedByL3Agent")
@@ -163,3 +166,92 @@ def test_if_match_does_not_apply_to_agents(net: NetApi, sql: Database) -> None:
                                     headers={"If-Match": "revision_number=3"},
                                     json={"agent": {"description": "x"}}), 200)["agent"]
     assert changed["description"] == "x" and "revision_number" not in changed
+
+
+def only_these_agents(sql: Database, *ids: str) -> None:
+    """Disable every other agent of the module's database (those of earlier tests), so
+    that scheduling can only pick among ``ids``."""
+    sql.write(lambda s: s.execute(svc.sa.update(svc.Agent).where(
+        svc.Agent.id.not_in(ids)).values(admin_state_up=False)))
+
+
+def hosts_of(net: NetApi, router_id: str) -> list[str]:
+    return [a["id"] for a in
+            assert_status(net.get(f"/routers/{router_id}/l3-agents"), 200)["agents"]]
+
+
+def external_network(net: NetApi, cidr: str) -> dict:
+    public = net.network(**{"router:external": True})
+    assert_status(net.post("/subnets", json={"subnet": {
+        "network_id": public["id"], "cidr": cidr, "ip_version": 4, "enable_dhcp": False}}),
+        201)
+    return public
+
+
+def test_a_router_is_scheduled_once_it_has_somewhere_to_route(net: NetApi,
+                                                             sql: Database) -> None:
+    live = register_host(sql, unique("host"))["L3 agent"]
+    dead = register_host(sql, unique("host"), age=svc.AGENT_DOWN_TIME + 5)["L3 agent"]
+    only_these_agents(sql, live, dead)
+    public = external_network(net, "192.0.2.0/24")
+    private = net.network()
+    subnet = assert_status(net.post("/subnets", json={"subnet": {
+        "network_id": private["id"], "cidr": "10.8.0.0/24", "ip_version": 4}}),
+        201)["subnet"]
+
+    bare = net.create("routers", "router", name=unique("r"))
+    assert hosts_of(net, bare["id"]) == []
+    assert_status(net.put(f"/routers/{bare['id']}", json={"router": {"name": "x"}}), 200)
+    assert hosts_of(net, bare["id"]) == []  # nothing to route: nothing to host
+    assert_status(net.put(f"/routers/{bare['id']}/add_router_interface",
+                          json={"subnet_id": subnet["id"]}), 200)
+    assert hosts_of(net, bare["id"]) == [live]
+
+    gateway = {"network_id": public["id"]}
+    routed = net.create("routers", "router", name=unique("r"), external_gateway_info=gateway)
+    assert hosts_of(net, routed["id"]) == [live]
+    agent = assert_status(net.get(f"/routers/{routed['id']}/l3-agents"), 200)["agents"][0]
+    assert agent["alive"] is True and agent["agent_type"] == "L3 agent"
+
+    # no live agent (the live one disabled, the other dead): the router waits unhosted,
+    # and its next change hosts it once an agent is there
+    assert_status(net.put(f"/agents/{live}", json={"agent": {"admin_state_up": False}}), 200)
+    waiting = net.create("routers", "router", name=unique("r"), external_gateway_info=gateway)
+    assert hosts_of(net, waiting["id"]) == []
+    assert_status(net.put(f"/agents/{live}", json={"agent": {"admin_state_up": True}}), 200)
+    assert hosts_of(net, waiting["id"]) == []
+    assert_status(net.put(f"/routers/{waiting['id']}", json={"router": {"name": "y"}}), 200)
+    assert hosts_of(net, waiting["id"]) == [live]
+
+
+def test_an_unscheduled_router_stays_unhosted_until_an_operator_adds_it(
+        net: NetApi, sql: Database) -> None:
+    ids = register_host(sql, unique("host"))
+    other = register_host(sql, unique("host"))["L3 agent"]
+    live = ids["L3 agent"]
+    only_these_agents(sql, live)
+    public = external_network(net, "192.0.2.0/24")
+    router = net.create("routers", "router", name=unique("r"),
+                        external_gateway_info={"network_id": public["id"]})
+    assert hosts_of(net, router["id"]) == [live]
+    assert_status(net.delete(f"/agents/{live}/l3-routers/{router['id']}"), 204)
+    assert hosts_of(net, router["id"]) == []
+    assert hosts_of(net, router["id"]) == []  # looking does not schedule it
+    assert router["id"] not in [r["id"] for r in assert_status(
+        net.get(f"/agents/{live}/l3-routers"), 200)["routers"]]
+
+    neutron_fault(net.post(f"/agents/{other}/l3-routers", json={"router_id": router["id"]}),
+                  404, "InvalidL3Agent")  # disabled: it takes no new routers
+    assert_status(net.put(f"/agents/{other}", json={"agent": {"admin_state_up": True}}), 200)
+    assert net.post(f"/agents/{other}/l3-routers",
+                    json={"router_id": router["id"]}).status_code == 201
+    assert hosts_of(net, router["id"]) == [other]
+    neutron_fault(net.post(f"/agents/{live}/l3-routers", json={"router_id": router["id"]}),
+                  409, "RouterHostedByL3Agent")
+
+    assert_status(net.put(f"/routers/{router['id']}", json={"router": {
+        "external_gateway_info": {}}}), 200)
+    assert_status(net.delete(f"/routers/{router['id']}"), 204)
+    left = sql.read(lambda s: s.scalar(svc.sa.select(svc.sa.func.count()).select_from(
+        svc.L3Binding).where(svc.L3Binding.router_id == router["id"])))
+    assert left == 0  # deleting the router drops its binding with it

@@ -76,6 +76,14 @@ class World:
     def update(self, collection: str, ident: str, **changes: Any) -> dict[str, Any]:
         return self.collections[collection].update(self.ctx, ident, changes)
 
+    def host_router(self, router_id: str) -> None:
+        """Bind the router to this host's L3 agent (creating a router with a gateway may
+        have scheduled it to another live agent of the shared database)."""
+        def work(s: Any) -> None:
+            reg.unbind_router(s, router_id)
+            s.add(L3Binding(router_id=router_id, agent_id=self.agent.l3_agent))
+        self.db.write(work)
+
     def converge(self) -> list[str]:
         """Full passes until nothing is left (at most three)."""
         for _ in range(3):
@@ -214,8 +222,7 @@ def test_a_hosted_router_is_wired_with_its_nat(world: World) -> None:
     net, sub = world.network("10.1.0.0/24")
     router = world.make("routers", name=unique("r"),
                         external_gateway_info={"network_id": public["id"]})
-    world.db.write(lambda s: s.add(L3Binding(router_id=router["id"],
-                                             agent_id=world.agent.l3_agent)))
+    world.host_router(router["id"])
     RouterInterfaces(world.collections["routers"]).add(world.ctx, router["id"],
                                                        {"subnet_id": sub["id"]})
     vm = world.port(net["id"])
@@ -241,8 +248,7 @@ def test_a_hosted_router_is_wired_with_its_nat(world: World) -> None:
 
 def test_a_router_hosted_elsewhere_is_removed(world: World) -> None:
     router = world.make("routers", name=unique("r"))
-    world.db.write(lambda s: s.add(L3Binding(router_id=router["id"],
-                                             agent_id=world.agent.l3_agent)))
+    world.host_router(router["id"])
     world.agent.reconcile(f"router:{router['id']}")
     assert router["id"] in world.driver.routers()
     world.db.write(lambda s: reg.unbind_router(s, router["id"]))
@@ -289,8 +295,7 @@ def test_a_new_floating_ip_is_pending_work(world: World) -> None:
     net, sub = world.network("10.3.0.0/24")
     router = world.make("routers", name=unique("r"),
                         external_gateway_info={"network_id": public["id"]})
-    world.db.write(lambda s: s.add(L3Binding(router_id=router["id"],
-                                             agent_id=world.agent.l3_agent)))
+    world.host_router(router["id"])
     RouterInterfaces(world.collections["routers"]).add(world.ctx, router["id"],
                                                        {"subnet_id": sub["id"]})
     vm = world.port(net["id"])
@@ -300,3 +305,83 @@ def test_a_new_floating_ip_is_pending_work(world: World) -> None:
     world.agent.reconcile(f"router:{router['id']}")
     assert world.collections["floatingips"].show(world.ctx, fip["id"])["status"] == "ACTIVE"
     assert f"router:{router['id']}" not in world.agent.pending()
+
+
+def routed_floating_ip(world: World, cidr: str, public_cidr: str) -> tuple[dict, dict]:
+    """A router hosted here with a gateway, an interface and a floating IP to a bound port."""
+    public = world.make("networks", name=unique("public"), **{"router:external": True})
+    world.make("subnets", network_id=public["id"], cidr=public_cidr, ip_version=4)
+    net, sub = world.network(cidr)
+    router = world.make("routers", name=unique("r"),
+                        external_gateway_info={"network_id": public["id"]})
+    world.host_router(router["id"])
+    RouterInterfaces(world.collections["routers"]).add(world.ctx, router["id"],
+                                                       {"subnet_id": sub["id"]})
+    vm = world.port(net["id"])
+    fip = world.make("floatingips", floating_network_id=public["id"], port_id=vm["id"])
+    return router, fip
+
+
+def test_an_unscheduled_router_is_unwired_until_it_is_scheduled_again(world: World) -> None:
+    router, fip = routed_floating_ip(world, "10.4.0.0/24", "192.0.2.0/24")
+    assert world.converge() == []
+    agents, rid = world.collections["agents"], router["id"]
+
+    def statuses() -> tuple[str, set[str]]:
+        legs = world.db.read(lambda s: {p.status for p in s.scalars(
+            sa.select(Port).where(Port.device_id == rid))})
+        return world.collections["floatingips"].show(world.ctx, fip["id"])["status"], legs
+    assert statuses() == ("ACTIVE", {"ACTIVE"})
+
+    agents.remove_l3_router(world.ctx, world.agent.l3_agent, rid)
+    assert f"router:{rid}" in world.agent.pending()
+    assert world.converge() == []
+    assert rid not in world.driver.routers()
+    assert statuses() == ("DOWN", {"DOWN"})
+    # the periodic pass does not host it again: an operator took it off
+    assert world.db.read(lambda s: reg.l3_agent_id(s, rid)) is None
+
+    # a status shown ACTIVE for a router hosted nowhere is healed by the full pass
+    world.db.write(lambda s: world.collections["floatingips"].set_status(s, fip["id"],
+                                                                           "ACTIVE"))
+    assert f"router:{rid}" in world.agent.drifted()
+    assert world.converge() == []
+    assert statuses() == ("DOWN", {"DOWN"})
+
+    agents.add_l3_router(world.ctx, world.agent.l3_agent, rid)
+    agents.add_l3_router(world.ctx, world.agent.l3_agent, rid)  # where it is: no change
+    assert world.converge() == []
+    assert world.driver.nat_of(rid) == {fip["floating_ip_address"]: fip["fixed_ip_address"]}
+    assert statuses() == ("ACTIVE", {"ACTIVE"})
+
+
+def test_a_router_hosted_by_another_agent_keeps_its_statuses_here(world: World) -> None:
+    router, fip = routed_floating_ip(world, "10.5.0.0/24", "192.0.2.0/24")
+    assert world.converge() == []
+    other = World(world.db)
+    other.host_router(router["id"])
+    assert world.converge() == []
+    assert router["id"] not in world.driver.routers()
+    assert world.collections["floatingips"].show(world.ctx, fip["id"])["status"] == "ACTIVE"
+    assert other.converge() == []
+    assert router["id"] in other.driver.routers()
+
+
+def test_an_agent_coming_alive_adopts_unhosted_routers(world: World) -> None:
+    world.converge()  # the start's adoption
+    router = world.make("routers", name=unique("r"))
+    hosted = lambda: world.db.read(lambda s: reg.l3_agent_id(s, router["id"]))  # noqa: E731
+    assert world.converge() == [] and hosted() is None  # no gateway, no interface
+    world.agent.heartbeat()
+    assert world.converge() == [] and hosted() is None  # a beat in time is no revival
+    world.agent.start()  # a restart (or a re-registration) adopts it
+    world.converge()
+    assert hosted() is not None
+
+    world.db.write(lambda s: reg.unbind_router(s, router["id"]))
+    world.agent.heartbeat()
+    assert world.converge() == [] and hosted() is None
+    world.agent._last_beat -= reg.AGENT_DOWN_TIME + 1  # beats stopped longer than that
+    world.agent.heartbeat()
+    world.converge()
+    assert hosted() is not None

@@ -20,6 +20,7 @@ from onestack.network.drivers.base import (AddressPair, DhcpHost, DhcpSpec, Dhcp
                                            FixedIp, FloatingIp, NetworkSpec, PortForwarding,
                                            PortSpec, Route, RouterGateway, RouterInterface,
                                            RouterSpec, SecurityRule, Segment)
+from onestack.network.models.agents import L3Binding
 from onestack.network.models.floatingips import FloatingIP
 from onestack.network.models.floatingips import PortForwarding as PortForwardingRow
 from onestack.network.models.l2 import Network
@@ -279,8 +280,23 @@ def routers_with_inactive_fips(s: Session, router_ids: Iterable[str]) -> set[str
     return out
 
 
-def all_router_ids(s: Session) -> list[str]:
-    return list(s.scalars(sa.select(Router.id)))
+def unhosted_router_ids(s: Session) -> list[str]:
+    """Routers no L3 agent hosts."""
+    return list(s.scalars(sa.select(Router.id).where(
+        Router.id.not_in(sa.select(L3Binding.router_id))).order_by(Router.id)))
+
+
+def unhosted_routers_shown_active(s: Session) -> set[str]:
+    """Unhosted routers with a port or a floating IP still ``ACTIVE`` (hosted nowhere,
+    they route nothing)."""
+    hosted = sa.select(L3Binding.router_id)
+    out = set(s.scalars(sa.select(FloatingIP.router_id).where(
+        FloatingIP.router_id.is_not(None), FloatingIP.router_id.not_in(hosted),
+        FloatingIP.status == "ACTIVE").distinct()))
+    out.update(s.scalars(sa.select(RouterPort.router_id).join(
+        Port, Port.id == RouterPort.port_id).where(
+        RouterPort.router_id.not_in(hosted), Port.status == "ACTIVE").distinct()))
+    return out
 
 
 def _subnet_gateways(s: Session, subnet_ids: set[str]) -> dict[str, str | None]:

@@ -8,7 +8,13 @@ here goes ``ACTIVE`` once wired (``DOWN`` while its admin state is down), a host
 router's ports and floating IPs ``ACTIVE`` once the router is wired — and wakes compute
 (``compute.<host>`` with the server id) when a server's port is wired. ``pending()`` is the
 cheap list a wake-up reads (ids and statuses only); ``drifted()`` is the full comparison,
-spec by spec, that a periodic resync runs, after scheduling unhosted routers and DHCP.
+spec by spec, that a periodic resync runs, after scheduling DHCP.
+
+Only the routers bound to this host's L3 agent are wired here: one taken off it is unwired
+(and, hosted nowhere, its ports and floating IPs go ``DOWN``); one bound to it again is
+wired again. Unhosted routers are adopted when the agent comes alive (its start, a
+re-registration, a heartbeat after a gap longer than the agent down time), as an L3 agent's
+full sync does, not on every resync: that would undo an operator's unscheduling.
 
 Each column keeps one writer: the API and compute write what is wanted (bindings, specs);
 this agent writes only statuses, its agents' heartbeats and the scheduling bindings.
@@ -16,6 +22,7 @@ this agent writes only statuses, its agents' heartbeats and the scheduling bindi
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from typing import Any
 
@@ -53,6 +60,9 @@ class NetworkAgent:
         self.agent_ids: dict[str, str] = {}
         self._portless: set[str] = set()  # networks whose DHCP port could not be made
         self.dhcp_device_id_prefix = f"dhcp{uuid.uuid5(uuid.NAMESPACE_DNS, host)}-"
+        self._revivals = 0  # times this agent came alive (registered, or beat after a gap)
+        self._adopted = 0  # the revival whose unhosted routers were scheduled
+        self._last_beat = 0.0
 
     # --- registration and heartbeat ----------------------------------------------------
     def register(self) -> dict[str, str]:
@@ -63,14 +73,25 @@ class NetworkAgent:
                                           configurations=config)
                     for kind in reg.HOST_AGENTS}
         self.agent_ids = self.db.write(work)
+        self._came_alive()
         return self.agent_ids
 
     def heartbeat(self) -> None:
-        """Beat; an agent row an operator deleted is registered again."""
+        """Beat; an agent row an operator deleted is registered again. A beat after a gap
+        in which the agent counted as dead is a revival (routers made meanwhile found no
+        live L3 agent)."""
         config = self.driver.configuration()
         rows = self.db.write(lambda s: reg.heartbeat(s, self.host, config))
         if rows < len(reg.HOST_AGENTS):
             self.register()
+        elif time.monotonic() - self._last_beat > reg.AGENT_DOWN_TIME:
+            self._came_alive()
+        else:
+            self._last_beat = time.monotonic()
+
+    def _came_alive(self) -> None:
+        self._last_beat = time.monotonic()
+        self._revivals += 1
 
     def start(self) -> None:
         self.register()
@@ -130,6 +151,7 @@ class NetworkAgent:
                         for p in legs.get(rid, []) if p in leg_rows):
                     keys[f"router:{rid}"] = None
             keys.update((f"router:{r}", None) for r in observed_routers if r not in routers)
+            keys.update((f"router:{r}", None) for r in d.unhosted_routers_shown_active(s))
             dhcp = self._served(s)
             for net, subnets in dhcp.items():
                 port_id = d.dhcp_port_id(s, net, self.dhcp_device_id_prefix + net)
@@ -158,23 +180,27 @@ class NetworkAgent:
 
     # --- scheduling -----------------------------------------------------------------------
     def schedule(self) -> None:
-        """Host every router that no L3 agent hosts (on the least busy live agent), serve
-        DHCP for the networks with ports here, give an unserved network with ports a DHCP
-        agent, and drop this host's bindings to networks and routers that are gone. Reads
-        first: a pass with nothing to schedule writes nothing."""
-        todo = self.db.read(self._to_schedule)
+        """Once per revival, host every router that no L3 agent hosts (on the least busy
+        live agent); always serve DHCP for the networks with ports here, give an unserved
+        network with ports a DHCP agent, and drop this host's bindings to networks and
+        routers that are gone. Reads first: a pass with nothing to schedule writes
+        nothing."""
+        revival = self._revivals
+        adopting = revival != self._adopted
+        todo = self.db.read(lambda s: self._to_schedule(s, adopting))
         if any(todo.values()):
             self.db.write(lambda s: self._schedule(s, todo))
+        self._adopted = revival
 
-    def _to_schedule(self, s: Session) -> dict[str, list[str]]:
+    def _to_schedule(self, s: Session, adopting: bool = False) -> dict[str, list[str]]:
         todo: dict[str, list[str]] = {"stale_routers": [], "routers": [], "stale_networks": [],
                                       "mine": [], "unserved": []}
         if self.l3_agent:
             todo["stale_routers"] = list(s.scalars(sa.select(L3Binding.router_id).where(
                 L3Binding.agent_id == self.l3_agent,
                 L3Binding.router_id.not_in(sa.select(Router.id)))))
-        hosted = set(s.scalars(sa.select(L3Binding.router_id)))
-        todo["routers"] = [r for r in d.all_router_ids(s) if r not in hosted]
+        if adopting:
+            todo["routers"] = d.unhosted_router_ids(s)
         if not self.dhcp_agent:
             return todo
         todo["stale_networks"] = list(s.scalars(sa.select(DhcpBinding.network_id).where(
@@ -267,6 +293,7 @@ class NetworkAgent:
             self.driver.remove_router(router_id)
             for net in _leg_networks(observed) if observed else ():
                 self._network(net)
+            self.db.write(lambda s: self._router_unhosted(s, router_id))
             return True
         spec, nets = found
         for net in nets.values():
@@ -291,6 +318,21 @@ class NetworkAgent:
             for fip_id, current in d.router_floating_ips(s, [router_id]).items():
                 if current != status:
                     fips.set_status(s, fip_id, status)
+
+    def _router_unhosted(self, s: Session, router_id: str) -> None:
+        """A router no L3 agent hosts has no data path: its ports and floating IPs go
+        ``DOWN`` (one hosted elsewhere is that host's to show)."""
+        if s.get(Router, router_id) is None or reg.l3_agent_id(s, router_id) is not None:
+            return
+        ports = self.collections["ports"]
+        for port_id in d.router_port_ids(s, [router_id]).get(router_id, []):
+            if s.get(Port, port_id) is not None:
+                ports.set_status(s, port_id, "DOWN")
+        fips = self.collections.get("floatingips")
+        if fips is not None and hasattr(fips, "set_status"):
+            for fip_id, current in d.router_floating_ips(s, [router_id]).items():
+                if current != "DOWN":
+                    fips.set_status(s, fip_id, "DOWN")
 
     def _dhcp(self, network_id: str) -> bool:
         device_id = self.dhcp_device_id_prefix + network_id

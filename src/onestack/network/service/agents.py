@@ -7,10 +7,13 @@ An agent is alive while its heartbeat is younger than ``AGENT_DOWN_TIME`` (Neutr
 ``agent_down_time``). Only an admin sees agents: anyone else lists none and gets a 404 for
 one, as Neutron's admin-only rules answer.
 
-Scheduling is level-triggered like everything the agents do: ``schedule_network`` and
-``schedule_router`` bind an unhosted network or router to the live agent with the least
-to do and are safe to call again (the bindings' keys make a second binding impossible);
-a binding to a dead agent stays until an operator moves it, as in Neutron.
+``schedule_network`` and ``schedule_router`` bind an unhosted network or router to the
+live agent with the least to do and are safe to call again (the bindings' keys make a
+second binding impossible); a binding to a dead agent stays until an operator moves it, as
+in Neutron. A router is scheduled when it changes while it has a gateway or an interface
+(``service.routers``) and by an L3 agent coming alive (``agent.host``), not on every
+resync: a router an operator took off its agents stays unhosted, without a data path,
+until an operator or one of those events hosts it again.
 """
 from __future__ import annotations
 
@@ -324,9 +327,14 @@ class Agents(Collection):
         self.deps.policy.enforce("create_l3-router", ctx, {})
 
         def work(s: Session) -> None:
-            self._l3_agent(s, ctx, agent_id)
+            agent = self._l3_agent(s, ctx, agent_id)
+            if not agent.admin_state_up:  # a disabled agent takes no new routers
+                raise NotFound(f"Agent {agent_id} is not a L3 Agent or has been disabled.",
+                               kind="InvalidL3Agent")
             router = self.deps.get("routers").find(s, ctx, str(router_id))
             hosted = l3_agent_id(s, router.id)
+            if hosted == agent_id:
+                return  # already where it is asked to be: nothing to do, as in Neutron
             if hosted is not None:
                 raise Conflict(f"The router {router.id} has been already hosted by the L3 "
                                f"Agent {hosted}.", kind="RouterHostedByL3Agent")

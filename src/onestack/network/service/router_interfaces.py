@@ -62,6 +62,7 @@ class RouterInterfaces:
                 s.flush()
             else:
                 port, subnets = self.attach_subnet(s, ctx, router, subnet_id or "")
+            self.routers.schedule(s, router)
             return self.answer(router, port, subnets)
         out = self.deps.db.write(work)
         self.deps.wake("routers", router_id)

@@ -23,6 +23,7 @@ from onestack.network.models.agents import Agent, L3Binding
 from onestack.network.models.floatingips import FloatingIP
 from onestack.network.models.routers import Router, RouterPort, RouterRoute
 from onestack.network.resources.routers import ROUTER
+from onestack.network.service import agents as l3
 from onestack.network.service.engine import Collection
 
 GATEWAY = "network:router_gateway"
@@ -148,6 +149,7 @@ class Routers(Collection):
                      doc: dict[str, Any]) -> None:
         if doc.get("_gateway"):
             self.set_gateway(s, ctx, row, doc["_gateway"])
+            self.schedule(s, row)
 
     def prepare_update(self, s: Session, ctx: RequestContext, row: Router,
                        changes: dict[str, Any]) -> None:
@@ -174,12 +176,23 @@ class Routers(Collection):
             self.set_gateway(s, ctx, row, changes["external_gateway_info"])
         if "routes" in changes:
             self.replace_routes(s, row, changes["routes"])
+        self.schedule(s, row)
+
+    def schedule(self, s: Session, row: Router) -> None:
+        """Give a router with something to route (a gateway or an interface) to the least
+        busy live L3 agent when none hosts it, as every change to a router does; with no
+        live agent it stays unhosted (no data path) until its next change or an agent's
+        start. A router an operator took off its agents is only hosted again by such a
+        change or by an operator."""
+        if row.gw_port_id or self.interface_ports(s, row.id):
+            l3.schedule_router(s, row.id)
 
     def before_delete(self, s: Session, ctx: RequestContext, row: Router) -> None:
         if self.interface_ports(s, row.id):
             raise Conflict(f"Router {row.id} still has ports", kind="RouterInUse")
         self.clear_gateway(s, ctx, row)
         s.execute(sa.delete(RouterRoute).where(RouterRoute.router_id == row.id))
+        l3.unbind_router(s, row.id)
 
     def updated(self, doc: dict[str, Any]) -> None:
         self.deps.wake("routers", doc["id"])
