@@ -54,7 +54,7 @@ def find_for(s: Session, project_id: str | None, admin: bool, image_id: str
         return None
     found: dict[str, Any] = {"id": row.id, "status": row.status,
                              "min_disk": row.min_disk or 0, "min_ram": row.min_ram or 0,
-                             "name": row.name}
+                             "name": row.name, "size": row.size or 0}
     # a snapshot of a volume-backed server maps volume snapshots instead of holding bytes
     found.update({p.name: p.value for p in s.scalars(sa.select(m.ImageProperty).where(
         m.ImageProperty.image_id == row.id, m.ImageProperty.name.in_(MAPPING_PROPERTIES)))})

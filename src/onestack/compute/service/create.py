@@ -23,6 +23,7 @@ from onestack.core.db import utcnow
 from onestack.core.errors import BadRequest, Forbidden
 
 RULE = "os_compute_api:servers:create"
+GIB = 1 << 30
 
 
 @dataclass
@@ -76,8 +77,26 @@ def check_image(s: Session, deps: Deps, ctx: RequestContext, image_ref: str,
         raise BadRequest(f"Image {image_ref} is not active.")
     if flavor.ram < (image.get("min_ram") or 0):
         raise BadRequest("Flavor's memory is too small for requested image.")
-    if flavor.disk and flavor.disk < (image.get("min_disk") or 0):
-        raise BadRequest("Flavor's disk is too small for requested image.")
+    check_disk_fits(flavor.disk, image)
+
+
+def check_disk_fits(disk_gb: int, image: dict[str, Any]) -> None:
+    """What the API can tell of a root disk of ``disk_gb`` (0: the image's own size, no
+    limit) from the image record: its stored bytes and its ``min_disk``. A compressed
+    image whose virtual size is larger than the flavor's disk is only found on the host,
+    which then fails the build."""
+    if not disk_gb:
+        return
+    flavor_bytes = disk_gb * GIB
+    stored = int(image.get("size") or 0)
+    if stored > flavor_bytes:
+        raise BadRequest(f"Flavor's disk is too small for requested image. Flavor disk is "
+                         f"{flavor_bytes} bytes, image is {stored} bytes.")
+    min_disk = int(image.get("min_disk") or 0)
+    if min_disk > disk_gb:
+        raise BadRequest(f"Flavor's disk is smaller than the minimum size specified in image "
+                         f"metadata. Flavor disk is {flavor_bytes} bytes, minimum size is "
+                         f"{min_disk * GIB} bytes.")
 
 
 def locked_group(s: Session, deps: Deps, ctx: RequestContext, group_id: str) -> cm.ServerGroup:
