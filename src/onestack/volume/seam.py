@@ -31,6 +31,11 @@ Block device mappings that make a volume (``source_type`` image/snapshot/blank,
    attachment of the server goes, then the volumes whose mapping said
    ``delete_on_termination`` are deleted (``deleting`` for the volume agent).
 
+``createImage`` of a volume-backed server snapshots each of its volumes
+(``create_snapshot``, forced as the volume is attached; ``discard_snapshot`` takes one back
+when the image could not be registered); a boot from a snapshot checks it with
+``get_snapshot`` (its size sizes the new volume).
+
 Not in the seam yet (compute's later work will need them): telling compute that the agent
 grew an attached volume (Nova's ``volume-extended`` event, which Tempest's attached-extend
 test waits for as the ``extend_volume`` instance action), and swap/migration between
