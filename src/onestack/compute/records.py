@@ -64,6 +64,26 @@ def add_event(s: Session, instance_id: str, event: str, result: str, host: str,
         action.message = "Error"
 
 
+def finish_actions(s: Session, instance_id: str, action: str, event: str, host: str) -> int:
+    """Record ``event`` (Success) on each of the instance's ``action`` actions that lacks
+    it: the host's side of an action the API started (``detach_interface``) is done. How
+    many it finished."""
+    rows = s.scalars(sa.select(cm.InstanceAction).where(
+        cm.InstanceAction.instance_id == instance_id, cm.InstanceAction.action == action))
+    done = 0
+    for row in rows:
+        events = list(row.events or [])
+        if any(e.get("event") == event for e in events):
+            continue
+        now = utcnow()
+        events.append({"event": event, "start_time": now.isoformat(),
+                       "finish_time": now.isoformat(), "result": "Success",
+                       "traceback": None, "host": host, "hostId": "", "details": None})
+        row.events, row.updated_at = events, now
+        done += 1
+    return done
+
+
 def host_is_up(h: cm.ComputeHost, now: datetime | None = None) -> bool:
     now = now or utcnow()
     return (not h.forced_down and h.last_seen_at is not None and

@@ -273,6 +273,34 @@ def test_attach_and_detach_an_interface(api: Api, nova: Nova, sql: Database, sea
     assert kept is not None and (kept.device_id, kept.binding_host_id) == ("", "")
 
 
+def test_an_interface_detach_is_finished_by_the_host_agent(
+        api: Api, nova: Nova, sql: Database, seam: Any, host: HostAgent, owner: Member,
+        image: str) -> None:
+    """The detach action gets its ``compute_detach_interface`` event (what callers wait
+    on) when the host has reconciled the guest's NICs, once, not before."""
+    net = network_with_subnet(api, owner.token, "10.29.0.0/24")
+    sid = boot(nova, owner.token, image, networks=[{"uuid": net["id"]}])
+    build(sql, host, sid)
+    wire(sql, seam, sid)
+    host.reconcile(sid)
+    att = nova("POST", f"/servers/{sid}/os-interface", owner.token, json={
+        "interfaceAttachment": {"net_id": net["id"]}}).json()["interfaceAttachment"]
+    r = nova("DELETE", f"/servers/{sid}/os-interface/{att['port_id']}", owner.token)
+    assert r.status_code == 202
+
+    def detach_events() -> list[list[str]]:
+        return sql.read(lambda s: [
+            [(e["event"], e["result"], e["host"]) for e in a.events or []]
+            for a in s.query(cm.InstanceAction).filter(
+                cm.InstanceAction.instance_id == sid,
+                cm.InstanceAction.action == "detach_interface")])
+    assert detach_events() == [[]]
+    host.reconcile(sid)
+    assert detach_events() == [[("compute_detach_interface", "Success", host.host)]]
+    host.reconcile(sid)
+    assert detach_events() == [[("compute_detach_interface", "Success", host.host)]]
+
+
 def test_shelve_offload_unbinds_and_unshelve_binds_again(
         api: Api, nova: Nova, sql: Database, seam: Any, host: HostAgent, owner: Member,
         image: str) -> None:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from onestack.compute import models as cm
+from onestack.compute import records
 from onestack.compute.agent.images import BaseImages
 from onestack.compute.drivers.base import (InstanceSpec, InterfaceAttaching, Nic,
                                            UsesLocalFiles)
@@ -18,6 +19,8 @@ from onestack.compute.service import networking
 
 if TYPE_CHECKING:
     from onestack.compute.agent.host import HostAgent
+
+DETACH_EVENT = "compute_detach_interface"
 
 
 def nics_of(s: Session, network: object, instance_id: str, wired_only: bool = False
@@ -57,7 +60,20 @@ class SpecFilling:
 
     def _interface_changes(self: HostAgent, inst: cm.Instance) -> None:
         """A running guest's NICs follow the server's ports (``os-interface``): a port
-        that went is unplugged, a wired port the guest lacks is hot-plugged."""
+        that went is unplugged, a wired port the guest lacks is hot-plugged. Then each
+        interface detach the API recorded gets its ``compute_detach_interface`` event
+        (what callers wait for: the port is out of the guest, or there was no guest)."""
+        self._replug(inst)
+        pending = self.db.read(lambda s: any(
+            not any(e.get("event") == DETACH_EVENT for e in (a.events or []))
+            for a in s.scalars(sa.select(cm.InstanceAction).where(
+                cm.InstanceAction.instance_id == inst.id,
+                cm.InstanceAction.action == "detach_interface"))))
+        if pending:
+            self.db.write(lambda s: records.finish_actions(
+                s, inst.id, "detach_interface", DETACH_EVENT, self.host))
+
+    def _replug(self: HostAgent, inst: cm.Instance) -> None:
         driver = self.driver
         if self.network is None or not isinstance(driver, UsesLocalFiles) or \
                 not isinstance(driver, InterfaceAttaching):

@@ -142,9 +142,11 @@ def _network(s: Session, deps: Deps, ctx: RequestContext, net_id: str | None) ->
 
 
 def detach(deps: Deps, ctx: RequestContext, ident: str, port_id: str) -> None:
+    """The port leaves the server now; its host is woken to unplug it from the guest and
+    record the action's ``compute_detach_interface`` event."""
     seam = deps.network
 
-    def work(s: Session) -> None:
+    def work(s: Session) -> tuple[str | None, str]:
         inst = visible_instance(deps, s, ctx, ident, RULE + "delete", lock=True)
         check_lock(deps, ctx, inst)
         _changeable(inst, "detach_interface")
@@ -161,8 +163,14 @@ def detach(deps: Deps, ctx: RequestContext, ident: str, port_id: str) -> None:
             s.delete(row)
         records.start_action(s, inst, "detach_interface", ctx.request_id, ctx.user_id,
                              ctx.project_id)
+        if not inst.host:  # no guest anywhere: nothing to unplug
+            records.finish_actions(s, inst.id, "detach_interface",
+                                   "compute_detach_interface", "")
         inst.updated_at = utcnow()
-    deps.db.write(work)
+        return inst.host, inst.id
+    host, instance_id = deps.db.write(work)
+    if host:
+        deps.bus.notify("compute." + host, instance_id)
 
 
 def fixed_ip_change(deps: Deps, s: Session, ctx: RequestContext, inst: cm.Instance,
