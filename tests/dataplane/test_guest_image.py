@@ -151,6 +151,31 @@ def test_dhcp_lease_sets_address_mtu_routes_dns_and_hostname(
     assert "inet 10.20.0.5/24" in _in_netns(host_netns, "ip", "-4", "addr", "show", "eth0")
 
 
+def test_the_default_route_stays_on_the_first_nic_whatever_order_the_leases_come_in(
+        host_netns: str, tmp_path: Path) -> None:
+    reason = _missing("busybox")
+    if reason:
+        pytest.skip(reason)
+    for nic, peer in (("eth0", "peer0"), ("eth1", "peer1")):
+        _in_netns(host_netns, "ip", "link", "add", nic, "type", "veth", "peer", "name", peer)
+        _in_netns(host_netns, "ip", "link", "set", peer, "up")
+    second = {"interface": "eth1", "ip": "10.2.2.100", "mask": "24", "router": "10.2.2.1"}
+    first = {"interface": "eth0", "ip": "10.20.0.5", "mask": "24",
+             "staticroutes": "0.0.0.0/0 10.20.0.1"}
+
+    def default() -> str:
+        return _in_netns(host_netns, "ip", "-4", "route", "show", "default").strip()
+    for lease in (second, first):
+        _lease(host_netns, tmp_path, "deconfig", interface=lease["interface"])
+    _lease(host_netns, tmp_path, "bound", **second)  # the later NIC answers first
+    assert default().startswith("default via 10.2.2.1 dev eth1")
+    _lease(host_netns, tmp_path, "bound", **first)  # the first NIC takes it over
+    assert default().startswith("default via 10.20.0.1 dev eth0")
+    _lease(host_netns, tmp_path, "renew", **second)  # and keeps it
+    assert default().startswith("default via 10.20.0.1 dev eth0")
+    assert "inet 10.2.2.100/24" in _in_netns(host_netns, "ip", "-4", "addr", "show", "eth1")
+
+
 # --- the image -------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
