@@ -22,7 +22,7 @@ import pytest
 
 from onestack.core.dataplane import tap_name
 from onestack.network.drivers.linux import links
-from tests.dataplane.cloud import Cloud, Guest, missing_cloud
+from tests.dataplane.cloud import Cloud, Guest, Process, missing_cloud
 from tests.dataplane.cloud_api import Api, wait_until
 from tests.dataplane.leaks import dataplane_remnants, delete_networks, kind, processes
 from tests.dataplane.workload import GuestLoop, Pinger, largest_gap
@@ -313,6 +313,19 @@ def workload(guest: Guest, what: str, body: str = "true") -> Iterator[Watch]:
     assert gap < 5.0, f"the guest's loop stalled for {gap:.1f}s"
 
 
+def restart(agent: Process) -> float:
+    """Starts a killed agent again; the monotonic time it was started at. How long its
+    process took to say it runs is noted."""
+    before = agent.log_path.read_bytes().count(b" agent running")
+    agent.start()
+    started = time.monotonic()
+    wait_until(f"{agent.name} running", lambda: agent.log_path.read_bytes().count(
+        b" agent running") > before, 60, 0.05)
+    NOTES.append(f"{agent.name} restarted: running {time.monotonic() - started:.2f}s "
+                 "after its start")
+    return started
+
+
 def dnsmasqs(world: World, host: str) -> list[int]:
     tag = world.cloud.hosts[host].names.tag
     return [pid for pid, cmdline in processes()
@@ -333,8 +346,7 @@ def test_a_killed_compute_agent_leaves_the_guest_running_and_its_successor_adopt
             time.sleep(5)  # the guest on its own for a few resync periods
             assert guest.boot_id() == boot  # the guest runs on without its agent
             watch.mark("restarting")
-            agent.start()
-            restarted = time.monotonic()
+            restarted = restart(agent)
             wait_until("the new agent's adoption",
                        lambda: "re-adopted 1 guests" in agent.tail(), 60, 0.1)
             NOTES.append(f"compute agent restarted: the guest re-adopted "
@@ -379,7 +391,7 @@ def test_a_killed_network_agent_leaves_the_guests_network_alone(world: World) ->
             watch.mark("killed")
             time.sleep(5)
             watch.mark("restarting")
-            agent.start()
+            restart(agent)
             time.sleep(8)  # the new agent's first full passes (resync every 2 s)
             assert agent.alive(), agent.tail()
         watch.mark("after")
@@ -450,8 +462,7 @@ def test_a_killed_volume_agent_leaves_the_guest_writing_and_its_successor_does_w
             assert api.volume(asked)["status"] == "creating"
             assert not (stored / f"volume-{asked}").exists()
             watch.mark("restarting")
-            agent.start()
-            restarted = time.monotonic()
+            restarted = restart(agent)
             api.wait_volume(asked, "available", timeout=60)
             NOTES.append(f"volume asked for while the volume agent was dead: available "
                          f"{time.monotonic() - restarted:.2f}s after the restart")
@@ -509,8 +520,7 @@ def test_a_volume_agent_killed_in_the_middle_of_a_copy_is_finished_by_its_succes
         half = sum(p.stat().st_size for p in (stored / ".scratch").iterdir())
         time.sleep(4)
         assert api.volume(volume)["status"] == "downloading"  # nobody finished it
-        agent.start()
-        restarted = time.monotonic()
+        restarted = restart(agent)
         api.wait_volume(volume, "available", timeout=120)
     NOTES.append(f"copy of a 256 MiB image: killed with {half >> 20} MiB copied; available "
                  f"{time.monotonic() - restarted:.2f}s after the restart")

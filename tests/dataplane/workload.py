@@ -3,6 +3,7 @@ a ping from the host side every 0.2 s, and a shell loop inside the guest (option
 writing each pass's number to a disk)."""
 from __future__ import annotations
 
+import math
 import re
 import signal
 import subprocess
@@ -12,34 +13,39 @@ from dataclasses import dataclass, field
 from tests.dataplane.cloud import Guest
 from tests.dataplane.cloud_api import wait_until
 
-REPLY = re.compile(r"icmp_seq=(\d+) .*time=")
+REPLY = re.compile(r"icmp_seq=(\d+) .*time=([\d.]+) ms")
+WAIT = 2  # seconds ping waits for an answer (-W)
 
 
 @dataclass
 class PingResult:
     sent: int
+    in_flight: int  # the last requests, sent less than WAIT seconds before the stop
     answered: set[int] = field(default_factory=set)
     duplicates: int = 0
+    slowest: float = 0.0  # the longest round trip, milliseconds
 
     @property
     def lost(self) -> list[int]:
-        """Requests with no answer while later ones had theirs (the last few, still on
-        their way when the ping stopped, are not counted)."""
-        last = max(self.answered, default=0)
-        return [seq for seq in range(1, last + 1) if seq not in self.answered]
+        """Requests with no answer (those still on their way when the ping stopped are
+        not counted; an outage that lasts to the end is)."""
+        return [seq for seq in range(1, self.sent - self.in_flight + 1)
+                if seq not in self.answered]
 
     def __str__(self) -> str:
         return (f"{self.sent} sent, {len(self.answered)} answered, {len(self.lost)} lost, "
-                f"{self.duplicates} duplicated")
+                f"{self.duplicates} duplicated, the slowest answer {self.slowest:.0f} ms")
 
 
 class Pinger:
     """``ping`` every ``interval`` seconds from a namespace until ``stop``."""
 
     def __init__(self, netns: str, address: str, interval: float = 0.2):
+        self.in_flight = math.ceil(WAIT / interval)
         self.proc = subprocess.Popen(
-            ["ip", "netns", "exec", netns, "ping", "-n", "-i", str(interval), "-W", "2",
-             address], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            ["ip", "netns", "exec", netns, "ping", "-n", "-i", str(interval), "-W",
+             str(WAIT), address], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True)
 
     def stop(self) -> PingResult:
         self.proc.send_signal(signal.SIGINT)
@@ -49,7 +55,7 @@ class Pinger:
             self.proc.kill()
             out, _ = self.proc.communicate()
         sent = re.search(r"(\d+) packets transmitted", out)
-        result = PingResult(int(sent.group(1)) if sent else 0)
+        result = PingResult(int(sent.group(1)) if sent else 0, self.in_flight)
         for line in out.splitlines():
             found = REPLY.search(line)
             if found is None:
@@ -58,6 +64,7 @@ class Pinger:
                 result.duplicates += 1
             else:
                 result.answered.add(int(found.group(1)))
+                result.slowest = max(result.slowest, float(found.group(2)))
         return result
 
 
