@@ -15,7 +15,7 @@ from onestack.compute import records
 from onestack.compute import states as st
 from onestack.compute.agent import HostAgent
 from onestack.compute.drivers.base import (CRASHED, NOSTATE, PAUSED, RUNNING, SHUTDOWN,
-                                           InstanceNotFound)
+                                           ImageUnacceptable, InstanceNotFound)
 from onestack.compute.drivers.fake import FakeDriver
 from onestack.compute.scheduler import Scheduler
 from onestack.core.bus import InProcessBus
@@ -217,6 +217,30 @@ def test_a_failed_spawn_is_rescheduled_and_leaves_no_guest(db: Database, pair) -
     assert allocations(db, ident) == []
     with pytest.raises(InstanceNotFound):
         first.driver.get_info(ident)
+
+
+def test_a_build_no_host_could_do_goes_to_error_at_once_with_its_fault(
+        db: Database, pair, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An image whose data is no usable disk fails on every host alike: no reschedule,
+    the reason is the server's fault, and it holds no host and no allocation."""
+    agents, zone = pair
+    ident = add_instance(db, zone)
+    Scheduler(db, agents[0].bus).reconcile(ident)
+    first = next(a for a in agents if a.host == instance(db, ident).host)
+
+    def refuse(spec) -> None:
+        raise ImageUnacceptable("img-9", "its data is not a usable qcow2 disk")
+    monkeypatch.setattr(first.driver, "spawn", refuse)
+    first.reconcile(ident)
+    row = instance(db, ident)
+    assert (row.vm_state, row.task_state, row.host, row.node) == (st.ERROR, None, None, None)
+    assert allocations(db, ident) == []
+    fault = db.read(lambda s: records.latest_fault(s, ident))
+    assert fault.message == (f"Build of instance {ident} aborted: Image img-9 is "
+                             "unacceptable: its data is not a usable qcow2 disk")
+    assert "ImageUnacceptable" in fault.details
+    first.reconcile(ident)  # nothing left to do: still the one fault
+    assert db.read(lambda s: records.latest_fault(s, ident)).id == fault.id
 
 
 def test_a_vanished_guest_shows_shutoff_through_the_worker(db: Database) -> None:

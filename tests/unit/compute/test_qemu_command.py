@@ -31,7 +31,7 @@ def option(argv: list[str], flag: str) -> list[str]:
 def test_the_command_line_follows_the_spec(tmp_path: Path) -> None:
     guest = GuestDir(tmp_path, ID)
     argv = qemu_argv(guest, record(), "kvm", "host")
-    assert option(argv, "-machine") == ["q35,accel=kvm"] and option(argv, "-cpu") == ["host"]
+    assert option(argv, "-machine") == ["q35,accel=kvm,graphics=off"] and option(argv, "-cpu") == ["host"]
     assert option(argv, "-smp") == ["2"] and option(argv, "-m") == ["768M"]
     assert option(argv, "-uuid") == [ID] and "-daemonize" in argv
     assert option(argv, "-pidfile") == [str(guest.pidfile)]
@@ -51,6 +51,8 @@ def test_the_command_line_follows_the_spec(tmp_path: Path) -> None:
     assert option(argv, "-netdev") == [
         "tap,id=net-nic2,ifname=tapport-a,script=no,downscript=no"]
     assert "-incoming" not in argv and "-S" not in argv
+    # a guest kernel's panic leaves the guest paused as guest-panicked, not QEMU gone
+    assert "pvpanic" in devices and option(argv, "-action") == ["panic=pause"]
 
 
 def test_extra_disks_incoming_and_rescue(tmp_path: Path) -> None:

@@ -16,9 +16,10 @@ from onestack.compute.agent.filling import SpecFilling
 from onestack.compute.agent.plugging import NetworkSteps
 from onestack.compute.agent.spec import spec_of
 from onestack.compute.agent.volumes import VolumeSteps
-from onestack.compute.drivers.base import (PAUSED, RUNNING, SHUTDOWN, SUSPENDED, DriverError,
-                                           InstanceNotFound, Pausable, Rebuildable,
-                                           Rescuable, Snapshotting, Suspendable, require)
+from onestack.compute.drivers.base import (PAUSED, RUNNING, SHUTDOWN, SUSPENDED, BuildAborted,
+                                           DriverError, InstanceNotFound, Pausable,
+                                           Rebuildable, Rescuable, Snapshotting, Suspendable,
+                                           require)
 from onestack.compute.scheduler import MAX_ATTEMPTS, NO_VALID_HOST
 from onestack.compute.service import networking
 from onestack.core.db import utcnow
@@ -107,6 +108,9 @@ class TaskSteps(NetworkSteps, VolumeSteps, SpecFilling):
         try:
             spec = self._filled(spec_of(inst, block_devices=disks), inst)
             self.driver.spawn(spec)
+        except BuildAborted as exc:
+            self._abort_build(inst, exc)
+            return True
         except DriverError as exc:
             self._reschedule(inst, exc)
             return True
@@ -147,6 +151,26 @@ class TaskSteps(NetworkSteps, VolumeSteps, SpecFilling):
         self.db.write(work)
         self.driver.destroy(inst.id)
         self.bus.notify("schedule", inst.id)
+
+    def _abort_build(self: HostAgent, inst: cm.Instance, exc: BuildAborted) -> None:
+        """No host could build this server (its image is no usable disk, its flavor is too
+        small for it): ERROR at once with the reason as its fault, placed nowhere and its
+        allocation released, so deleting it needs no agent."""
+        message = f"Build of instance {inst.id} aborted: {exc}"
+        trace = traceback.format_exc()
+
+        def work(s: Session) -> None:
+            row = s.get(cm.Instance, inst.id)
+            if row is None or row.task_state != st.SPAWNING:
+                return
+            placement.release(s, row.id)
+            records.add_event(s, row.id, "compute_build_and_run_instance", "Error", self.host,
+                              message)
+            row.vm_state, row.task_state, row.host, row.node = st.ERROR, None, None, None
+            records.add_fault(s, row.id, 500, message, trace)
+            row.updated_at = utcnow()
+        self.db.write(work)
+        self.driver.destroy(inst.id)
 
     def _simple(self: HostAgent, inst: cm.Instance, task: str) -> bool:
         call, vm_state, power, event = SIMPLE_ACTIONS[task]

@@ -101,6 +101,25 @@ class InstanceNotFound(DriverError):
     """The hypervisor runs no guest with this id (never created, destroyed, or vanished)."""
 
 
+class BuildAborted(DriverError):
+    """The guest cannot be built from what the server asks for on any host (its image's
+    data is not a usable disk, the flavor's disk is smaller than the image): the server
+    goes to ERROR with this as its fault instead of being tried on another host."""
+
+
+class ImageUnacceptable(BuildAborted):
+    def __init__(self, image_id: str, reason: str):
+        super().__init__(f"Image {image_id} is unacceptable: {reason}")
+        self.image_id, self.reason = image_id, reason
+
+
+class FlavorDiskTooSmall(BuildAborted):
+    def __init__(self, flavor_bytes: int, image_bytes: int):
+        super().__init__(f"Flavor's disk is too small for requested image. Flavor disk is "
+                         f"{flavor_bytes} bytes, image is {image_bytes} bytes.")
+        self.flavor_bytes, self.image_bytes = flavor_bytes, image_bytes
+
+
 @runtime_checkable
 class VirtDriver(Protocol):
     """The core every hypervisor offers."""

@@ -1,8 +1,8 @@
 """The QEMU command line of a guest, from its record. Pure: it reads no files and starts
 nothing, so it is tested on its own.
 
-Devices: the root disk (a qcow2 overlay), ephemeral and swap disks and the config drive on
-virtio-blk; volumes as SCSI disks on a virtio-scsi controller (a SCSI disk is removed at
+Devices: the pvpanic device (a guest kernel's panic is seen); the root disk (a qcow2
+overlay), ephemeral and swap disks and the config drive on virtio-blk; volumes as SCSI disks on a virtio-scsi controller (a SCSI disk is removed at
 once on detach, with no help from the guest, unlike a PCI device); NICs as virtio-net on
 PCIe root ports (q35 hot-plugs only behind those), with spare ports for NICs attached
 later. Sockets are named relative to the guest directory (QEMU's working directory at
@@ -96,7 +96,10 @@ def qemu_argv(guest: GuestDir, record: Record, accel: str, cpu: str,
     monitor. ``incoming``: a migration stream to load (``unix:…``, ``fd:N``);
     ``paused``: the CPUs wait for ``cont``."""
     spec = record.spec
-    argv = [binary, "-name", f"onestack-{spec.id}", "-machine", f"q35,accel={accel}",
+    # graphics=off: the firmware writes to the serial console too, so the console log
+    # shows why a guest did not boot ("No bootable device.")
+    argv = [binary, "-name", f"onestack-{spec.id}", "-machine",
+            f"q35,accel={accel},graphics=off",
             "-cpu", cpu,
             "-smp", str(spec.vcpus), "-m", f"{spec.memory_mb}M",
             "-nodefaults", "-display", "none", "-no-user-config",
@@ -106,7 +109,10 @@ def qemu_argv(guest: GuestDir, record: Record, accel: str, cpu: str,
             "-chardev", f"socket,id=status,path={GuestDir.STATUS},server=on,wait=off",
             "-mon", "chardev=status,mode=control",
             "-chardev", f"file,id=console,path={guest.console},append=on",
-            "-serial", "chardev:console"]
+            "-serial", "chardev:console",
+            # a guest kernel that panics tells the pvpanic device, and QEMU then keeps the
+            # guest paused as "guest-panicked" (reported CRASHED) instead of exiting
+            "-device", "pvpanic", "-action", "panic=pause"]
     try:
         argv += ["-uuid", str(uuid.UUID(spec.id))]
     except ValueError:

@@ -8,12 +8,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from onestack.compute.drivers.base import DriverError, InstanceSpec
+from onestack.compute.drivers.base import (DriverError, FlavorDiskTooSmall, ImageUnacceptable,
+                                           InstanceSpec)
 from onestack.compute.drivers.qemu import configdrive
 from onestack.compute.drivers.qemu.layout import GuestDir
 
 GIB = 1 << 30
 QEMU_IMG_TIMEOUT = 600.0
+INSPECT_TIMEOUT = 60.0  # reading a header: a qemu-img still busy after this is refused
 
 
 def qemu_img(*args: str, timeout: float = QEMU_IMG_TIMEOUT) -> str:
@@ -32,20 +34,59 @@ def virtual_size(path: Path) -> int:
     return int(json.loads(qemu_img("info", "-U", "--output=json", str(path)))["virtual-size"])
 
 
+def opened_as(disk_format: str) -> str:
+    """The format a base image is opened as: qcow2 as qcow2, anything else (raw, an ISO,
+    ami) as plain bytes."""
+    return "qcow2" if disk_format == "qcow2" else "raw"
+
+
+def inspect_base(base: Path, image_id: str, disk_format: str) -> int:
+    """The base image's virtual size, once ``qemu-img info`` (which probes the format from
+    the data) agrees it is what it will be opened as. Refused before any QEMU opens it
+    (``ImageUnacceptable``): data qemu-img cannot read as the format it claims (a qcow2
+    header over garbage), data of another format than declared (random bytes declared
+    qcow2 read as raw; a qcow2 declared raw), and a qcow2 that names a file outside itself
+    (a backing or external data file: a guest could read the host's files)."""
+    fmt = opened_as(disk_format)
+    try:
+        info = json.loads(qemu_img("info", "-U", "--output=json", str(base),
+                                   timeout=INSPECT_TIMEOUT))
+    except (DriverError, ValueError) as exc:
+        detail = str(exc).replace(str(base), "the image")
+        raise ImageUnacceptable(image_id, f"its data is not a usable {fmt} disk "
+                                          f"({detail})") from exc
+    found = str(info.get("format") or "unknown")
+    if found != fmt:
+        seen = "raw bytes with no disk format" if found == "raw" else f"a {found} disk"
+        raise ImageUnacceptable(image_id, f"it is declared {disk_format} but its data is "
+                                          f"{seen}, not a usable {fmt} disk")
+    if info.get("backing-filename") or info.get("full-backing-filename"):
+        raise ImageUnacceptable(image_id, "its data names a backing file")
+    specific = (info.get("format-specific") or {}).get("data") or {}
+    if specific.get("data-file"):
+        raise ImageUnacceptable(image_id, "its data names an external data file")
+    try:
+        return int(info["virtual-size"])
+    except (KeyError, TypeError, ValueError):
+        raise ImageUnacceptable(image_id, "qemu-img cannot tell its virtual size") from None
+
+
 def make_root(guest: GuestDir, spec: InstanceSpec, target: Path | None = None) -> None:
-    """The root overlay (or ``target``): over the cached base image when there is one (at
-    least as large as the image, grown to the flavor's disk), else blank of the flavor's
-    size."""
+    """The root overlay (or ``target``): over the cached base image when there is one
+    (the flavor's disk, or the image's own size when the flavor's disk is 0; a flavor disk
+    smaller than the image is ``FlavorDiskTooSmall``), else blank of the flavor's size."""
     target = target or guest.disk
     size = max(spec.disk_gb, 1) * GIB
     if spec.image is not None and spec.image.path:
         base = Path(spec.image.path).resolve()
         if not base.is_file():
             raise DriverError(f"the base image {base} of image {spec.image.id} is missing")
-        fmt = spec.image.disk_format if spec.image.disk_format in ("raw", "qcow2") else "raw"
-        size = max(size, virtual_size(base)) if spec.disk_gb else virtual_size(base)
-        qemu_img("create", "-q", "-f", "qcow2", "-F", fmt, "-b", str(base),
-                 str(target), str(size))
+        image_bytes = inspect_base(base, spec.image.id, spec.image.disk_format)
+        if spec.disk_gb and image_bytes > spec.disk_gb * GIB:
+            raise FlavorDiskTooSmall(spec.disk_gb * GIB, image_bytes)
+        size = spec.disk_gb * GIB if spec.disk_gb else image_bytes
+        qemu_img("create", "-q", "-f", "qcow2", "-F", opened_as(spec.image.disk_format),
+                 "-b", str(base), str(target), str(size))
     else:
         qemu_img("create", "-q", "-f", "qcow2", str(target), str(size))
 

@@ -46,6 +46,8 @@ POWER_OF_STATUS = {
     "colo": RUNNING, "suspended": SUSPENDED, "shutdown": SHUTDOWN,
     "guest-panicked": CRASHED, "internal-error": CRASHED,
 }
+# run states QEMU leaves only through a reset: power on and reboot start such a guest afresh
+DEAD_STATES = frozenset({"guest-panicked", "internal-error", "shutdown"})
 
 
 class QemuDriver(Extras):
@@ -167,6 +169,14 @@ class QemuDriver(Extras):
         if not wait_gone(pid, guest.pidfile, EXIT_WAIT):
             kill_hard(pid, guest.pidfile)
 
+    def _end_if_dead(self, guest: GuestDir) -> None:
+        """Stop the QEMU of a guest that panicked (or met an internal error), so the
+        caller's start is a fresh boot; QEMU kept it paused for a look until now."""
+        status = self._status(guest)
+        if status in DEAD_STATES:
+            self._stop(guest, graceful=False)
+            self._note(guest, f"guest was {status}: its QEMU stopped for a fresh start")
+
     def _discard(self, guest: GuestDir) -> None:
         """Remove what a spawn left behind, its QEMU included."""
         pid = guest.read_pid()
@@ -279,6 +289,7 @@ class QemuDriver(Extras):
         guest = self._guest(instance_id)
         with self._lock(instance_id):
             record = self._record(guest)
+            self._end_if_dead(guest)
             if self._pid(guest) is not None:
                 if self._status(guest) in ("paused", "prelaunch"):
                     with self._qmp(guest) as qmp:
@@ -290,12 +301,13 @@ class QemuDriver(Extras):
                 self._launch(guest, record)
 
     def reboot(self, instance_id: str, hard: bool) -> None:
-        """Hard: a reset (or a start when the guest is down). Soft: ACPI power-off, and a
-        fresh start once the guest is down; a guest that ignores ACPI for
+        """Hard: a reset (or a start when the guest is down or panicked). Soft: ACPI
+        power-off, and a fresh start once the guest is down; a guest that ignores ACPI for
         ``shutdown_timeout`` seconds is reset instead."""
         guest = self._guest(instance_id)
         with self._lock(instance_id):
             record = self._record(guest)
+            self._end_if_dead(guest)
             pid = self._pid(guest)
             if pid is None:
                 if record.suspended:
