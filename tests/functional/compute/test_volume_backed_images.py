@@ -131,12 +131,13 @@ def test_the_volume_api_makes_a_volume_from_the_mapped_snapshot_from_3_46(
     # before 3.46 the image is an image: its (empty) bytes, no snapshot
     r = api.http.post(f"{VOL}/volumes", json=body, headers=_h(owner.token, "3.45"))
     assert assert_status(r, 202)["volume"]["snapshot_id"] is None
-    # an image whose snapshot is gone: Cinder's 404
-    db.write(lambda s: s.execute(__import__("sqlalchemy").text(
-        "UPDATE image_properties SET value = :v WHERE image_id = :i AND "
-        "name = 'block_device_mapping'"), {"v": json.dumps([{
-            "source_type": "snapshot", "boot_index": 0, "snapshot_id": str(uuid.uuid4())}]),
-            "i": image_id}))
+    # the mapping is an ordinary image property; one naming a snapshot that is gone: 404
+    gone = json.dumps([{"source_type": "snapshot", "boot_index": 0,
+                        "snapshot_id": str(uuid.uuid4())}])
+    r = api.http.patch(f"{IMG}/{image_id}", json=[
+        {"op": "replace", "path": "/block_device_mapping", "value": gone}], headers={
+        **_h(owner.token), "Content-Type": "application/openstack-images-v2.1-json-patch"})
+    assert assert_status(r, 200)["block_device_mapping"] == gone
     r = api.http.post(f"{VOL}/volumes", json=body, headers=_h(owner.token, "3.46"))
     assert r.status_code == 404 and "boot volume snapshot" in r.text
 
