@@ -345,10 +345,6 @@ class Cloud:
                              if h.names.dhcp_ns(network_id) in links.namespaces())
         return Guest(server_id, address, namespace, self.key)
 
-    def taps(self) -> list[str]:
-        return [f"tap {name} on {host.name}" for host in self.hosts.values()
-                for name in links.Links(host.netns).all() if name.startswith("tap")]
-
     def qemu_pid(self, server_id: str) -> int | None:
         for host in self.hosts.values():
             pidfile = self.compute_dir / f"qemu-{host.name}" / server_id / "qemu.pid"

@@ -7,7 +7,6 @@ import math
 import re
 import signal
 import subprocess
-import time
 from dataclasses import dataclass, field
 
 from tests.dataplane.cloud import Guest
@@ -112,7 +111,3 @@ class GuestLoop:
 def largest_gap(log: list[tuple[int, float]]) -> float:
     """The longest guest time between two passes of a loop."""
     return max((b[1] - a[1] for a, b in zip(log, log[1:])), default=0.0)
-
-
-def since(started: float) -> float:
-    return time.monotonic() - started
