@@ -17,8 +17,9 @@ that the host and a healthy guest booted first are unaffected.
   which keeps the guest paused; the server shows SHUTOFF with power state 6 (CRASHED) and
   the panic in its console; a hard reboot brings it back to SSH.
 
-Around 4 minutes on this 2-core machine under TCG (two real guests). Needs root and what
-``missing_cloud`` names; skips with the reason otherwise."""
+About 5 minutes on this 2-core machine under TCG (two real guests; 4m49s at load 13-17,
+6m18s at load 15-19). Needs root and what ``missing_cloud`` names; skips with the reason
+otherwise."""
 from __future__ import annotations
 
 import html
