@@ -9,7 +9,10 @@ import socket
 from typing import Any, Iterable
 
 from pyroute2 import Conntrack
+from pyroute2.netlink import NETLINK_NETFILTER
 from pyroute2.netlink.exceptions import NetlinkError
+
+from onestack.network.drivers.linux import inside
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +26,8 @@ def forget(namespace: str, zone: int, addresses: Iterable[str]) -> int:
     removed = 0
     try:
         for family in (socket.AF_INET, socket.AF_INET6):
-            kwargs: dict[str, Any] = {"netns": namespace} if namespace else {}
+            kwargs: dict[str, Any] = \
+                {"fileno": inside.netlink_fd(namespace, NETLINK_NETFILTER)} if namespace else {}
             ct = Conntrack(nfgen_family=family, **kwargs)
             try:
                 for entry in list(ct.dump_entries(zone=zone)):

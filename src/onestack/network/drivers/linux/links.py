@@ -19,6 +19,7 @@ from pyroute2.netlink.exceptions import NetlinkError
 
 from onestack.core.dataplane import netns_command
 from onestack.network.drivers.base import NetworkDriverError
+from onestack.network.drivers.linux import inside
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,12 @@ def serving_into(namespace: str) -> list[str]:
 def sysctl(namespace: str, key: str, value: str) -> None:
     """Set a sysctl inside ``namespace`` (network sysctls are per namespace; /proc/sys
     shows those of the namespace the writer is in)."""
-    path = "/proc/sys/" + key.replace(".", "/")
     if not all(part.replace("-", "").replace("_", "").isalnum() for part in key.split(".")):
         raise NetworkDriverError(f"not a sysctl name: {key!r}")
-    run(namespace, ["sh", "-c", f'echo "$1" > {path}', "sysctl", value])
+    try:
+        inside.write_sysctl(namespace, key, value)
+    except OSError as exc:
+        raise NetworkDriverError(f"sysctl {key} in {namespace}: {exc}") from exc
 
 
 def run(namespace: str, argv: list[str], stdin: str | None = None) -> str:
@@ -124,7 +127,8 @@ class Links:
     @contextmanager
     def _ipr(self) -> Iterator[IPRoute]:
         try:
-            ipr = IPRoute(netns=self.namespace) if self.namespace else IPRoute()
+            ipr = IPRoute(fileno=inside.netlink_fd(self.namespace)) if self.namespace \
+                else IPRoute()
         except (OSError, NetlinkError) as exc:
             raise NetworkDriverError(f"cannot open netlink in {self.namespace}: {exc}") from exc
         try:
@@ -170,8 +174,11 @@ class Links:
             self.delete(name)
             current = None
         if current is None:
-            with self._ipr() as ipr:
-                ipr.link("add", ifname=name, kind="tuntap", mode="tap")
+            try:
+                inside.make_tap(self.namespace, name)
+            except OSError as exc:
+                raise NetworkDriverError(f"cannot make tap {name} in "
+                                         f"{self.namespace or 'root'}: {exc}") from exc
 
     def ensure_vxlan(self, name: str, vni: int, local: str | None, group: str | None,
                      dev: str | None, port: int = 4789) -> None:
