@@ -3,7 +3,13 @@ yet as desired, take one idempotent step for each id, and retry failures with ba
 A wake-up lists ``pending`` (the cheap query for work asked for); once every ``resync``
 seconds the worker lists ``full`` instead (compare everything observed with everything
 desired), which repairs whatever a lost message, a crash or the world behind our back
-changed. The reconcile function itself is plain and tested without this loop."""
+changed. The reconcile function itself is plain and tested without this loop.
+
+A wake-up that arrives during a pass ends the pass after the step under way, and the next
+pass lists again: ``pending`` lists the urgent kinds first (a port a booting server waits
+for before the routers and DHCP servers that changed with it), so news is not queued behind
+slow steps listed earlier. At most ``MAX_PREEMPTED`` passes in a row end that way; the next
+one runs to its end, so a stream of wake-ups cannot starve what is listed last."""
 from __future__ import annotations
 
 import logging
@@ -14,6 +20,7 @@ from typing import Callable, Iterable
 from onestack.core.bus import Bus
 
 log = logging.getLogger(__name__)
+MAX_PREEMPTED = 3
 
 
 class Worker:
@@ -35,6 +42,7 @@ class Worker:
         self._busy: set[str] = set()
         self._lock = threading.Lock()
         self._last_ids: list[str] = []
+        self._preempted = 0  # passes in a row ended early by a wake-up
 
     def start(self) -> None:
         for i in range(self._nthreads):
@@ -90,7 +98,9 @@ class Worker:
             self._last_ids = []
             return 0
         self._last_ids = ids
-        for ident in ids:
+        preempted_before, self._preempted = self._preempted, 0
+        may_yield = preempted_before < MAX_PREEMPTED
+        for position, ident in enumerate(ids, 1):
             if self._stop.is_set():
                 break
             if not self._take(ident):
@@ -102,6 +112,13 @@ class Worker:
                 log.exception("%s: reconcile %s failed", self.name, ident)
             self._done(ident, ok)
             handled += 1
+            if may_yield and position < len(ids) and self.bus.wait(self.topic, 0):
+                self._preempted = preempted_before + 1
+                self._last_ids = []  # the rest of this list is listed again at once
+                if full:
+                    with self._lock:
+                        self._next_full = 0.0  # and the rest of a full list with it
+                break
         return handled
 
     def _run(self) -> None:
