@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from typing import Any
+from typing import Any, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -33,7 +33,8 @@ from onestack.core.bus import Bus
 from onestack.core.context import RequestContext
 from onestack.core.db import Database
 from onestack.network.agent import desired as d
-from onestack.network.drivers.base import NetworkBusy, NetworkDriver, NetworkDriverError
+from onestack.network.drivers.base import (NetworkBusy, NetworkDriver, NetworkDriverError,
+                                           NetworkSpec)
 from onestack.network.models.agents import DhcpBinding, L3Binding
 from onestack.network.models.l2 import Network
 from onestack.network.models.ports import Port
@@ -256,7 +257,7 @@ class NetworkAgent:
         net = self.db.read(lambda s: d.network_specs(s, [spec.network_id]).get(spec.network_id))
         if net is None:
             return True  # the network went meanwhile; so will the port
-        self.driver.ensure_network(net)
+        self._networks_wired([net])
         self.driver.ensure_port(spec)
         status = _wanted(row)
         if self.db.write(lambda s: self._set_port_status(s, port_id, status)) and \
@@ -296,7 +297,7 @@ class NetworkAgent:
             self.db.write(lambda s: self._router_unhosted(s, router_id))
             return True
         spec, nets = found
-        for net in nets.values():
+        for net in nets.values():  # all of it: a gateway's external leg is not in networks()
             self.driver.ensure_network(net)
         self.driver.ensure_router(spec)
         status = "ACTIVE" if spec.admin_state_up else "DOWN"
@@ -350,7 +351,7 @@ class NetworkAgent:
         spec, net = self.db.read(read)
         if net is None:
             return True
-        self.driver.ensure_network(net)
+        self._networks_wired([net])
         self.driver.ensure_dhcp(spec)
         if port_id:
             self.db.write(lambda s: self.collections["ports"].set_status(s, port_id, "ACTIVE"))
@@ -395,6 +396,17 @@ class NetworkAgent:
             network = s.get(Network, network_id)
             ctx = _service_context(network.project_id if network else "")
             self.collections["ports"].remove(s, ctx, row)
+
+    def _networks_wired(self, nets: Iterable[NetworkSpec]) -> None:
+        """The networks a port or DHCP server needs, wired: those the driver already
+        shows wired as asked are left alone (one look at the links instead of every
+        device of each network checked again on a boot's critical path; the full pass
+        compares every network anyway)."""
+        wanted = list(nets)
+        observed = self.driver.networks() if wanted else {}
+        for net in wanted:
+            if observed.get(net.id) != net:
+                self.driver.ensure_network(net)
 
     def _network(self, network_id: str) -> bool:
         """Wire the network if anything here needs it, else unwire it (once its ports
