@@ -68,6 +68,7 @@ class LinuxNetworkDriver:
         self.run_dir = config.run_dir or Path("/run/onestack/network") / self.names.tag
         self.store = SpecStore(self.run_dir / "specs")
         self.links = Links(self.netns)
+        self.forgetter = conntrack.Forgetter()
         self._lock = threading.RLock()
         self._faults: set[tuple[str, str]] = set()
         self._prepared = False
@@ -207,7 +208,7 @@ class LinuxNetworkDriver:
         zone = (self.store.get("networks", spec.network_id) or {}).get("zone", 0)
         addresses = [f.ip_address for f in spec.fixed_ips] + \
             [p.ip_address for p in spec.allowed_address_pairs]
-        conntrack.forget(self.netns, zone, addresses)
+        self.forgetter.forget(self.netns, zone, addresses)
 
     def _apply_firewall(self, records: dict[str, dict[str, Any]]) -> dict[str, int]:
         filtered = []

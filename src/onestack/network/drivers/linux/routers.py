@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from onestack.network.drivers.base import RouterSpec
-from onestack.network.drivers.linux import conntrack, links
+from onestack.network.drivers.linux import links
 from onestack.network.drivers.linux.links import Link, Links, run
 from onestack.network.drivers.linux.names import ALIAS, Names
 
@@ -122,7 +122,7 @@ def wire(driver: "LinuxNetworkDriver", spec: RouterSpec, old: RouterSpec | None)
     run(namespace, ["nft", "-f", "-"], stdin=script)
     if old is not None:
         dropped = _translations(old) - _translations(spec)
-        conntrack.forget(namespace, 0, {address for pair in dropped for address in pair})
+        driver.forgetter.forget(namespace, 0, {address for pair in dropped for address in pair})
 
 
 def _translations(spec: RouterSpec) -> set[tuple[str, str]]:
