@@ -123,3 +123,28 @@ def test_a_refused_image_makes_no_disk(tmp_path: Path) -> None:
     with pytest.raises(ImageUnacceptable):
         disks.make_root(guest, s)
     assert list(guest.path.iterdir()) == []
+
+
+def test_an_accepted_base_is_inspected_once_until_it_changes(tmp_path: Path,
+                                                             monkeypatch) -> None:
+    base = tmp_path / "base.raw"
+    base.write_bytes(b"\0" * MIB)
+    runs: list[tuple[str, ...]] = []
+    real = disks.qemu_img
+
+    def counting(*args: str, **kwargs: object) -> str:
+        runs.append(args)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(disks, "qemu_img", counting)
+    assert disks.inspect_base(base, "img-8", "raw") == MIB
+    assert disks.inspect_base(base, "img-8", "raw") == MIB
+    assert len(runs) == 1
+    base.write_bytes(b"\0" * 2 * MIB)  # replaced in place: looked at again
+    assert disks.inspect_base(base, "img-8", "raw") == 2 * MIB
+    assert len(runs) == 2
+    base.write_bytes(os.urandom(MIB))
+    for _ in range(2):  # a refusal is never remembered
+        with pytest.raises(ImageUnacceptable):
+            disks.inspect_base(base, "img-8", "qcow2")
+    assert len(runs) == 4

@@ -40,7 +40,23 @@ def opened_as(disk_format: str) -> str:
     return "qcow2" if disk_format == "qcow2" else "raw"
 
 
+# (path, inode, size, mtime, format) -> virtual size of a base image found acceptable: a
+# cached base never changes in place (a new download is a new file), so each spawn from it
+# after the first skips a qemu-img run on the way to its QEMU.
+_ACCEPTED: dict[tuple[str, int, int, int, str], int] = {}
+
+
 def inspect_base(base: Path, image_id: str, disk_format: str) -> int:
+    st = base.stat()
+    key = (str(base), st.st_ino, st.st_size, st.st_mtime_ns, disk_format)
+    if key not in _ACCEPTED:
+        if len(_ACCEPTED) > 256:
+            _ACCEPTED.clear()
+        _ACCEPTED[key] = _inspect(base, image_id, disk_format)
+    return _ACCEPTED[key]
+
+
+def _inspect(base: Path, image_id: str, disk_format: str) -> int:
     """The base image's virtual size, once ``qemu-img info`` (which probes the format from
     the data) agrees it is what it will be opened as. Refused before any QEMU opens it
     (``ImageUnacceptable``): data qemu-img cannot read as the format it claims (a qcow2
