@@ -10,7 +10,7 @@ export ONESTACK_TEST_DATABASES=${ONESTACK_TEST_DATABASES:-sqlite,mysql+pymysql:/
 python3 scripts/build_guest_image.py --out "$HOME/.cache/onestack-guest" \
   || echo "the guest image did not build: the real-guest tests will skip"
 set +e
-.venv/bin/pytest -p no:cacheprovider "$@"
+.venv/bin/pytest -p no:cacheprovider --durations=25 "$@"
 rc=$?
 set -e
 scripts/tempest_ratchet.sh || rc=1
