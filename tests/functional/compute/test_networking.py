@@ -277,7 +277,8 @@ def test_an_interface_detach_is_finished_by_the_host_agent(
         api: Api, nova: Nova, sql: Database, seam: Any, host: HostAgent, owner: Member,
         image: str) -> None:
     """The detach action gets its ``compute_detach_interface`` event (what callers wait
-    on) when the host has reconciled the guest's NICs, once, not before."""
+    on) when the host has reconciled the guest's NICs, once, not before; until then the
+    host's wake-up lists the server."""
     net = network_with_subnet(api, owner.token, "10.29.0.0/24")
     sid = boot(nova, owner.token, image, networks=[{"uuid": net["id"]}])
     build(sql, host, sid)
@@ -295,8 +296,10 @@ def test_an_interface_detach_is_finished_by_the_host_agent(
                 cm.InstanceAction.instance_id == sid,
                 cm.InstanceAction.action == "detach_interface")])
     assert detach_events() == [[]]
+    assert sid in host.pending()  # a wake-up lists it: no NIC drift may ever show it
     host.reconcile(sid)
     assert detach_events() == [[("compute_detach_interface", "Success", host.host)]]
+    assert sid not in host.pending()
     host.reconcile(sid)
     assert detach_events() == [[("compute_detach_interface", "Success", host.host)]]
 

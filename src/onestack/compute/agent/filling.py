@@ -23,6 +23,17 @@ if TYPE_CHECKING:
 DETACH_EVENT = "compute_detach_interface"
 
 
+def detaches_to_finish(s: Session, host: str) -> list[str]:
+    """Idle servers on ``host`` with an interface detach still without its event (an
+    action no event was added to has ``updated_at == start_time``): the port may never
+    have reached the guest, so no NIC drift would bring them to a pass."""
+    return list(s.scalars(sa.select(cm.InstanceAction.instance_id).join(
+        cm.Instance, cm.Instance.id == cm.InstanceAction.instance_id).where(
+        cm.Instance.host == host, cm.Instance.deleted.is_(False),
+        cm.Instance.task_state.is_(None), cm.InstanceAction.action == "detach_interface",
+        cm.InstanceAction.updated_at == cm.InstanceAction.start_time)))
+
+
 def nics_of(s: Session, network: object, instance_id: str, wired_only: bool = False
             ) -> list[Nic]:
     """The server's ports as NICs (``wired_only``: those the network agent has wired,

@@ -16,6 +16,7 @@ from onestack.compute import records
 from onestack.compute import states as st
 from onestack.compute.agent import observe
 from onestack.compute.agent import volumes as volume_steps
+from onestack.compute.agent.filling import detaches_to_finish
 from onestack.compute.agent.moves import MoveSteps
 from onestack.compute.agent.tasks import SIMPLE_ACTIONS, TaskSteps
 from onestack.compute.drivers.base import NOSTATE, DriverError, InstanceNotFound, VirtDriver
@@ -103,6 +104,7 @@ class HostAgent(TaskSteps, MoveSteps):
             found = list(s.scalars(both))
             if self.volume is not None:  # idle servers with a volume to (de)attach
                 found += volume_steps.wanted_ids(s, self.host)
+            found += detaches_to_finish(s, self.host)
             return list(dict.fromkeys(found))
         return self.db.read(work)
 
