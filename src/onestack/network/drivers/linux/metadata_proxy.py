@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import ctypes
 import hashlib
 import hmac
 import os
@@ -24,7 +23,8 @@ import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
-CLONE_NEWNET = 0x40000000
+from onestack.network.drivers.linux import inside
+
 NETWORK_HEADER = "X-Onestack-Network-ID"
 FORWARDED_HEADER = "X-Forwarded-For"
 SIGNATURE_HEADER = "X-Onestack-Metadata-Signature"
@@ -35,24 +35,16 @@ MAX_HEAD = 64 * 1024
 
 def listen_in(namespace: str, address: str, port: int) -> socket.socket:
     """A listening socket opened inside ``namespace``; the caller stays where it was."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    home = os.open("/proc/self/ns/net", os.O_RDONLY)
-    target = os.open(f"/run/netns/{namespace}", os.O_RDONLY)
-    try:
-        if libc.setns(target, CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), f"setns into {namespace}")
+    with inside.entered(namespace):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         try:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((address, port))
             sock.listen(128)
             sock.setblocking(False)
-        finally:
-            if libc.setns(home, CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "setns back home")
-    finally:
-        os.close(home)
-        os.close(target)
+        except OSError:
+            sock.close()
+            raise
     return sock
 
 
