@@ -48,6 +48,17 @@ def test_upload_checks_the_declared_format_against_the_content(glance, owner):
     assert_status(glance.upload(owner.token, raw["id"], clean_qcow2()), 204)
 
 
+def test_upload_refuses_a_virtual_size_no_disk_can_have(glance, owner):
+    """A header stating 2^64 - 1 bytes: a 400, the image queued (it was a 500 with the
+    image stuck in saving: the size did not fit its column)."""
+    head = b"QFI\xfb" + struct.pack(">IQIIQ", 3, 0, 0, 16, (1 << 64) - 1)
+    image = glance.create(owner.token, disk_format="qcow2", container_format="bare")
+    assert_glance_fault(glance.upload(owner.token, image["id"],
+                                      head + b"\0" * (4096 - len(head))),
+                        400, "more than any disk can have")
+    assert glance.show(owner.token, image["id"])["status"] == "queued"
+
+
 def test_stage_refuses_and_import_fails_the_task(glance, owner):
     image = glance.create(owner.token, disk_format="qcow2", container_format="bare")
     assert_glance_fault(stage(glance, owner.token, image["id"], evil_qcow2()), 400,

@@ -89,6 +89,14 @@ def test_qcow2_data_file_unknown_features_and_old_versions_are_refused():
     refused(b"QED\x00" + b"\0" * 508, "raw", "QED")
 
 
+def test_a_virtual_size_beyond_any_disk_is_refused():
+    """A header's 64-bit size field can state more than a signed 64-bit column holds (the
+    upload was a 500 and the image stuck in saving)."""
+    refused(qcow2(size=(1 << 64) - 1), "qcow2", "more than any disk can have")
+    refused(qcow2(size=1 << 63), "raw", "more than any disk can have")
+    assert verdict(qcow2(size=(1 << 63) - 1), "qcow2") == "qcow2"
+
+
 def test_self_contained_vmdks_pass():
     good = descriptor("monolithicSparse", 'RW 2048 SPARSE "disk.vmdk"')
     assert verdict(sparse_vmdk(good), "vmdk") == "vmdk"

@@ -22,6 +22,8 @@ from onestack.image.inspector import disks, qcow2, vmdk
 HEAD_BYTES = disks.ISO_BYTES
 # Declared formats whose content is checked against the declaration.
 INSPECTED = frozenset(("qcow2", "vmdk", "vhd", "vhdx", "vdi", "iso", "gpt"))
+# a header's size field is 64 bits unsigned; no disk (and no signed 64-bit column) is larger
+MAX_VIRTUAL_SIZE = (1 << 63) - 1
 
 
 class FormatRefused(Exception):
@@ -84,6 +86,10 @@ def judge(finding: Finding, disk_format: str | None) -> str:
     if disk_format in INSPECTED and detected != disk_format:
         raise FormatRefused(f"Image data does not match the declared disk_format "
                             f"'{disk_format}' (the content is '{detected}').")
+    size = finding.sizes.get(detected)
+    if size is not None and size > MAX_VIRTUAL_SIZE:
+        raise FormatRefused(f"Image data states a virtual size of {size} bytes, more than "
+                            f"any disk can have.")
     return detected
 
 
