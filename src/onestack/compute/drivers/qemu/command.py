@@ -5,8 +5,9 @@ Devices: the pvpanic device (a guest kernel's panic is seen); the root disk (a q
 overlay), ephemeral and swap disks and the config drive on virtio-blk; volumes as SCSI
 disks on a virtio-scsi controller (a SCSI disk is removed at once on detach, with no help
 from the guest, unlike a PCI device); NICs as virtio-net on PCIe root ports (q35
-hot-plugs only behind those), with spare ports for NICs attached later. Sockets are named relative to the guest directory (QEMU's working directory at
-start), so a deep state directory does not overflow the unix socket path limit."""
+hot-plugs only behind those), with spare ports for NICs attached later. Sockets are named
+relative to the guest directory (QEMU's working directory at start), so a deep state
+directory does not overflow the unix socket path limit."""
 from __future__ import annotations
 
 import json
