@@ -13,6 +13,7 @@ import pytest
 from onestack.compute import models as cm
 from onestack.compute import states as st
 from onestack.compute.agent import HostAgent
+from onestack.compute.agent.filling import nics_of
 from onestack.compute.drivers.fake import FakeDriver
 from onestack.compute.network_models import RequestedNetwork
 from onestack.compute.scheduler import Scheduler
@@ -302,6 +303,21 @@ def test_an_interface_detach_is_finished_by_the_host_agent(
     assert sid not in host.pending()
     host.reconcile(sid)
     assert detach_events() == [[("compute_detach_interface", "Success", host.host)]]
+
+
+def test_the_guest_nics_follow_the_requested_order_not_the_ports_age(
+        api: Api, nova: Nova, sql: Database, seam: Any, host: HostAgent, owner: Member,
+        image: str) -> None:
+    """A port made before the server but asked for second is the guest's second NIC."""
+    first = network_with_subnet(api, owner.token, "10.31.0.0/24")
+    second = network_with_subnet(api, owner.token, "10.32.0.0/24")
+    older = post(api, "/ports", owner.token, {"port": {"network_id": second["id"]}})["port"]
+    sid = boot(nova, owner.token, image,
+               networks=[{"uuid": first["id"]}, {"port": older["id"]}])
+    build(sql, host, sid)
+    nics = sql.read(lambda s: nics_of(s, seam, sid))
+    assert [n.network_id for n in nics] == [first["id"], second["id"]]
+    assert nics[1].port_id == older["id"]
 
 
 def test_shelve_offload_unbinds_and_unshelve_binds_again(

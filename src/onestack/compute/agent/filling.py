@@ -36,9 +36,13 @@ def detaches_to_finish(s: Session, host: str) -> list[str]:
 
 def nics_of(s: Session, network: object, instance_id: str, wired_only: bool = False
             ) -> list[Nic]:
-    """The server's ports as NICs (``wired_only``: those the network agent has wired,
-    whose tap therefore exists)."""
+    """The server's ports as NICs in the order the boot (then each attach) asked for
+    them, so the guest's first NIC is the first network requested (``wired_only``: those
+    the network agent has wired, whose tap therefore exists)."""
     ports = networking.ports(s, network, instance_id)  # type: ignore[arg-type]
+    order = {r.port_id: i for i, r in enumerate(networking.rows_of(s, instance_id))
+             if r.port_id}
+    ports = sorted(ports, key=lambda p: order.get(p.id, len(order)))
     if wired_only:
         ports = [p for p in ports if p.status == "ACTIVE"]
     if not ports:
