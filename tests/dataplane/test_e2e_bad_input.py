@@ -27,27 +27,23 @@ import os
 import struct
 import subprocess
 import time
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
 from tests.dataplane.cloud import Cloud, Guest, missing_cloud
+from tests.dataplane import steps
+from tests.dataplane.steps import Steps
 from tests.dataplane.cloud_api import Api, wait_until
 
 REASON = missing_cloud()
 pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 MIB, GIB = 1 << 20, 1 << 30
 CRASHED = 6  # OS-EXT-STS:power_state of a guest whose kernel panicked
-TIMES: list[tuple[str, float]] = []
+STEPS = Steps("e2e bad input")
+timed = STEPS.timed
 
-
-@contextmanager
-def timed(what: str) -> Iterator[None]:
-    started = time.monotonic()
-    yield
-    TIMES.append((what, time.monotonic() - started))
 
 
 def random_disk(size: int = MIB) -> bytes:
@@ -137,7 +133,7 @@ class World:
 def world(tmp_path_factory: pytest.TempPathFactory,
           request: pytest.FixtureRequest) -> Iterator[World]:
     root = tmp_path_factory.mktemp("e2e-bad")
-    request.addfinalizer(lambda: report_times(request.config))
+    request.addfinalizer(lambda: STEPS.report(request.config))
     with timed("cloud up (API and one host's agents)"):
         cloud = Cloud(root, hosts=("h1",))
     leftovers: list[str] = []
@@ -151,20 +147,8 @@ def world(tmp_path_factory: pytest.TempPathFactory,
 
 @pytest.fixture(autouse=True)
 def logs_on_failure(world: World, request: pytest.FixtureRequest) -> Iterator[None]:
-    failed = request.session.testsfailed
-    yield
-    if request.session.testsfailed > failed:
-        print(world.cloud.agent_logs())
+    yield from steps.logs_on_failure(world.cloud, request)
 
-
-def report_times(config: pytest.Config) -> None:
-    capture = config.pluginmanager.get_plugin("capturemanager")
-    if capture is None or not TIMES:
-        return
-    with capture.global_and_fixture_disabled():
-        print()
-        for what, seconds in TIMES:
-            print(f"e2e bad input: {what}: {seconds:.1f}s")
 
 
 def console(world: World, server_id: str) -> str:

@@ -27,6 +27,8 @@ import pytest
 from onestack.core.dataplane import tap_name
 from onestack.network.drivers.linux import links
 from tests.dataplane.cloud import Cloud, Guest, Process, missing_cloud
+from tests.dataplane import steps
+from tests.dataplane.steps import Steps
 from tests.dataplane.cloud_api import Api, wait_until
 from tests.dataplane.leaks import dataplane_remnants, delete_networks, kind, processes
 from tests.dataplane.workload import GuestLoop, Pinger, largest_gap
@@ -36,15 +38,9 @@ pytestmark = pytest.mark.skipif(REASON is not None, reason=REASON or "")
 READY = "onestack-guest: ready after"
 
 
-TIMES: list[tuple[str, float]] = []  # printed after the module's tests, -s or not
-NOTES: list[str] = []  # what the workloads saw across the kills, printed with the times
+STEPS = Steps("e2e")
+timed = STEPS.timed
 
-
-@contextmanager
-def timed(what: str) -> Iterator[None]:
-    started = time.monotonic()
-    yield
-    TIMES.append((what, time.monotonic() - started))
 
 
 class World:
@@ -90,7 +86,7 @@ class World:
 def world(tmp_path_factory: pytest.TempPathFactory,
           request: pytest.FixtureRequest) -> Iterator[World]:
     root = tmp_path_factory.mktemp("e2e")
-    request.addfinalizer(lambda: report_times(request.config))
+    request.addfinalizer(lambda: STEPS.report(request.config))
     with timed("cloud up (API and two hosts' agents)"):
         cloud = Cloud(root, hosts=("h1", "h2"))
     leftovers: list[str] = []
@@ -104,24 +100,8 @@ def world(tmp_path_factory: pytest.TempPathFactory,
 
 @pytest.fixture(autouse=True)
 def logs_on_failure(world: World, request: pytest.FixtureRequest) -> Iterator[None]:
-    """The processes' last log lines under a failed test's captured output."""
-    failed = request.session.testsfailed
-    yield
-    if request.session.testsfailed > failed:
-        print(world.cloud.agent_logs())
+    yield from steps.logs_on_failure(world.cloud, request)
 
-
-def report_times(config: pytest.Config) -> None:
-    """The times on the terminal (pytest's output capture set aside for it)."""
-    capture = config.pluginmanager.get_plugin("capturemanager")
-    if capture is None or not TIMES:
-        return
-    with capture.global_and_fixture_disabled():
-        print()
-        for what, seconds in TIMES:
-            print(f"e2e: {what}: {seconds:.1f}s")
-        for what in NOTES:
-            print(f"e2e: {what}")
 
 
 def console(world: World, server_id: str) -> str:
@@ -310,7 +290,7 @@ def workload(guest: Guest, what: str, body: str = "true") -> Iterator[Watch]:
         last, log, failed = watch.loop.stop()
     watch.last = last
     gap = largest_gap(log)
-    NOTES.append(f"{what}: ping every 0.2 s: {ping}; guest loop: {last} passes, the longest "
+    STEPS.notes.append(f"{what}: ping every 0.2 s: {ping}; guest loop: {last} passes, the longest "
                  f"between two {gap:.2f}s, passes at {watch.marks}")
     assert ping.lost == [] and ping.duplicates == 0, f"{what}: {ping}, lost {ping.lost}"
     assert failed == "", f"passes whose body failed: {failed}"
@@ -325,7 +305,7 @@ def restart(agent: Process) -> float:
     started = time.monotonic()
     wait_until(f"{agent.name} running", lambda: agent.log_path.read_bytes().count(
         b" agent running") > before, 60, 0.05)
-    NOTES.append(f"{agent.name} restarted: running {time.monotonic() - started:.2f}s "
+    STEPS.notes.append(f"{agent.name} restarted: running {time.monotonic() - started:.2f}s "
                  "after its start")
     return started
 
@@ -353,7 +333,7 @@ def test_a_killed_compute_agent_leaves_the_guest_running_and_its_successor_adopt
             restarted = restart(agent)
             wait_until("the new agent's adoption",
                        lambda: "re-adopted 1 guests" in agent.tail(), 60, 0.1)
-            NOTES.append(f"compute agent restarted: the guest re-adopted "
+            STEPS.notes.append(f"compute agent restarted: the guest re-adopted "
                          f"{time.monotonic() - restarted:.2f}s after the restart")
             time.sleep(3)  # a resync pass or two of the new agent
             assert agent.alive(), agent.tail()
@@ -468,7 +448,7 @@ def test_a_killed_volume_agent_leaves_the_guest_writing_and_its_successor_does_w
             watch.mark("restarting")
             restarted = restart(agent)
             api.wait_volume(asked, "available", timeout=60)
-            NOTES.append(f"volume asked for while the volume agent was dead: available "
+            STEPS.notes.append(f"volume asked for while the volume agent was dead: available "
                          f"{time.monotonic() - restarted:.2f}s after the restart")
         written = watch.loop.passes()
         wait_until("writes after the restart", lambda: watch.loop.passes() >= written + 5, 30)
@@ -526,7 +506,7 @@ def test_a_volume_agent_killed_in_the_middle_of_a_copy_is_finished_by_its_succes
         assert api.volume(volume)["status"] == "downloading"  # nobody finished it
         restarted = restart(agent)
         api.wait_volume(volume, "available", timeout=120)
-    NOTES.append(f"copy of a 256 MiB image: killed with {half >> 20} MiB copied; available "
+    STEPS.notes.append(f"copy of a 256 MiB image: killed with {half >> 20} MiB copied; available "
                  f"{time.monotonic() - restarted:.2f}s after the restart")
     made = stored / f"volume-{volume}"
     assert made.stat().st_size == 1 << 30
