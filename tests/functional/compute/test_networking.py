@@ -386,3 +386,44 @@ def test_auto_gives_a_project_without_networks_its_auto_allocated_one(
     [row2] = sql.read(lambda s: list(s.query(RequestedNetwork).filter_by(
         instance_id=again.json()["server"]["id"])))
     assert row2.network_id == row.network_id  # the project's one network now
+
+
+def test_add_floating_ip_takes_the_first_nic_the_boot_asked_for(
+        api: Api, nova: Nova, sql: Database, seam: Any, host: HostAgent, owner: Member,
+        image: str, cloud: Cloud) -> None:
+    """``addFloatingIp`` with no fixed address takes the server's first NIC, as the boot
+    ordered them: a port of the user's made before the server (on a network no router
+    reaches) is not it because it is older. Tempest's tagged boot devices got its floating
+    IP on such a port and never reached the guest."""
+    public = post(api, "/networks", cloud.admin_token, {"network": {
+        "name": unique("public"), "router:external": True}})["network"]
+    post(api, "/subnets", cloud.admin_token, {"subnet": {
+        "network_id": public["id"], "cidr": "198.51.100.0/24", "ip_version": 4}})
+    routed = network_with_subnet(api, owner.token, "10.41.0.0/24")
+    isolated = network_with_subnet(api, owner.token, "10.42.0.0/24")
+    router = post(api, "/routers", owner.token, {"router": {
+        "name": unique("r"), "external_gateway_info": {"network_id": public["id"]}}})["router"]
+    r = api.http.put(f"{NET}/routers/{router['id']}/add_router_interface",
+                     json={"subnet_id": subnet_of(api, owner.token, routed["id"])},
+                     headers={"X-Auth-Token": owner.token})
+    assert_status(r, 200)
+    older = post(api, "/ports", owner.token, {"port": {"network_id": isolated["id"]}})["port"]
+    sid = boot(nova, owner.token, image,
+               networks=[{"uuid": routed["id"]}, {"port": older["id"]}])
+    build(sql, host, sid)
+    fip = post(api, "/floatingips", owner.token, {"floatingip": {
+        "floating_network_id": public["id"]}})["floatingip"]
+    r = nova.action(sid, owner.token,
+                    {"addFloatingIp": {"address": fip["floating_ip_address"]}})
+    assert r.status_code == 202, r.text
+    shown = api.http.get(f"{NET}/floatingips/{fip['id']}",
+                         headers={"X-Auth-Token": owner.token})
+    port_id = assert_status(shown, 200)["floatingip"]["port_id"]
+    first = [p for p in sql.read(lambda s: seam.ports_of(s, [sid])[sid])
+             if p.network_id == routed["id"]]
+    assert port_id == first[0].id != older["id"]
+
+
+def subnet_of(api: Api, token: str, network_id: str) -> str:
+    r = api.http.get(f"{NET}/subnets?network_id={network_id}", headers={"X-Auth-Token": token})
+    return assert_status(r, 200)["subnets"][0]["id"]

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 from onestack.compute import models as cm
+from onestack.compute.service import networking
 from onestack.compute.service.servers import Deps, check_lock, visible_instance
 from onestack.core.context import RequestContext
 from onestack.core.errors import BadRequest, Conflict, NotFound, OpenStackError
@@ -357,7 +358,10 @@ def add_floating_ip(deps: Deps, ctx: RequestContext, server_id: str, args: Any) 
         ports = seam.ports_of(s, [inst.id]).get(inst.id, [])
         if not ports:
             raise BadRequest("No nw_info cache associated with instance")
-        for port in ports:
+        # the server's NICs in the order its boot asked for them (then attach order): the
+        # first of those, not the oldest port, is the one a floating IP goes to
+        order = {row.port_id: i for i, row in enumerate(networking.rows_of(s, inst.id))}
+        for port in sorted(ports, key=lambda p: order.get(p.id, len(order))):
             for ip in port.fixed_ips:
                 if ipaddress.ip_address(ip["ip_address"]).version != 4:
                     continue
