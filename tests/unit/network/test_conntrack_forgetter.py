@@ -35,3 +35,19 @@ def test_the_caller_goes_on_and_waiting_requests_are_merged(monkeypatch) -> None
 def test_a_namespace_removed_meanwhile_is_nothing_to_forget(monkeypatch) -> None:
     monkeypatch.setattr(conntrack, "netns_names", lambda: {"other"})
     assert conntrack.forget("gone", 0, ["10.0.0.5"]) == 0
+
+
+def test_the_thread_ends_when_idle_and_a_new_request_starts_another(monkeypatch) -> None:
+    done: list[str] = []
+    monkeypatch.setattr(conntrack, "forget",
+                        lambda namespace, zone, addresses: done.append(namespace) or 0)
+    forgetter = conntrack.Forgetter()
+    forgetter.forget("ns-a", 0, ["10.0.0.5"])
+    assert forgetter.idle(10)
+    first = forgetter._thread
+    if first is not None:
+        first.join(10)
+    assert forgetter._thread is None  # no thread waits on an empty queue
+    forgetter.forget("ns-b", 0, ["10.0.0.6"])
+    assert forgetter.idle(10)
+    assert done == ["ns-a", "ns-b"]

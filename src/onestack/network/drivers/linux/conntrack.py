@@ -71,8 +71,9 @@ def netns_names() -> set[str]:
 
 
 class Forgetter:
-    """``forget`` on a thread of its own, requests for one namespace and zone merged while
-    they wait. ``idle`` tells (and waits for) an empty queue, for tests and teardown."""
+    """``forget`` on a thread of its own while there is work, requests for one namespace and
+    zone merged while they wait. ``idle`` tells (and waits for) an empty queue, for tests and
+    teardown."""
 
     def __init__(self) -> None:
         self._queue: queue.SimpleQueue[tuple[str, int, frozenset[str]]] = queue.SimpleQueue()
@@ -113,3 +114,6 @@ class Forgetter:
             with self._lock:
                 self._outstanding -= len(batch)
                 self._done.notify_all()
+                if self._outstanding == 0:  # nothing asked for: the thread ends (the next
+                    self._thread = None     # request starts another)
+                    return
