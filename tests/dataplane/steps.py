@@ -1,14 +1,17 @@
-"""What the end-to-end modules share around their tests: the time of each named step and
-the notes of what workloads saw, printed on the terminal after the module (pytest's output
-capture set aside for it, ``-s`` or not), and the processes' last log lines under a failed
-test's output."""
+"""What the end-to-end modules share around their tests: their cloud, up for the module and
+checked for leftovers when it goes; the time of each named step and the notes of what
+workloads saw, printed on the terminal after the module (pytest's output capture set aside
+for it, ``-s`` or not); and the processes' last log lines under a failed test's output."""
 from __future__ import annotations
 
 import time
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+
+from tests.dataplane.cloud import Cloud
 
 
 class Steps:
@@ -22,6 +25,21 @@ class Steps:
         started = time.monotonic()
         yield
         self.times.append((what, time.monotonic() - started))
+
+    @contextmanager
+    def cloud(self, root: Path, hosts: tuple[str, ...], up: str,
+              down: str = "tear down") -> Iterator[Cloud]:
+        """A cloud on real guests for the block, its start and its close timed as ``up``
+        and ``down``; whatever its close finds left behind fails the module."""
+        with self.timed(up):
+            cloud = Cloud(root, hosts=hosts)
+        leftovers: list[str] = []
+        try:
+            yield cloud
+        finally:
+            with self.timed(down):
+                leftovers = cloud.close()
+        assert leftovers == [], f"left behind: {leftovers}"
 
     def report(self, config: pytest.Config) -> None:
         capture = config.pluginmanager.get_plugin("capturemanager")

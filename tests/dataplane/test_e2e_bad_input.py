@@ -134,21 +134,14 @@ def world(tmp_path_factory: pytest.TempPathFactory,
           request: pytest.FixtureRequest) -> Iterator[World]:
     root = tmp_path_factory.mktemp("e2e-bad")
     request.addfinalizer(lambda: STEPS.report(request.config))
-    with timed("cloud up (API and one host's agents)"):
-        cloud = Cloud(root, hosts=("h1",))
-    leftovers: list[str] = []
-    try:
+    with STEPS.cloud(root, ("h1",), "cloud up (API and one host's agents)",
+                     "tear down (every server deleted)") as cloud:
         yield World(cloud, root)
-    finally:
-        with timed("tear down (every server deleted)"):
-            leftovers = cloud.close()
-    assert leftovers == [], f"left behind: {leftovers}"
 
 
 @pytest.fixture(autouse=True)
 def logs_on_failure(world: World, request: pytest.FixtureRequest) -> Iterator[None]:
     yield from steps.logs_on_failure(world.cloud, request)
-
 
 
 def console(world: World, server_id: str) -> str:

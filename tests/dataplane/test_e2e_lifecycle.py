@@ -87,15 +87,8 @@ def world(tmp_path_factory: pytest.TempPathFactory,
           request: pytest.FixtureRequest) -> Iterator[World]:
     root = tmp_path_factory.mktemp("e2e")
     request.addfinalizer(lambda: STEPS.report(request.config))
-    with timed("cloud up (API and two hosts' agents)"):
-        cloud = Cloud(root, hosts=("h1", "h2"))
-    leftovers: list[str] = []
-    try:
+    with STEPS.cloud(root, ("h1", "h2"), "cloud up (API and two hosts' agents)") as cloud:
         yield World(cloud)
-    finally:
-        with timed("tear down"):
-            leftovers = cloud.close()
-    assert leftovers == [], f"left behind: {leftovers}"
 
 
 @pytest.fixture(autouse=True)
