@@ -73,10 +73,10 @@ def spec_of(driver: LinuxNetworkDriver, port: dict[str, Any]) -> PortSpec:
     return driver.ports()[port["id"]]
 
 
-def test_the_agent_wires_a_cloud_and_unwires_it(db: Database,
-                                                linux_driver: LinuxNetworkDriver,
-                                                guests: Guests, tmp_path: Path) -> None:
-    cloud = Cloud(db, linux_driver)
+def gateway_router(cloud: Cloud) -> tuple[dict, dict, dict, dict]:
+    """A flat external network ``public`` (203.0.113.0/24), a tenant network ``private``
+    with its subnet (10.0.0.0/24) and router ``r1`` with its gateway on ``public`` (no
+    interface yet): the networks, the subnet and the router."""
     public = cloud.make("networks", name="public", **{
         "router:external": True, "provider:network_type": "flat",
         "provider:physical_network": "public"})
@@ -87,6 +87,14 @@ def test_the_agent_wires_a_cloud_and_unwires_it(db: Database,
                         ip_version=4)
     router = cloud.make("routers", name="r1", external_gateway_info={
         "network_id": public["id"]})
+    return public, private, subnet, router
+
+
+def test_the_agent_wires_a_cloud_and_unwires_it(db: Database,
+                                                linux_driver: LinuxNetworkDriver,
+                                                guests: Guests, tmp_path: Path) -> None:
+    cloud = Cloud(db, linux_driver)
+    public, private, subnet, router = gateway_router(cloud)
     assert cloud.hosting(router["id"]) == cloud.agent.l3_agent  # scheduled with its gateway
     RouterInterfaces(cloud.collections["routers"]).add(cloud.ctx, router["id"],
                                                        {"subnet_id": subnet["id"]})
@@ -136,16 +144,7 @@ def test_a_router_taken_off_its_agent_loses_its_namespace_until_it_is_put_back(
     router's namespace and rules go and its floating IP stops answering (and shows DOWN);
     put back, it is rebuilt and answers again."""
     cloud = Cloud(db, linux_driver)
-    public = cloud.make("networks", name="public", **{
-        "router:external": True, "provider:network_type": "flat",
-        "provider:physical_network": "public"})
-    cloud.make("subnets", network_id=public["id"], cidr="203.0.113.0/24", ip_version=4,
-               enable_dhcp=False)
-    private = cloud.make("networks", name="private")
-    subnet = cloud.make("subnets", network_id=private["id"], cidr="10.0.0.0/24",
-                        ip_version=4)
-    router = cloud.make("routers", name="r1", external_gateway_info={
-        "network_id": public["id"]})
+    public, private, subnet, router = gateway_router(cloud)
     RouterInterfaces(cloud.collections["routers"]).add(cloud.ctx, router["id"],
                                                        {"subnet_id": subnet["id"]})
     vm = cloud.make("ports", network_id=private["id"], device_owner="compute:nova",

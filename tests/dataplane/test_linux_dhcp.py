@@ -85,17 +85,25 @@ def test_a_guest_gets_its_address_routes_mtu_and_name(linux_driver: LinuxNetwork
     assert lease(guests.plug(second, addresses=[]), tmp_path).get("ip") == "10.0.0.6"
 
 
+def served_port(driver: LinuxNetworkDriver, name: str
+                ) -> tuple[NetworkSpec, PortSpec, DhcpSpec]:
+    """A local network wired with one guest port (10.0.0.5) and its DHCP server, which
+    knows the port's MAC by ``name``."""
+    net = NetworkSpec(ident(), Segment("local"))
+    driver.ensure_network(net)
+    port = guest_port(net, "10.0.0.5", "fa:16:3e:00:00:05")
+    driver.ensure_port(port)
+    spec = server(net, DhcpHost(port.mac, "10.0.0.5", name))
+    driver.ensure_dhcp(spec)
+    return net, port, spec
+
+
 def test_an_address_given_to_a_new_port_is_leased_again(
         linux_driver: LinuxNetworkDriver, guests: Guests, tmp_path: Path) -> None:
     """A server deleted and another booted gets the freed address on a new MAC (Tempest's
     volume boot pattern does that): dnsmasq must forget the old MAC's lease, which it
     only keeps in memory, or it refuses the address to the new one."""
-    net = NetworkSpec(ident(), Segment("local"))
-    linux_driver.ensure_network(net)
-    old = guest_port(net, "10.0.0.5", "fa:16:3e:00:00:05")
-    linux_driver.ensure_port(old)
-    spec = server(net, DhcpHost(old.mac, "10.0.0.5", "old"))
-    linux_driver.ensure_dhcp(spec)
+    net, old, spec = served_port(linux_driver, "old")
     assert lease(guests.plug(old, addresses=[]), tmp_path).get("ip") == "10.0.0.5"
     linux_driver.remove_port(old.id)
     new = guest_port(net, "10.0.0.5", "fa:16:3e:00:00:08")
@@ -130,12 +138,7 @@ def test_a_killed_server_is_reported_and_restarted(linux_driver: LinuxNetworkDri
 
 def test_a_namespace_deleted_by_hand_gets_a_new_server(linux_driver: LinuxNetworkDriver,
                                                        guests: Guests, tmp_path: Path) -> None:
-    net = NetworkSpec(ident(), Segment("local"))
-    linux_driver.ensure_network(net)
-    port = guest_port(net, "10.0.0.5", "fa:16:3e:00:00:05")
-    linux_driver.ensure_port(port)
-    spec = server(net, DhcpHost(port.mac, "10.0.0.5", "vm"))
-    linux_driver.ensure_dhcp(spec)
+    net, port, spec = served_port(linux_driver, "vm")
     before = processes.running(folder(linux_driver, net.id) / "pid")
     subprocess.run(["ip", "netns", "delete", linux_driver.names.dhcp_ns(net.id)], check=True)
     assert linux_driver.dhcp() == {}
