@@ -92,6 +92,13 @@ def build(sql: Database, host: HostAgent, server_id: str) -> cm.Instance:
     return sql.read(lambda s: s.get(cm.Instance, server_id))
 
 
+def running(sql: Database, seam: Any, host: HostAgent, server_id: str) -> None:
+    """Built on ``host``, its ports wired and the guest's NICs following them."""
+    build(sql, host, server_id)
+    wire(sql, seam, server_id)
+    host.reconcile(server_id)
+
+
 @pytest.fixture()
 def owner(cloud: Cloud) -> Member:
     return cloud.make_project_member()
@@ -166,9 +173,7 @@ def test_a_user_port_is_claimed_and_only_given_back(api: Api, nova: Nova, sql: D
     assert again.status_code == 409, again.text
     assert again.json()["conflictingRequest"]["message"] == \
         f"Port {port['id']} is still in use."
-    build(sql, host, sid)
-    wire(sql, seam, sid)
-    host.reconcile(sid)
+    running(sql, seam, host, sid)
     assert sql.read(lambda s: s.get(cm.Instance, sid).vm_state) == st.ACTIVE
     assert nova("DELETE", f"/servers/{sid}", owner.token).status_code == 204
     host.reconcile(sid)
@@ -238,9 +243,7 @@ def test_attach_and_detach_an_interface(api: Api, nova: Nova, sql: Database, sea
                                         host: HostAgent, owner: Member, image: str) -> None:
     net = network_with_subnet(api, owner.token, "10.27.0.0/24")
     sid = boot(nova, owner.token, image, networks=[{"uuid": net["id"]}])
-    build(sql, host, sid)
-    wire(sql, seam, sid)
-    host.reconcile(sid)
+    running(sql, seam, host, sid)
     r = nova("POST", f"/servers/{sid}/os-interface", owner.token, json={
         "interfaceAttachment": {"net_id": net["id"],
                                 "fixed_ips": [{"ip_address": "10.27.0.50"}]}})
@@ -282,9 +285,7 @@ def test_an_interface_detach_is_finished_by_the_host_agent(
     host's wake-up lists the server."""
     net = network_with_subnet(api, owner.token, "10.29.0.0/24")
     sid = boot(nova, owner.token, image, networks=[{"uuid": net["id"]}])
-    build(sql, host, sid)
-    wire(sql, seam, sid)
-    host.reconcile(sid)
+    running(sql, seam, host, sid)
     att = nova("POST", f"/servers/{sid}/os-interface", owner.token, json={
         "interfaceAttachment": {"net_id": net["id"]}}).json()["interfaceAttachment"]
     r = nova("DELETE", f"/servers/{sid}/os-interface/{att['port_id']}", owner.token)

@@ -217,16 +217,7 @@ def test_a_vanished_device_is_wired_again_by_the_full_pass(world: World) -> None
 
 
 def test_a_hosted_router_is_wired_with_its_nat(world: World) -> None:
-    public = world.make("networks", name=unique("public"), **{"router:external": True})
-    world.make("subnets", network_id=public["id"], cidr="203.0.113.0/24", ip_version=4)
-    net, sub = world.network("10.1.0.0/24")
-    router = world.make("routers", name=unique("r"),
-                        external_gateway_info={"network_id": public["id"]})
-    world.host_router(router["id"])
-    RouterInterfaces(world.collections["routers"]).add(world.ctx, router["id"],
-                                                       {"subnet_id": sub["id"]})
-    vm = world.port(net["id"])
-    fip = world.make("floatingips", floating_network_id=public["id"], port_id=vm["id"])
+    router, fip, vm = routed_floating_ip(world, "10.1.0.0/24", "203.0.113.0/24")
     assert world.converge() == []
     wired = world.driver.routers()[router["id"]]
     assert wired.gateway is not None and wired.gateway.snat is True
@@ -234,7 +225,7 @@ def test_a_hosted_router_is_wired_with_its_nat(world: World) -> None:
     assert [i.ip_cidrs for i in wired.interfaces] == [("10.1.0.1/24",)]
     assert world.driver.nat_of(router["id"]) == {
         fip["floating_ip_address"]: vm["fixed_ips"][0]["ip_address"]}
-    assert {public["id"], net["id"]} <= set(world.driver.networks())
+    assert {fip["floating_network_id"], vm["network_id"]} <= set(world.driver.networks())
     legs = world.db.read(lambda s: list(s.scalars(sa.select(Port).where(
         Port.device_id == router["id"]))))
     assert legs and all(p.status == "ACTIVE" and p.binding_host_id == world.host
@@ -307,8 +298,10 @@ def test_a_new_floating_ip_is_pending_work(world: World) -> None:
     assert f"router:{router['id']}" not in world.agent.pending()
 
 
-def routed_floating_ip(world: World, cidr: str, public_cidr: str) -> tuple[dict, dict]:
-    """A router hosted here with a gateway, an interface and a floating IP to a bound port."""
+def routed_floating_ip(world: World, cidr: str, public_cidr: str
+                       ) -> tuple[dict, dict, dict]:
+    """A router hosted here with a gateway, an interface and a floating IP to a bound port:
+    the router, the floating IP and the port."""
     public = world.make("networks", name=unique("public"), **{"router:external": True})
     world.make("subnets", network_id=public["id"], cidr=public_cidr, ip_version=4)
     net, sub = world.network(cidr)
@@ -319,11 +312,11 @@ def routed_floating_ip(world: World, cidr: str, public_cidr: str) -> tuple[dict,
                                                        {"subnet_id": sub["id"]})
     vm = world.port(net["id"])
     fip = world.make("floatingips", floating_network_id=public["id"], port_id=vm["id"])
-    return router, fip
+    return router, fip, vm
 
 
 def test_an_unscheduled_router_is_unwired_until_it_is_scheduled_again(world: World) -> None:
-    router, fip = routed_floating_ip(world, "10.4.0.0/24", "192.0.2.0/24")
+    router, fip, _ = routed_floating_ip(world, "10.4.0.0/24", "192.0.2.0/24")
     assert world.converge() == []
     agents, rid = world.collections["agents"], router["id"]
 
@@ -356,7 +349,7 @@ def test_an_unscheduled_router_is_unwired_until_it_is_scheduled_again(world: Wor
 
 
 def test_a_router_hosted_by_another_agent_keeps_its_statuses_here(world: World) -> None:
-    router, fip = routed_floating_ip(world, "10.5.0.0/24", "192.0.2.0/24")
+    router, fip, _ = routed_floating_ip(world, "10.5.0.0/24", "192.0.2.0/24")
     assert world.converge() == []
     other = World(world.db)
     other.host_router(router["id"])
