@@ -90,6 +90,23 @@ def gateway_router(cloud: Cloud) -> tuple[dict, dict, dict, dict]:
     return public, private, subnet, router
 
 
+def take_down(cloud: Cloud, guests: Guests, topology: tuple[dict, dict, dict, dict],
+              fip: dict, ports: list[dict]) -> None:
+    """Delete what ``gateway_router`` made, with a floating IP and the guests' ports, in
+    the order a user must, and let the agent converge on it."""
+    public, private, subnet, router = topology
+    cloud.delete("floatingips", fip["id"])
+    RouterInterfaces(cloud.collections["routers"]).remove(cloud.ctx, router["id"],
+                                                          {"subnet_id": subnet["id"]})
+    cloud.delete("routers", router["id"])
+    for port in ports:
+        cloud.delete("ports", port["id"])
+    cloud.delete("networks", private["id"])
+    cloud.delete("networks", public["id"])
+    guests.close()
+    assert cloud.converge() == []
+
+
 def test_the_agent_wires_a_cloud_and_unwires_it(db: Database,
                                                 linux_driver: LinuxNetworkDriver,
                                                 guests: Guests, tmp_path: Path) -> None:
@@ -125,16 +142,7 @@ def test_the_agent_wires_a_cloud_and_unwires_it(db: Database,
     assert any(subprocess.run(ping, capture_output=True).returncode == 0 for _ in range(3))
     assert second.pings("203.0.113.1")  # SNAT out through the gateway
 
-    cloud.delete("floatingips", fip["id"])
-    RouterInterfaces(cloud.collections["routers"]).remove(cloud.ctx, router["id"],
-                                                          {"subnet_id": subnet["id"]})
-    cloud.delete("routers", router["id"])
-    for vm in vms:
-        cloud.delete("ports", vm["id"])
-    cloud.delete("networks", private["id"])
-    cloud.delete("networks", public["id"])
-    guests.close()
-    assert cloud.converge() == []
+    take_down(cloud, guests, (public, private, subnet, router), fip, vms)
     assert linux_harness.leftovers(linux_driver) == []
 
 
@@ -181,13 +189,5 @@ def test_a_router_taken_off_its_agent_loses_its_namespace_until_it_is_put_back(
     assert namespace in links.namespaces()
     assert answers() and fip_status() == "ACTIVE"
 
-    cloud.delete("floatingips", fip["id"])
-    RouterInterfaces(cloud.collections["routers"]).remove(cloud.ctx, router["id"],
-                                                          {"subnet_id": subnet["id"]})
-    cloud.delete("routers", router["id"])
-    cloud.delete("ports", vm["id"])
-    cloud.delete("networks", private["id"])
-    cloud.delete("networks", public["id"])
-    guests.close()
-    assert cloud.converge() == []
+    take_down(cloud, guests, (public, private, subnet, router), fip, [vm])
     assert linux_harness.leftovers(linux_driver) == []

@@ -281,15 +281,7 @@ def test_heartbeat_registers_again_after_a_delete(world: World) -> None:
 
 
 def test_a_new_floating_ip_is_pending_work(world: World) -> None:
-    public = world.make("networks", name=unique("public"), **{"router:external": True})
-    world.make("subnets", network_id=public["id"], cidr="198.51.100.0/24", ip_version=4)
-    net, sub = world.network("10.3.0.0/24")
-    router = world.make("routers", name=unique("r"),
-                        external_gateway_info={"network_id": public["id"]})
-    world.host_router(router["id"])
-    RouterInterfaces(world.collections["routers"]).add(world.ctx, router["id"],
-                                                       {"subnet_id": sub["id"]})
-    vm = world.port(net["id"])
+    router, public, vm = routed_port(world, "10.3.0.0/24", "198.51.100.0/24")
     world.converge()
     fip = world.make("floatingips", floating_network_id=public["id"], port_id=vm["id"])
     assert f"router:{router['id']}" in world.agent.pending()
@@ -298,10 +290,9 @@ def test_a_new_floating_ip_is_pending_work(world: World) -> None:
     assert f"router:{router['id']}" not in world.agent.pending()
 
 
-def routed_floating_ip(world: World, cidr: str, public_cidr: str
-                       ) -> tuple[dict, dict, dict]:
-    """A router hosted here with a gateway, an interface and a floating IP to a bound port:
-    the router, the floating IP and the port."""
+def routed_port(world: World, cidr: str, public_cidr: str) -> tuple[dict, dict, dict]:
+    """A router hosted here with a gateway on a new external network and an interface on a
+    new network with a bound port: the router, the external network and the port."""
     public = world.make("networks", name=unique("public"), **{"router:external": True})
     world.make("subnets", network_id=public["id"], cidr=public_cidr, ip_version=4)
     net, sub = world.network(cidr)
@@ -310,7 +301,14 @@ def routed_floating_ip(world: World, cidr: str, public_cidr: str
     world.host_router(router["id"])
     RouterInterfaces(world.collections["routers"]).add(world.ctx, router["id"],
                                                        {"subnet_id": sub["id"]})
-    vm = world.port(net["id"])
+    return router, public, world.port(net["id"])
+
+
+def routed_floating_ip(world: World, cidr: str, public_cidr: str
+                       ) -> tuple[dict, dict, dict]:
+    """``routed_port`` with a floating IP to the port: the router, the floating IP and the
+    port."""
+    router, public, vm = routed_port(world, cidr, public_cidr)
     fip = world.make("floatingips", floating_network_id=public["id"], port_id=vm["id"])
     return router, fip, vm
 
